@@ -1,0 +1,100 @@
+"""The eHealth-KD 2020 corpus by split name, and its statistics.
+
+The corpus location is a setting: ``NER_CORPUS_DIR`` (default ``data/ehealthkd-2020``),
+the folder that holds the organisers' ``data/`` tree.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ner.brat import read_brat, scenario_path
+from ner.entities import Document
+
+SPLITS: dict[str, str] = {
+    "train": "data/training",
+    "dev": "data/development/main",
+    "test": "data/testing/scenario2-taskA",
+    "dev-transfer": "data/development/transfer",
+    "scenario1": "data/testing/scenario1-main",
+    "scenario3": "data/testing/scenario3-taskB",
+    "scenario4": "data/testing/scenario4-transfer",
+}
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+def corpus_dir() -> Path:
+    """Where the corpus lives: ``$NER_CORPUS_DIR`` or ``data/ehealthkd-2020``."""
+    return Path(os.environ.get("NER_CORPUS_DIR", "data/ehealthkd-2020"))
+
+
+def split_path(name: str | Path) -> Path:
+    """The ``scenario.txt`` of a split name (``train``, ``dev``, ``test``, ...), ``sample``, or a path."""
+    if str(name) == "sample":
+        return SAMPLE_DIR / "scenario.txt"
+    if str(name) in SPLITS:
+        path = corpus_dir() / SPLITS[str(name)] / "scenario.txt"
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"split {name!r}: {path} does not exist; run `python -m ner download` or set NER_CORPUS_DIR"
+            )
+        return path
+    path = scenario_path(name)
+    if not path.is_file():
+        raise FileNotFoundError(f"{name!r} is neither a split ({', '.join(SPLITS)}, sample) nor a BRAT folder or .txt file")
+    return path
+
+
+def load(name: str | Path) -> list[Document]:
+    """The documents of a split name or a BRAT folder / ``.txt`` path."""
+    return read_brat(split_path(name))
+
+
+def corpus_available() -> bool:
+    """True when the real corpus's training split is on disk."""
+    return (corpus_dir() / SPLITS["train"] / "scenario.txt").is_file()
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Counts that describe a set of documents."""
+
+    sentences: int
+    annotated: int
+    entities: int
+    per_label: dict[str, int] = field(default_factory=dict)
+    multi_fragment: int = 0
+    gapped: int = 0
+    overlapping: int = 0
+
+
+def overlapping_pairs(doc: Document) -> list[tuple[int, int]]:
+    """Index pairs of entities whose character ranges share at least one character."""
+    chars = [set().union(*(range(s, e) for s, e in ent.fragments)) for ent in doc.entities]
+    return [(i, j) for i in range(len(chars)) for j in range(i + 1, len(chars)) if chars[i] & chars[j]]
+
+
+def stats(docs: list[Document]) -> Stats:
+    """Sentences, entities per label, and the entities BIO tags find hard.
+
+    ``overlapping`` counts entities that share a character with another entity.
+    """
+    per_label: Counter[str] = Counter()
+    multi = gapped = overlapping = 0
+    for doc in docs:
+        per_label.update(e.label for e in doc.entities)
+        multi += sum(len(e.fragments) > 1 for e in doc.entities)
+        gapped += sum(e.is_gapped(doc.text) for e in doc.entities)
+        overlapping += len({i for pair in overlapping_pairs(doc) for i in pair})
+    return Stats(
+        sentences=len(docs),
+        annotated=sum(d.annotated for d in docs),
+        entities=sum(per_label.values()),
+        per_label=dict(per_label.most_common()),
+        multi_fragment=multi,
+        gapped=gapped,
+        overlapping=overlapping,
+    )

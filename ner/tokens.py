@@ -1,0 +1,41 @@
+"""Words with character offsets, and sentences.
+
+A word is a run of letters and digits (any script: Greek, CJK, accents) or one other
+visible character: "10%" is ``10`` ``%``, "11:00" is ``11`` ``:`` ``00``, "VIH/SIDA" is
+``VIH`` ``/`` ``SIDA``. Spaces of every kind separate words, including the non-breaking
+and zero-width spaces found in the corpus, and are never part of one. Every entity
+boundary in every split of eHealth-KD 2020 falls on a boundary of these words.
+"""
+
+from __future__ import annotations
+
+import re
+
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
+WORD = re.compile(rf"[^\W_]+|[^\s{_INVISIBLE}]")
+# a sentence ends after . ! ? (or …) followed by space and an upper-case letter, digit or opening mark
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'»)\]]*\s+(?=[¿¡\"'«(\[]?[A-ZÁÉÍÓÚÑÜ0-9])")
+
+
+def words(text: str) -> list[tuple[int, int]]:
+    """The words of ``text`` as half-open ``(start, end)`` character offsets."""
+    return [m.span() for m in WORD.finditer(text)]
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence and line spans of free text, without surrounding whitespace; empty ones dropped."""
+    spans = []
+    for line in re.finditer(r"[^\n]+", text):
+        start = line.start()
+        for cut in _SENTENCE_END.finditer(line.group()):
+            spans.append((start, line.start() + cut.start()))
+            start = line.start() + cut.end()
+        spans.append((start, line.end()))
+    out = []
+    for s, e in spans:
+        piece = text[s:e]
+        s2 = s + len(piece) - len(piece.lstrip())
+        e2 = e - (len(piece) - len(piece.rstrip()))
+        if words(text[s2:e2]):
+            out.append((s2, e2))
+    return out
