@@ -22,3 +22,46 @@ def real_corpus() -> Path:
             pytest.fail(f"the corpus is missing at {corpus_dir()}")
         pytest.skip("the eHealth-KD corpus is not on this machine (set NER_CORPUS_DIR)")
     return corpus_dir()
+
+
+TINY_TEXTS = [
+    "El paciente presenta fiebre alta y dolor de cabeza desde hace tres días.",
+    "La diabetes tipo 2 aumenta el riesgo de enfermedad cardiovascular.",
+    "El tratamiento con insulina reduce la glucosa en la sangre.",
+    "Los niños con asma pueden usar un inhalador antes del ejercicio.",
+    "El 10% de los adultos mayores sufre de hipertensión arterial.",
+    "La vacuna protege contra el VIH/SIDA según el estudio, a las 11:00.",
+]
+
+
+def build_tiny_model(folder: Path, max_positions: int = 66) -> Path:
+    """A tiny RoBERTa (random weights) with a byte-level BPE tokenizer trained on the spot."""
+    from tokenizers import ByteLevelBPETokenizer
+    from transformers import RobertaConfig, RobertaModel, RobertaTokenizer
+
+    folder.mkdir(parents=True, exist_ok=True)
+    bpe = ByteLevelBPETokenizer(add_prefix_space=True)
+    bpe.train_from_iterator(
+        TINY_TEXTS * 4, vocab_size=400, min_frequency=1, special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+    )
+    bpe.save_model(str(folder))
+    tokenizer = RobertaTokenizer(
+        vocab=str(folder / "vocab.json"), merges=str(folder / "merges.txt"), add_prefix_space=True,
+        model_max_length=max_positions - 2,
+    )
+    tokenizer.save_pretrained(folder)
+    config = RobertaConfig(
+        vocab_size=len(tokenizer), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+        intermediate_size=64, max_position_embeddings=max_positions, pad_token_id=tokenizer.pad_token_id,
+    )
+    import torch
+
+    torch.manual_seed(0)
+    RobertaModel(config).save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_base(tmp_path_factory) -> Path:
+    """A tiny base model folder (no NER head yet)."""
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-base"))

@@ -1,0 +1,183 @@
+"""Checkpoint folders: evaluate, describe, finish atomically, list.
+
+A checkpoint is a folder ``checkpoints/<run name>/`` holding the model (transformer files or
+``crf.model``), ``settings.json``, ``metrics.json``, ``log_history.json``, a model card
+``README.md`` and, written last, ``ner_model.json``. It is built in a hidden temporary
+folder and renamed into place when complete, so a crash or a cancel never leaves a folder
+that looks like a finished checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ner import corpus
+from ner.entities import Document
+from ner.predict import Predictor
+
+DEFAULT_DIR = "checkpoints"
+
+
+def checkpoints_dir() -> Path:
+    """Where checkpoints live: ``$NER_CHECKPOINTS_DIR`` or ``checkpoints``."""
+    return Path(os.environ.get("NER_CHECKPOINTS_DIR", DEFAULT_DIR))
+
+
+def predict_documents(predictor: Predictor, docs: list[Document]) -> list[Document]:
+    """The documents with the predictor's entities in place of theirs."""
+    predicted = predictor.predict([d.text for d in docs])
+    return [d.with_entities(ents) for d, ents in zip(docs, predicted)]
+
+
+def evaluate(predictor: Predictor, docs: list[Document]) -> dict:
+    """Official Task A and nervaluate figures of ``predictor`` on gold ``docs``."""
+    from ner.scoring import score
+
+    t0 = time.perf_counter()
+    preds = predict_documents(predictor, docs)
+    result = score(docs, preds)
+    result["predict_seconds"] = round(time.perf_counter() - t0, 3)
+    return result
+
+
+def evaluate_splits(predictor: Predictor, splits: list[str]) -> dict:
+    """:func:`evaluate` on each available split name; a missing split is left out."""
+    out = {}
+    for split in splits:
+        try:
+            docs = corpus.load(split)
+        except FileNotFoundError:
+            continue
+        out[split] = evaluate(predictor, docs)
+    return out
+
+
+def new_run_name(base: str) -> str:
+    """``<last part of the base model>-<UTC time>``, safe as a folder name."""
+    stem = Path(str(base).rstrip("/")).name or "model"
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in f"{stem}-{stamp}")
+
+
+def staging_dir(root: Path, run_name: str) -> Path:
+    """A fresh hidden folder next to where ``run_name`` will land."""
+    final = root / run_name
+    if final.exists():
+        raise FileExistsError(f"checkpoint {final} already exists; choose another run name")
+    root.mkdir(parents=True, exist_ok=True)
+    tmp = root / f".tmp-{run_name}-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    return tmp
+
+
+def write_json(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+
+
+def finish(tmp: Path, run_name: str, kind: str, settings: dict, metrics: dict, log_history: list) -> Path:
+    """Write the descriptive files into ``tmp``, then rename it to its final name."""
+    write_json(tmp / "settings.json", settings)
+    write_json(tmp / "metrics.json", metrics)
+    write_json(tmp / "log_history.json", log_history)
+    (tmp / "README.md").write_text(model_card(run_name, kind, settings, metrics), encoding="utf-8")
+    write_json(tmp / "ner_model.json", {"kind": kind, "run_name": run_name, "created": _now()})
+    final = tmp.parent / run_name
+    os.replace(tmp, final)
+    return final
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _fmt(result: dict | None, key: str) -> str:
+    if not result:
+        return "n/a"
+    return f"{result['official'][key]:.4f}"
+
+
+def model_card(run_name: str, kind: str, settings: dict, metrics: dict) -> str:
+    """A Hugging Face model card: front matter, then what the model is, how to use it and its scores."""
+    base = settings.get("base_model", "crf")
+    evals = metrics.get("eval", {})
+    rows = "\n".join(
+        f"| {split} | {_fmt(r, 'precision')} | {_fmt(r, 'recall')} | {_fmt(r, 'f1')} |" for split, r in evals.items()
+    )
+    front = [
+        "---",
+        "language: es",
+        "license: cc-by-nc-sa-4.0",
+        "library_name: transformers" if kind == "transformer" else "library_name: sklearn-crfsuite",
+        "pipeline_tag: token-classification",
+        "tags: [ner, biomedical, clinical, spanish, ehealth-kd]",
+    ]
+    if kind == "transformer":
+        front.append(f"base_model: {base}")
+    front.append("---")
+    return "\n".join(front) + f"""
+
+# {run_name}
+
+Named-entity recognition for Spanish health text: **Concept, Action, Predicate, Reference**
+(eHealth-KD 2020, Task A). Kind: {kind}; base model: `{base}`.
+
+## Scores (official eHealth-KD Task A metric)
+
+| split | precision | recall | F1 |
+|---|---|---|---|
+{rows or "| - | - | - | - |"}
+
+`test` is the official Task A test set (`data/testing/scenario2-taskA`). Per-type and nervaluate
+figures are in `metrics.json`; the training settings in `settings.json`.
+
+## Use
+
+```bash
+python -m ner predict --model checkpoints/{run_name} input.txt
+```
+
+Trained on the eHealth-KD 2020 corpus (CC BY-NC-SA 4.0): the model inherits its
+non-commercial, share-alike terms.
+"""
+
+
+@dataclass(frozen=True)
+class CheckpointInfo:
+    """A finished checkpoint on disk."""
+
+    path: Path
+    name: str
+    kind: str
+    created: str
+    test_f1: float | None
+    dev_f1: float | None
+
+    def label(self) -> str:
+        f1 = f", test F1 {self.test_f1:.3f}" if self.test_f1 is not None else ""
+        return f"{self.name} ({self.kind}{f1})"
+
+
+def list_checkpoints(root: Path | None = None) -> list[CheckpointInfo]:
+    """Finished checkpoints under ``root``, newest first; temporary and broken folders are left out."""
+    root = checkpoints_dir() if root is None else root
+    found = []
+    for folder in root.glob("*/ner_model.json") if root.is_dir() else []:
+        try:
+            info = json.loads(folder.read_text(encoding="utf-8"))
+            metrics = json.loads((folder.parent / "metrics.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        evals = metrics.get("eval", {})
+        f1 = {s: evals[s]["official"]["f1"] for s in ("dev", "test") if s in evals}
+        found.append(
+            CheckpointInfo(folder.parent, folder.parent.name, info.get("kind", "?"), info.get("created", ""),
+                           f1.get("test"), f1.get("dev"))
+        )
+    return sorted(found, key=lambda c: (c.created, c.name), reverse=True)

@@ -1,0 +1,159 @@
+"""Entities in any text, from a checkpoint folder or a hub id, with character offsets and scores."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from ner.alignment import encode, word_probabilities
+from ner.entities import Entity
+from ner.tagging import bio_to_spans, span_to_entity
+from ner.tokens import sentences as sentence_spans
+from ner.tokens import words as text_words
+
+
+class Predictor(Protocol):
+    """What the CLI, the app and the benchmarks need from a model."""
+
+    name: str
+
+    def predict(self, texts: list[str]) -> list[list[Entity]]: ...
+
+
+class CheckpointError(ValueError):
+    """A checkpoint folder or hub id that cannot be loaded; the message says which and why."""
+
+
+def split_for_model(texts: list[str]) -> list[tuple[int, int, list[tuple[int, int]]]]:
+    """Every sentence of every text as ``(text index, sentence start, word spans in the text)``."""
+    items = []
+    for t, text in enumerate(texts):
+        for s, e in sentence_spans(text):
+            items.append((t, s, [(s + a, s + b) for a, b in text_words(text[s:e])]))
+    return items
+
+
+def tags_to_entities(text: str, words: list[tuple[int, int]], probs: np.ndarray, tags: list[str]) -> list[Entity]:
+    """Entities from word probabilities: argmax tags, repaired spans, score = mean chosen probability."""
+    chosen = probs.argmax(axis=1)
+    labels = [tags[i] for i in chosen]
+    best = probs.max(axis=1)
+    out = []
+    starts = {s: i for i, (s, _) in enumerate(words)}
+    ends = {e: i for i, (_, e) in enumerate(words)}
+    for span in bio_to_spans(words, labels):
+        a, b = starts[span[0]], ends[span[1]]
+        out.append(span_to_entity(span, text, round(float(best[a : b + 1].mean()), 4)))
+    return out
+
+
+class TransformerPredictor:
+    """A token-classification checkpoint loaded once; :meth:`predict` takes texts of any length."""
+
+    def __init__(self, model: str | Path, device: str | None = None, batch_size: int = 32, max_length: int = 512):
+        import torch
+        from transformers import AutoModelForTokenClassification
+
+        self.name = str(model)
+        self.tokenizer = load_tokenizer(model)
+        try:
+            self.model = AutoModelForTokenClassification.from_pretrained(str(model))
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise CheckpointError(f"cannot load a token-classification model from {model}: {exc}") from exc
+        id2label = {int(k): v for k, v in self.model.config.id2label.items()}
+        self.tags = [id2label[i] for i in range(len(id2label))]
+        if not any(t.startswith(("B-", "I-")) for t in self.tags) or self.tags[0] != "O":
+            raise CheckpointError(
+                f"{model} has no NER head of BIO labels with 'O' first (labels: {self.tags[:6]}...); "
+                "fine-tune it first with `python -m ner train --base-model ...`"
+            )
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.model.to(self.device).eval()
+        limit = getattr(self.model.config, "max_position_embeddings", 514) - 2
+        self.max_length = min(max_length, limit, self.tokenizer.model_max_length)
+        self.batch_size = batch_size
+
+    def predict(self, texts: list[str]) -> list[list[Entity]]:
+        """Entities per text, sorted, with offsets into that text and a confidence in [0, 1]."""
+        import torch
+
+        items = split_for_model(texts)
+        word_lists = [[texts[t][a:b] for a, b in ws] for t, _, ws in items]
+        windows = encode(self.tokenizer, word_lists, self.max_length)
+        order = sorted(range(len(windows)), key=lambda k: len(windows[k].input_ids))
+        probs: list[np.ndarray] = [np.empty(0)] * len(windows)
+        pad = self.tokenizer.pad_token_id or 0
+        with torch.inference_mode():
+            for i in range(0, len(order), self.batch_size):
+                batch = order[i : i + self.batch_size]
+                width = max(len(windows[k].input_ids) for k in batch)
+                ids = torch.full((len(batch), width), pad, dtype=torch.long)
+                mask = torch.zeros((len(batch), width), dtype=torch.long)
+                for row, k in enumerate(batch):
+                    n = len(windows[k].input_ids)
+                    ids[row, :n] = torch.tensor(windows[k].input_ids)
+                    mask[row, :n] = 1
+                logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
+                p = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+                for row, k in enumerate(batch):
+                    probs[k] = p[row]
+        per_word = word_probabilities(windows, probs, [len(ws) for _, _, ws in items], len(self.tags))
+        out: list[list[Entity]] = [[] for _ in texts]
+        for (t, _, ws), wp in zip(items, per_word):
+            out[t].extend(tags_to_entities(texts[t], ws, wp, self.tags))
+        return [sorted(ents) for ents in out]
+
+
+def load_tokenizer(model: str | Path):
+    """A fast tokenizer for ``model``; byte-level BPE ones need ``add_prefix_space`` for word input."""
+    from transformers import AutoTokenizer
+
+    try:
+        tok = AutoTokenizer.from_pretrained(str(model), add_prefix_space=True)
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"cannot load a tokenizer from {model}: {exc}") from exc
+    if not tok.is_fast:
+        raise CheckpointError(f"{model}: a fast tokenizer is needed (word ids and offsets)")
+    return tok
+
+
+def model_kind(model: str | Path) -> str:
+    """``crf`` or ``transformer`` for a checkpoint folder; hub ids are transformers."""
+    folder = Path(model)
+    if folder.is_dir():
+        info = folder / "ner_model.json"
+        if info.is_file():
+            try:
+                return json.loads(info.read_text(encoding="utf-8"))["kind"]
+            except (ValueError, KeyError) as exc:
+                raise CheckpointError(f"{info}: unreadable ({exc})") from exc
+        if (folder / "crf.json").is_file():
+            return "crf"
+        if not (folder / "config.json").is_file():
+            raise CheckpointError(f"{folder} is not a checkpoint: no ner_model.json, config.json or crf.json in it")
+    elif any(c in str(model) for c in ("./", "\\")) or str(model).startswith(("/", ".", "~")):
+        raise CheckpointError(f"checkpoint folder {model} does not exist")
+    return "transformer"
+
+
+def load_predictor(model: str | Path, **kwargs) -> Predictor:
+    """A CRF or transformer predictor for a checkpoint folder or hub id."""
+    if model_kind(model) == "crf":
+        from ner.crf import CrfModel
+
+        try:
+            return CrfModel.load(Path(model))
+        except (OSError, ValueError) as exc:
+            raise CheckpointError(f"cannot load the CRF in {model}: {exc}") from exc
+    return TransformerPredictor(model, **kwargs)
+
+
+def timed_predict(predictor: Predictor, text: str) -> tuple[list[Entity], float]:
+    """Entities of one text and the milliseconds it took."""
+    t0 = time.perf_counter()
+    ents = predictor.predict([text])[0]
+    return ents, (time.perf_counter() - t0) * 1000
