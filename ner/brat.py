@@ -58,6 +58,7 @@ def split_lines(text: str) -> list[tuple[int, str]]:
 
 def _parse_ann(ann_path: Path) -> _Parsed:
     parsed = _Parsed({}, [], [])
+    relation_ids: set[str] = set()
     for number, raw in enumerate(read_text(ann_path).split("\n"), start=1):
         line = raw.rstrip("\r")
         if not line.strip():
@@ -66,6 +67,7 @@ def _parse_ann(ann_path: Path) -> _Parsed:
         cols = line.split("\t")
         ident = cols[0]
         if ident.startswith("T"):
+            cols = line.split("\t", 2)  # the surface is the rest of the line, tabs included
             if len(cols) != 3:
                 raise BratError(f"{where}: an entity line needs 3 tab-separated columns, got {len(cols)}: {line!r}")
             label, _, spans = cols[1].partition(" ")
@@ -91,6 +93,9 @@ def _parse_ann(ann_path: Path) -> _Parsed:
                     raise BratError(f"{where}: relation arguments must look like Arg1:T1, got {cols[1]!r}")
             if len(roles) < 2 or not kind:
                 raise BratError(f"{where}: a relation needs a type and two arguments: {cols[1]!r}")
+            if ident != "*" and ident in relation_ids:
+                raise BratError(f"{where}: relation id {ident} is used twice")
+            relation_ids.add(ident)
             targets = tuple(t for _, t in roles)
             relation = Relation(kind, tuple((r, -1) for r, _ in roles), star=ident == "*")
             parsed.relations.append((number, ident, relation, targets))
@@ -138,14 +143,15 @@ def read_brat(txt_path: str | Path) -> list[Document]:
 
     rel_line: dict[int, list[tuple[str, Relation, tuple[str, ...]]]] = {}
     for number, ident, relation, targets in parsed.relations:
-        missing = [t for t in targets if t not in where_of]
+        missing = [t for t in targets if t not in parsed.entities]
         if missing:
             raise BratError(f"{ann_path}, line {number}: relation {ident} points at unknown entity {missing[0]}")
         places = {where_of[t] for t in targets}
         if len(places) > 1:
             raise BratError(f"{ann_path}, line {number}: relation {ident} links entities of different lines")
         rel_line.setdefault(places.pop(), []).append((ident, relation, targets))
-        where_of[ident] = where_of[targets[0]]
+        if ident != "*":
+            where_of[ident] = where_of[targets[0]]
 
     note_line: dict[int, list[tuple[str, tuple[str, ...]]]] = {}
     for number, raw, refs in parsed.notes:
@@ -160,12 +166,12 @@ def read_brat(txt_path: str | Path) -> list[Document]:
         local_id = {ident: i for i, (ident, _) in enumerate(ents)}
         relations, rel_local = [], {}
         for k, (ident, relation, targets) in enumerate(rel_line.get(index, [])):
-            args = tuple((role, local_id[t]) for (role, _), t in zip(relation.args, targets))
+            args = tuple((role, local_id[t]) for (role, _), t in zip(relation.args, targets, strict=True))
             relations.append(Relation(relation.kind, args, relation.star))
             if ident != "*":
                 rel_local[ident] = f"R{k + 1}"
         names = {ident: f"T{i + 1}" for ident, i in local_id.items()} | rel_local
-        notes = tuple(_REF.sub(lambda m: names.get(m.group(0), m.group(0)), raw) for raw, _ in note_line.get(index, []))
+        notes = tuple(_rename_refs(raw, names) for raw, _ in note_line.get(index, []))
         docs.append(
             Document(
                 id=f"{txt_path.parent.name}/{index + 1}",
@@ -182,10 +188,9 @@ def read_brat(txt_path: str | Path) -> list[Document]:
 def to_brat(docs: list[Document]) -> tuple[str, str]:
     """The ``(txt, ann)`` contents for ``docs``: one line each, ids numbered across the file."""
     for doc in docs:
-        if "\n" in doc.text or "\r" in doc.text:
-            raise ValueError(f"document {doc.id}: text has a line break; BRAT scenarios hold one line per document")
+        _check_writable(doc)
     ann: list[str] = []
-    offset, t_count, r_count, note_count = 0, 0, 0, 0
+    offset, t_count, r_count = 0, 0, 0
     for doc in docs:
         names: dict[str, str] = {}
         ids = []
@@ -203,10 +208,29 @@ def to_brat(docs: list[Document]) -> tuple[str, str]:
                 names[f"R{k + 1}"] = f"R{r_count}"
                 ann.append(f"R{r_count}\t{rel.kind} " + " ".join(f"{role}:{ids[i]}" for role, i in rel.args))
         for raw in doc.notes:
-            note_count += 1
-            ann.append(_REF.sub(lambda m: names.get(m.group(0), m.group(0)), raw))
+            ann.append(_rename_refs(raw, names))
         offset += len(doc.text) + 1
     return "\n".join(d.text for d in docs), "\n".join(ann) + ("\n" if ann else "")
+
+
+def _rename_refs(raw: str, names: dict[str, str]) -> str:
+    """A note line with the T/R ids of its second column renamed; its free text is left alone."""
+    cols = raw.split("\t")
+    if len(cols) > 1:
+        cols[1] = _REF.sub(lambda m: names.get(m.group(0), m.group(0)), cols[1])
+    return "\t".join(cols)
+
+
+def _check_writable(doc: Document) -> None:
+    """Raise ``ValueError`` for a document whose file could not be read back."""
+    if "\n" in doc.text or "\r" in doc.text:
+        raise ValueError(f"document {doc.id}: text has a line break; BRAT scenarios hold one line per document")
+    for ent in doc.entities:
+        if ent.end > len(doc.text):
+            raise ValueError(f"document {doc.id}: entity {ent.fragments} ends past its {len(doc.text)} characters")
+    for rel in doc.relations:
+        if any(not 0 <= i < len(doc.entities) for _, i in rel.args):
+            raise ValueError(f"document {doc.id}: relation {rel.kind} points at a missing entity {rel.args}")
 
 
 def write_brat(docs: list[Document], txt_path: str | Path) -> Path:

@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
+from pathlib import Path
 
 from ner import corpus
 from ner.tagging import policy_losses
@@ -26,6 +27,105 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return 0
 
 
+def _load_pair(gold: str, pred: str):
+    from ner.brat import read_brat, scenario_path
+
+    return corpus.load(gold), read_brat(scenario_path(pred))
+
+
+def _print_score(result: dict, as_json: bool) -> None:
+    from ner.scoring import format_table
+
+    print(json.dumps(result, ensure_ascii=False, indent=2) if as_json else format_table(result))
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from ner.scoring import score
+
+    gold, pred = _load_pair(args.gold, args.pred)
+    _print_score(score(gold, pred), args.json)
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from ner.checkpoints import evaluate
+    from ner.predict import load_predictor
+
+    predictor = load_predictor(args.model)
+    _print_score(evaluate(predictor, corpus.load(args.split)), args.json)
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from ner.brat import read_text, split_lines, write_brat
+    from ner.checkpoints import predict_documents
+    from ner.entities import Document
+    from ner.predict import load_predictor
+
+    source = Path(args.input)
+    text = read_text(source)
+    docs = [Document(f"{source.stem}/{i + 1}", line) for i, (_, line) in enumerate(split_lines(text))]
+    predicted = predict_documents(load_predictor(args.model), docs)
+    out = Path(args.output) if args.output else source.with_suffix(".pred.txt")
+    write_brat(predicted, out)
+    n = sum(len(d.entities) for d in predicted)
+    print(f"{n} entities in {len(docs)} lines -> {out} + {out.with_suffix('.ann').name}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from ner.training import TrainSettings, train
+
+    fields = {f: getattr(args, f) for f in TrainSettings.__dataclass_fields__ if getattr(args, f, None) is not None}
+    if "eval_splits" in fields:
+        fields["eval_splits"] = tuple(fields["eval_splits"].split(","))
+    settings = TrainSettings(**fields)
+    extra = []
+    if args.extra:
+        from ner.brat import read_brat, scenario_path
+
+        for path in args.extra:
+            extra += read_brat(scenario_path(path))
+    from ner.gpu import describe_gpus
+
+    print(describe_gpus())
+    folder = train(settings, extra=extra)
+    metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+    for split, result in metrics["eval"].items():
+        print(f"{split}: official F1 {result['official']['f1']:.4f} "
+              f"(P {result['official']['precision']:.4f}, R {result['official']['recall']:.4f})")
+    print(f"checkpoint: {folder}")
+    return 0
+
+
+def _add_train_arguments(p: argparse.ArgumentParser) -> None:
+    from dataclasses import MISSING, fields
+
+    from ner.training import TrainSettings
+
+    for f in fields(TrainSettings):
+        flag = "--" + f.name.replace("_", "-")
+        default = f.default if f.default is not MISSING else None
+        kind = {"int": int, "float": float, "str": str, "bool": None}.get(str(f.type).split(" ")[0], str)
+        if isinstance(default, bool):
+            p.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None,
+                           help=f"default {default}")
+        elif isinstance(default, tuple):
+            p.add_argument(flag, dest=f.name, help=f"comma-separated, default {','.join(default)}")
+        else:
+            p.add_argument(flag, dest=f.name, type=kind or str, help=f"default {default}")
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from ner.download import MANIFEST, download
+
+    with tqdm(total=len(MANIFEST), unit="file") as bar:
+        download(args.dest, args.url, force=args.force, progress=lambda done, total: bar.update(done - bar.n))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ner", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -34,6 +134,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("split", nargs="?", default="train", help="train, dev, test, ..., sample, or a BRAT folder/.txt")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser("download", help="fetch and verify the eHealth-KD 2020 corpus (CC BY-NC-SA 4.0)")
+    p.add_argument("--dest", type=Path, default=None, help="default: $NER_CORPUS_DIR or data/ehealthkd-2020")
+    p.add_argument("--url", default=None, help="mirror base URL (default: $NER_CORPUS_URL or GitHub raw)")
+    p.add_argument("--force", action="store_true", help="replace a destination that differs")
+    p.set_defaults(func=cmd_download)
+
+    p = sub.add_parser("score", help="official Task A and nervaluate scores of PRED against GOLD")
+    p.add_argument("gold", help="split name, BRAT folder or .txt")
+    p.add_argument("pred", help="BRAT folder or .txt")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_score)
+
+    p = sub.add_parser("train", help="fine-tune a model (or --base-model crf) into checkpoints/<run name>")
+    _add_train_arguments(p)
+    p.add_argument("--extra", nargs="*", help="extra BRAT folders to train on (e.g. exported corrections)")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("predict", help="entities of each line of a .txt file, written as BRAT")
+    p.add_argument("input")
+    p.add_argument("--model", required=True, help="checkpoint folder or hub id")
+    p.add_argument("--output", help="output .txt path (default INPUT.pred.txt, with its .ann)")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("evaluate", help="score a model on a split: the same table as `score`")
+    p.add_argument("--model", required=True, help="checkpoint folder or hub id")
+    p.add_argument("--split", default="test")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_evaluate)
     return parser
 
 

@@ -1,7 +1,8 @@
 """The eHealth-KD 2020 corpus by split name, and its statistics.
 
-The corpus location is a setting: ``NER_CORPUS_DIR`` (default ``data/ehealthkd-2020``),
-the folder that holds the organisers' ``data/`` tree.
+The corpus location is a setting: ``NER_CORPUS_DIR`` (default ``data/ehealthkd-2020`` in the
+project folder, whatever the working directory), the folder that holds the organisers'
+``data/`` tree.
 """
 
 from __future__ import annotations
@@ -23,12 +24,14 @@ SPLITS: dict[str, str] = {
     "scenario3": "data/testing/scenario3-taskB",
     "scenario4": "data/testing/scenario4-transfer",
 }
-SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SAMPLE_DIR = PROJECT_DIR / "data" / "sample"
+DEFAULT_CORPUS_DIR = PROJECT_DIR / "data" / "ehealthkd-2020"
 
 
 def corpus_dir() -> Path:
-    """Where the corpus lives: ``$NER_CORPUS_DIR`` or ``data/ehealthkd-2020``."""
-    return Path(os.environ.get("NER_CORPUS_DIR", "data/ehealthkd-2020"))
+    """Where the corpus lives: ``$NER_CORPUS_DIR`` or the project's ``data/ehealthkd-2020``."""
+    return Path(os.environ.get("NER_CORPUS_DIR") or DEFAULT_CORPUS_DIR)
 
 
 def split_path(name: str | Path) -> Path:
@@ -44,7 +47,8 @@ def split_path(name: str | Path) -> Path:
         return path
     path = scenario_path(name)
     if not path.is_file():
-        raise FileNotFoundError(f"{name!r} is neither a split ({', '.join(SPLITS)}, sample) nor a BRAT folder or .txt file")
+        known = ", ".join([*SPLITS, "sample"])
+        raise FileNotFoundError(f"{name!r} is neither a split ({known}) nor a BRAT folder or .txt file")
     return path
 
 
