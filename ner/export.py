@@ -1,0 +1,479 @@
+"""Export corrected documents (BRAT, JSONL, a Hugging Face dataset, CoNLL BIO) and read them back.
+
+Every write goes through a temporary file or folder and a rename: a reader never sees a
+half-written export. What each format keeps:
+
+- **BRAT** (``scenario.txt`` + ``scenario.ann``, what the official scorer reads): entities
+  exactly, multi-fragment included, relations and notes. BRAT has no document ids, so
+  ``scenario.meta.jsonl`` (one ``{"id", "annotated"}`` per line) travels beside it;
+  :func:`import_brat` uses it when its line count matches.
+- **JSONL**: one object per document, ``{"id", "text", "entities": [{"label", "start",
+  "end", "text", "fragments", "score"?}]}`` plus ``relations``/``notes``/``annotated`` when
+  they say something. Exact round trip.
+- **Hugging Face dataset** (``DatasetDict.save_to_disk``): ``id``, ``text``, ``tokens``,
+  ``offsets`` (``[start, end)`` of each token) and ``ner_tags`` (``ClassLabel`` over
+  :data:`ner.tagging.TAGS`). Entities go through the BIO tag policy of :mod:`ner.tagging`
+  (gapped and overlapped entities are lost; contiguous multi-fragment ones come back).
+- **CoNLL**: ``# id = ...`` and ``# text = ...`` per document, then ``token<TAB>tag`` lines,
+  a blank line between documents. Same policy as the dataset.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ner.brat import atomic_write, read_brat, scenario_path, write_brat
+from ner.entities import LABELS, Document, Entity, Relation
+from ner.store import check_entities, entity_from_dict, entity_to_dict
+from ner.tagging import TAGS, bio_to_entities, doc_to_bio
+from ner.tokens import words
+
+META_SUFFIX = ".meta.jsonl"
+
+# ---------------------------------------------------------------- BRAT
+
+
+def scorer_problem(doc: Document) -> str | None:
+    """Why the official scorer would misread ``doc`` in a BRAT file, or None.
+
+    ``ehealthkd.score`` strips every line and drops empty ones before it computes offsets,
+    and it splits lines the way ``str.splitlines`` does.
+    """
+    if not doc.text:
+        return "the text is empty"
+    if doc.text != doc.text.strip():
+        return "the text starts or ends with whitespace"
+    if len(doc.text.splitlines()) != 1:
+        return "the text holds a line break"
+    return None
+
+
+def export_brat(docs: Iterable[Document], folder: str | Path, check_scorer: bool = True) -> Path:
+    """Write ``folder/scenario.txt``, ``.ann`` and ``.meta.jsonl``; the ``.txt`` path.
+
+    With ``check_scorer``, a document the official scorer would misread raises ``ValueError``.
+    """
+    docs = list(docs)
+    if check_scorer:
+        for doc in docs:
+            problem = scorer_problem(doc)
+            if problem:
+                raise ValueError(f"document {doc.id}: {problem}; the official scorer would misalign its offsets")
+    txt = Path(folder) / "scenario.txt"
+    txt.parent.mkdir(parents=True, exist_ok=True)
+    meta = "".join(json.dumps({"id": d.id, "annotated": d.annotated}, ensure_ascii=False) + "\n" for d in docs)
+    atomic_write(txt.with_suffix(META_SUFFIX), meta.encode("utf-8"))
+    return write_brat(docs, txt)
+
+
+def import_brat(path: str | Path) -> list[Document]:
+    """Documents from a BRAT folder or ``.txt``; ids and ``annotated`` from the ``.meta.jsonl`` when present."""
+    txt = scenario_path(path)
+    docs = read_brat(txt)
+    meta_path = txt.with_suffix(META_SUFFIX)
+    if not meta_path.is_file():
+        return docs
+    meta = [json.loads(line) for line in meta_path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if len(meta) != len(docs):
+        return docs  # not this text's companion: keep positional ids
+    return [
+        Document(m["id"], d.text, d.entities, d.relations, bool(m.get("annotated", True)), d.notes)
+        for d, m in zip(docs, meta)
+    ]
+
+
+# ---------------------------------------------------------------- JSONL
+
+
+def doc_to_json(doc: Document) -> dict[str, Any]:
+    """The JSONL object of one document."""
+    out: dict[str, Any] = {
+        "id": doc.id,
+        "text": doc.text,
+        "entities": [entity_to_dict(e, doc.text) for e in doc.entities],
+    }
+    if doc.relations:
+        out["relations"] = [{"kind": r.kind, "args": [list(a) for a in r.args], "star": r.star} for r in doc.relations]
+    if doc.notes:
+        out["notes"] = list(doc.notes)
+    if not doc.annotated:
+        out["annotated"] = False
+    return out
+
+
+def doc_from_json(data: Mapping[str, Any], where: str = "document") -> Document:
+    """A document from its JSONL object; ``ValueError`` names what is wrong.
+
+    Entities keep their listed order (relations point at them by index); labels and word
+    boundaries are checked as the store checks them, and a ``text`` given for an entity
+    must be what its fragments cover.
+    """
+    if not isinstance(data, Mapping) or not isinstance(data.get("id"), str) or not isinstance(data.get("text"), str):
+        raise ValueError(f"{where}: expected an object with string 'id' and 'text'")
+    text = data["text"]
+    raw = data.get("entities", [])
+    if not isinstance(raw, list):
+        raise ValueError(f"{where}: 'entities' must be a list")
+    ents = [entity_from_dict(e, f"{where}, entity {i + 1}") for i, e in enumerate(raw)]
+    check_entities(text, ents, where)
+    for i, (ent, e) in enumerate(zip(ents, raw)):
+        if "text" in e and e["text"] != ent.surface(text):
+            raise ValueError(
+                f"{where}, entity {i + 1}: text {e['text']!r} differs from its fragments' {ent.surface(text)!r}"
+            )
+    relations = []
+    for i, r in enumerate(data.get("relations", [])):
+        try:
+            args = tuple((str(role), int(index)) for role, index in r["args"])
+            if any(not 0 <= index < len(ents) for _, index in args):
+                raise IndexError
+            relations.append(Relation(str(r["kind"]), args, bool(r.get("star", False))))
+        except (KeyError, TypeError, ValueError, IndexError):
+            raise ValueError(f"{where}, relation {i + 1}: expected kind and args [[role, entity index], ...]") from None
+    return Document(
+        data["id"], text, tuple(ents), tuple(relations), bool(data.get("annotated", True)), tuple(data.get("notes", ()))
+    )
+
+
+def to_jsonl(docs: Iterable[Document]) -> str:
+    """One JSON object per line."""
+    return "".join(json.dumps(doc_to_json(d), ensure_ascii=False) + "\n" for d in docs)
+
+
+def export_jsonl(docs: Iterable[Document], path: str | Path) -> Path:
+    """Write ``docs`` as JSONL, atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, to_jsonl(docs).encode("utf-8"))
+    return path
+
+
+def import_jsonl(path: str | Path) -> list[Document]:
+    """Documents from a JSONL file; errors name the file and line."""
+    path = Path(path)
+    docs = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"{path}, line {number}"
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{where}: not JSON ({exc.msg})") from None
+        docs.append(doc_from_json(data, where))
+    return docs
+
+
+# ---------------------------------------------------------------- Hugging Face datasets
+
+
+def dataset_features() -> Any:
+    """The features of an exported dataset."""
+    from datasets import ClassLabel, Features, List, Value
+
+    return Features(
+        {
+            "id": Value("string"),
+            "text": Value("string"),
+            "tokens": List(Value("string")),
+            "offsets": List(List(Value("int32"), length=2)),
+            "ner_tags": List(ClassLabel(names=list(TAGS))),
+        }
+    )
+
+
+def to_dataset(docs: Iterable[Document]) -> Any:
+    """A ``datasets.Dataset`` of words and BIO tags (the :mod:`ner.tagging` policy)."""
+    from datasets import Dataset
+
+    rows: dict[str, list] = {"id": [], "text": [], "tokens": [], "offsets": [], "ner_tags": []}
+    for doc in docs:
+        spans, tags = doc_to_bio(doc)
+        rows["id"].append(doc.id)
+        rows["text"].append(doc.text)
+        rows["tokens"].append([doc.text[s:e] for s, e in spans])
+        rows["offsets"].append([[s, e] for s, e in spans])
+        rows["ner_tags"].append([TAGS.index(t) for t in tags])
+    return Dataset.from_dict(rows, features=dataset_features())
+
+
+def dataset_to_docs(dataset: Any, where: str = "dataset") -> list[Document]:
+    """Documents from a dataset with ``id``, ``text``, ``offsets`` and ``ner_tags`` (ids or tag names)."""
+    names = dataset.features["ner_tags"].feature.names
+    docs = []
+    for i, row in enumerate(dataset):
+        spans = [(int(s), int(e)) for s, e in row["offsets"]]
+        tags = [names[t] if isinstance(t, int) else t for t in row["ner_tags"]]
+        if "tokens" in row and [row["text"][s:e] for s, e in spans] != list(row["tokens"]):
+            raise ValueError(f"{where}, row {i} ({row['id']}): tokens do not match the text at their offsets")
+        docs.append(Document(row["id"], row["text"], tuple(sorted(bio_to_entities(row["text"], spans, tags)))))
+    return docs
+
+
+def export_dataset(splits: Mapping[str, Iterable[Document]] | Iterable[Document], folder: str | Path) -> Path:
+    """Save a ``DatasetDict`` (a plain list of documents becomes split ``train``) to ``folder``, atomically.
+
+    The dataset is written to a temporary folder beside ``folder`` and renamed into place; an
+    older export at ``folder`` is replaced.
+    """
+    from datasets import DatasetDict
+
+    if not isinstance(splits, Mapping):
+        splits = {"train": splits}
+    dd = DatasetDict({name: to_dataset(docs) for name, docs in splits.items()})
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
+    try:
+        dd.save_to_disk(str(tmp))
+        _replace_folder(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return folder
+
+
+def _replace_folder(new: Path, target: Path) -> None:
+    if not target.exists():
+        os.replace(new, target)
+        return
+    old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
+    os.replace(target, old / "x")
+    try:
+        os.replace(new, target)
+    except BaseException:
+        os.replace(old / "x", target)
+        raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def import_dataset(folder: str | Path) -> dict[str, list[Document]]:
+    """Documents per split from a folder written by :func:`export_dataset`."""
+    from datasets import load_from_disk
+
+    loaded = load_from_disk(str(folder))
+    if hasattr(loaded, "items"):
+        return {name: dataset_to_docs(ds, f"{folder}, split {name}") for name, ds in loaded.items()}
+    return {"train": dataset_to_docs(loaded, str(folder))}
+
+
+# ---------------------------------------------------------------- CoNLL
+
+
+def to_conll(docs: Iterable[Document]) -> str:
+    """``# id``/``# text`` comments and ``token<TAB>tag`` lines per document, blank line between."""
+    blocks = []
+    for doc in docs:
+        for what, value in (("id", doc.id), ("text", doc.text)):
+            if "\n" in value or "\r" in value:
+                raise ValueError(f"document {doc.id!r}: its {what} holds a line break, which CoNLL cannot carry")
+        spans, tags = doc_to_bio(doc)
+        lines = [f"# id = {doc.id}", f"# text = {doc.text}"]
+        lines += [f"{doc.text[s:e]}\t{tag}" for (s, e), tag in zip(spans, tags)]
+        blocks.append("\n".join(lines) + "\n")
+    return "\n".join(blocks)
+
+
+def export_conll(docs: Iterable[Document], path: str | Path) -> Path:
+    """Write ``docs`` as CoNLL BIO, atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, to_conll(docs).encode("utf-8"))
+    return path
+
+
+def from_conll(content: str, where: str = "conll") -> list[Document]:
+    """Documents from CoNLL text; tokens must be the words of ``# text`` (errors name the line)."""
+    docs: list[Document] = []
+    current: dict[str, Any] | None = None
+
+    def finish() -> None:
+        nonlocal current
+        if current is None:
+            return
+        if current["text"] is None:
+            raise ValueError(f"{where}, line {current['line']}: document {current['id']!r} has no '# text = ' line")
+        text, spans = current["text"], words(current["text"])
+        tokens = current["tokens"]
+        if len(tokens) != len(spans):
+            raise ValueError(
+                f"{where}, line {current['line']}: document {current['id']!r} has {len(tokens)} tokens "
+                f"but its text has {len(spans)} words"
+            )
+        for (number, token, _), (s, e) in zip(tokens, spans):
+            if token != text[s:e]:
+                raise ValueError(f"{where}, line {number}: token {token!r} differs from the text's word {text[s:e]!r}")
+        ents = bio_to_entities(text, spans, [t for _, _, t in tokens])
+        docs.append(Document(current["id"], text, tuple(sorted(ents))))
+        current = None
+
+    for number, line in enumerate(content.split("\n"), start=1):
+        line = line.removesuffix("\r")
+        if line.startswith("# id = "):
+            finish()
+            current = {"id": line[len("# id = ") :], "text": None, "tokens": [], "line": number}
+        elif line.startswith("# text = "):
+            if current is None or current["text"] is not None or current["tokens"]:
+                raise ValueError(f"{where}, line {number}: '# text = ' must follow a '# id = ' line")
+            current["text"] = line[len("# text = ") :]
+        elif line.startswith("#"):
+            continue
+        elif not line.strip():
+            finish()
+        else:
+            if current is None:
+                raise ValueError(f"{where}, line {number}: a token line before any '# id = ' line")
+            token, tab, tag = line.partition("\t")
+            if not tab or tag not in TAGS:
+                raise ValueError(f"{where}, line {number}: expected 'token<TAB>tag' with a tag in {', '.join(TAGS)}")
+            current["tokens"].append((number, token, tag))
+    finish()
+    return docs
+
+
+def import_conll(path: str | Path) -> list[Document]:
+    """Documents from a CoNLL file written by :func:`export_conll`."""
+    path = Path(path)
+    return from_conll(path.read_text(encoding="utf-8"), str(path))
+
+
+# ---------------------------------------------------------------- all at once
+
+FORMATS: tuple[str, ...] = ("brat", "jsonl", "hf", "conll")
+
+
+def export_all(docs: Iterable[Document], folder: str | Path, formats: Iterable[str] = FORMATS) -> dict[str, Path]:
+    """Write ``docs`` in each of ``formats`` under ``folder``; the path written per format.
+
+    Layout: ``brat/scenario.txt`` (+ ``.ann``, ``.meta.jsonl``), ``corrections.jsonl``,
+    ``hf/`` (a ``DatasetDict`` with split ``train``) and ``corrections.conll``.
+    """
+    docs, folder = list(docs), Path(folder)
+    formats = list(formats)
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise ValueError(f"unknown export format {unknown[0]!r} (expected some of {', '.join(FORMATS)})")
+    writers = {
+        "brat": lambda: export_brat(docs, folder / "brat"),
+        "jsonl": lambda: export_jsonl(docs, folder / "corrections.jsonl"),
+        "hf": lambda: export_dataset(docs, folder / "hf"),
+        "conll": lambda: export_conll(docs, folder / "corrections.conll"),
+    }
+    return {name: writers[name]() for name in formats}
+
+
+# ---------------------------------------------------------------- the Hub
+
+
+def push_to_hub(path: str | Path, repo_id: str | None = None, token: str | None = None, private: bool = True) -> str:
+    """Upload an export to a Hugging Face dataset repository; the repository's URL.
+
+    ``repo_id`` defaults to ``$NER_HUB_REPO`` and ``token`` to ``$HF_TOKEN``; without either
+    this raises ``ValueError`` before touching the network. A folder saved by
+    :func:`export_dataset` is pushed as a dataset (``DatasetDict.push_to_hub``); any other
+    file or folder is uploaded as it is.
+    """
+    repo_id = repo_id or os.environ.get("NER_HUB_REPO")
+    token = token or os.environ.get("HF_TOKEN")
+    if not token:
+        raise ValueError("no Hugging Face token: pass token= or set HF_TOKEN to push to the Hub")
+    if not repo_id:
+        raise ValueError("no Hub repository: pass repo_id= (e.g. 'user/ehealthkd-corrections') or set NER_HUB_REPO")
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"{path}: nothing to push (no such file or folder)")
+    if (path / "dataset_dict.json").is_file():
+        from datasets import load_from_disk
+
+        load_from_disk(str(path)).push_to_hub(repo_id, token=token, private=private)
+        return f"https://huggingface.co/datasets/{repo_id}"
+    from huggingface_hub import HfApi
+
+    api = HfApi(token=token)
+    api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
+    if path.is_dir():
+        api.upload_folder(folder_path=str(path), repo_id=repo_id, repo_type="dataset")
+    else:
+        api.upload_file(path_or_fileobj=str(path), path_in_repo=path.name, repo_id=repo_id, repo_type="dataset")
+    return f"https://huggingface.co/datasets/{repo_id}"
+
+
+# ---------------------------------------------------------------- agreement
+
+
+def _counts(gold: list[Entity], pred: list[Entity]) -> dict[str, int]:
+    """Official Task A matching for one document: correct, incorrect, partial, missing, spurious."""
+    gold, pred = list(gold), list(pred)
+    counts = dict.fromkeys(("correct", "incorrect", "partial", "missing", "spurious"), 0)
+    for same_label, key in ((True, "correct"), (False, "incorrect")):
+        for p in pred[:]:
+            g = next((g for g in gold if g.fragments == p.fragments and (g.label == p.label) == same_label), None)
+            if g is not None:
+                counts[key] += 1
+                gold.remove(g)
+                pred.remove(p)
+    for p in pred[:]:
+        g = next(
+            (
+                g
+                for g in gold
+                if g.label == p.label and any(a < d and c < b for a, b in p.fragments for c, d in g.fragments)
+            ),
+            None,
+        )
+        if g is not None:
+            counts["partial"] += 1
+            gold.remove(g)
+            pred.remove(p)
+    counts["spurious"], counts["missing"] = len(pred), len(gold)
+    return counts
+
+
+def _row(label: str, items: int, c: dict[str, int]) -> dict[str, Any]:
+    hit = c["correct"] + 0.5 * c["partial"]
+    r_den = c["correct"] + c["partial"] + c["incorrect"] + c["missing"]
+    p_den = c["correct"] + c["partial"] + c["incorrect"] + c["spurious"]
+    recall = hit / r_den if r_den else 0.0
+    precision = hit / p_den if p_den else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    if not r_den and not p_den:
+        precision = recall = f1 = 1.0  # both said "nothing here": full agreement
+    return {"label": label, "items": items, **c, "precision": precision, "recall": recall, "f1": f1}
+
+
+def agreement(docs_a: Iterable[Document], docs_b: Iterable[Document]) -> list[dict[str, Any]]:
+    """How far annotator B agrees with annotator A on the items both answered (matched by id).
+
+    A is taken as gold and B as the prediction, so precision and recall swap with the order
+    and F1 does not. Matching is the official Task A one (correct, incorrect = same
+    fragments with another label, partial = overlap with the same label counting ½, missing,
+    spurious). Rows: ``overall`` first, then one per label, where both sides are restricted
+    to that label (an incorrect label there counts as one missing and one spurious). A row
+    where neither side has an entity has F1 1.0. Raises ``ValueError`` when an id has two
+    different texts.
+    """
+    by_id = {d.id: d for d in docs_a}
+    pairs = []
+    for b in docs_b:
+        a = by_id.get(b.id)
+        if a is None:
+            continue
+        if a.text != b.text:
+            raise ValueError(f"document {b.id}: the two annotators' texts differ")
+        pairs.append((a, b))
+    rows = []
+    for label in ("overall", *LABELS):
+        total = dict.fromkeys(("correct", "incorrect", "partial", "missing", "spurious"), 0)
+        for a, b in pairs:
+            gold = [e for e in a.entities if label in ("overall", e.label)]
+            pred = [e for e in b.entities if label in ("overall", e.label)]
+            for key, value in _counts(gold, pred).items():
+                total[key] += value
+        rows.append(_row(label, len(pairs), total))
+    return rows

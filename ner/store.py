@@ -1,0 +1,691 @@
+"""The annotation store: documents, model suggestions and human answers in one SQLite file.
+
+The file is ``$NER_DATA_DIR/annotations.db`` (``NER_DATA_DIR`` defaults to ``data``) unless a
+path is given. It runs in WAL mode with a busy timeout and foreign keys on; every write is
+one ``BEGIN IMMEDIATE`` transaction, so threads and processes may save at once and a process
+killed mid-save leaves the file readable with every committed save in it. Each thread (and
+each process after a fork) gets its own connection.
+
+Tables (Argilla v2 style: what a model proposes and what a person answers are different
+records):
+
+- ``documents``: ``id``, ``source`` (dataset name), ``name`` (the document's own id, e.g.
+  ``training/12``), ``text``, ``position`` (order within the source, from 0), ``created``.
+  ``(source, text)`` is unique: adding the same text to the same source again is a no-op.
+- ``suggestions``: ``id``, ``document``, ``model``, ``entities`` (JSON, with scores),
+  ``confidence`` (optional whole-item confidence, the queue's fallback), ``created``.
+- ``answers``: **append-only** (triggers refuse ``UPDATE`` and ``DELETE``). ``id``
+  (increasing: the order of events), ``document``, ``annotator``, ``status``
+  (``accepted``, ``rejected``, ``skipped`` or ``undone``), ``entities`` (JSON, no scores),
+  ``suggestion`` (the suggestion corrected, if any), ``previous`` (the answer that was
+  current for this document and annotator just before this row was written), ``undoes``
+  (on ``undone`` rows: the answer retracted), ``created`` (UTC, ISO 8601).
+
+Undo: nothing is updated or deleted. :meth:`Store.undo` appends an ``undone`` row that
+retracts the current answer; the answer that was current before it (its ``previous``)
+becomes current again. The current answer of a (document, annotator) is therefore read
+from its newest row alone: that row itself, or, for an ``undone`` row, the ``previous`` of
+the answer it retracts (none: the document is unanswered again). Undo twice steps back
+twice, like an editor's undo stack; saving after an undo starts a new branch. The full
+history stays readable with :meth:`Store.history`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ner import queue
+from ner.entities import LABELS, Document, Entity
+from ner.tokens import words
+
+STATUSES: tuple[str, ...] = ("accepted", "rejected", "skipped")
+UNDONE = "undone"
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    source TEXT NOT NULL,
+    name TEXT NOT NULL,
+    text TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    created TEXT NOT NULL,
+    UNIQUE (source, text)
+);
+CREATE INDEX IF NOT EXISTS documents_source ON documents (source, position);
+CREATE TABLE IF NOT EXISTS suggestions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    document INTEGER NOT NULL REFERENCES documents (id),
+    model TEXT NOT NULL,
+    entities TEXT NOT NULL,
+    confidence REAL,
+    created TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS suggestions_document ON suggestions (document, model, id);
+CREATE TABLE IF NOT EXISTS answers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    document INTEGER NOT NULL REFERENCES documents (id),
+    annotator TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('accepted', 'rejected', 'skipped', 'undone')),
+    entities TEXT NOT NULL,
+    suggestion INTEGER REFERENCES suggestions (id),
+    previous INTEGER REFERENCES answers (id),
+    undoes INTEGER REFERENCES answers (id),
+    created TEXT NOT NULL,
+    CHECK ((status = 'undone') = (undoes IS NOT NULL))
+);
+CREATE INDEX IF NOT EXISTS answers_document ON answers (document, annotator, id);
+CREATE INDEX IF NOT EXISTS answers_annotator ON answers (annotator, id);
+CREATE TRIGGER IF NOT EXISTS answers_no_update BEFORE UPDATE ON answers
+BEGIN SELECT RAISE(ABORT, 'answers are append-only: save a new answer or undo'); END;
+CREATE TRIGGER IF NOT EXISTS answers_no_delete BEFORE DELETE ON answers
+BEGIN SELECT RAISE(ABORT, 'answers are append-only: save a new answer or undo'); END;
+"""
+
+# The current answer id of each (document, annotator): see the module docstring.
+_CURRENT = """
+SELECT h.document AS document, h.annotator AS annotator,
+       CASE WHEN h.status = 'undone' THEN x.previous ELSE h.id END AS id
+FROM (SELECT MAX(id) AS id FROM answers WHERE (:annotator IS NULL OR annotator = :annotator)
+      GROUP BY document, annotator) AS last
+JOIN answers AS h ON h.id = last.id
+LEFT JOIN answers AS x ON x.id = h.undoes
+"""
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of a schema script, cut where SQLite says one is complete (triggers hold ``;``)."""
+    out, buf = [], ""
+    for piece in script.split(";"):
+        buf += piece + ";"
+        if sqlite3.complete_statement(buf):
+            if buf.strip(" \n;"):
+                out.append(buf)
+            buf = ""
+    return out
+
+
+def data_dir() -> Path:
+    """The data folder: ``$NER_DATA_DIR`` or ``data``."""
+    return Path(os.environ.get("NER_DATA_DIR", "data"))
+
+
+def default_path() -> Path:
+    """Where the store lives unless told otherwise: ``<data folder>/annotations.db``."""
+    return data_dir() / "annotations.db"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+# ---------------------------------------------------------------- entities as JSON
+
+
+def entity_to_dict(ent: Entity, text: str | None = None) -> dict[str, Any]:
+    """``{"label", "fragments": [[s, e], ...], "score"?}``; with ``text``, also start, end and surface."""
+    out: dict[str, Any] = {"label": ent.label, "fragments": [list(f) for f in ent.fragments]}
+    if text is not None:
+        out = {"label": ent.label, "start": ent.start, "end": ent.end, "text": ent.surface(text)} | out
+    if ent.score is not None:
+        out["score"] = ent.score
+    return out
+
+
+def entity_from_dict(data: Mapping[str, Any], where: str = "entity") -> Entity:
+    """An entity from ``{"label", "fragments"}`` or ``{"label", "start", "end"}`` (``score`` optional)."""
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{where}: expected an object with label and fragments, got {data!r}")
+    label = data.get("label")
+    if not isinstance(label, str):
+        raise ValueError(f"{where}: missing or non-text label: {label!r}")
+    raw = data.get("fragments")
+    if raw is None and "start" in data and "end" in data:
+        raw = [[data["start"], data["end"]]]
+    try:
+        frags = tuple((_int(s), _int(e)) for s, e in raw)  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise ValueError(f"{where}: fragments must be [start, end] integer pairs, got {raw!r}") from None
+    score = data.get("score")
+    if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
+        raise ValueError(f"{where}: score must be a number, got {score!r}")
+    try:
+        return Entity(frags, label, None if score is None else float(score))
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(value)
+    return value
+
+
+def entities_to_json(entities: Iterable[Entity]) -> str:
+    return json.dumps([entity_to_dict(e) for e in entities], ensure_ascii=False, separators=(",", ":"))
+
+
+def entities_from_json(raw: str) -> tuple[Entity, ...]:
+    return tuple(sorted(entity_from_dict(d) for d in json.loads(raw)))
+
+
+def check_entities(text: str, entities: Iterable[Entity | Mapping[str, Any]], where: str = "") -> tuple[Entity, ...]:
+    """The entities, sorted, after checking them against ``text``; ``ValueError`` names the first bad one.
+
+    A label must be one of :data:`ner.entities.LABELS` (exactly: no HTML, no other case); each
+    fragment must lie inside the text and start and end on word boundaries
+    (:func:`ner.tokens.words`); the fragments of one entity must not overlap.
+    """
+    prefix = f"{where}: " if where else ""
+    spans = words(text)
+    starts, ends = {s for s, _ in spans}, {e for _, e in spans}
+    out = []
+    for i, raw in enumerate(entities):
+        here = f"{prefix}entity {i + 1}"
+        ent = raw if isinstance(raw, Entity) else entity_from_dict(raw, here)
+        if ent.label not in LABELS:
+            raise ValueError(f"{here}: unknown label {ent.label!r} (expected one of {', '.join(LABELS)})")
+        for s, e in ent.fragments:
+            if e > len(text):
+                raise ValueError(
+                    f"{here} ({ent.label}): fragment ({s}, {e}) ends outside the text ({len(text)} characters)"
+                )
+            if s not in starts or e not in ends:
+                raise ValueError(
+                    f"{here} ({ent.label}): fragment ({s}, {e}) {text[s:e]!r} does not start and end on word boundaries"
+                )
+        for a, b in zip(ent.fragments, ent.fragments[1:]):
+            if b[0] < a[1]:
+                raise ValueError(f"{here} ({ent.label}): fragments {a} and {b} overlap")
+        out.append(ent)
+    return tuple(sorted(out))
+
+
+# ---------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """What a model proposed for a document; entities carry their scores."""
+
+    id: int
+    document: int
+    model: str
+    entities: tuple[Entity, ...]
+    confidence: float | None
+    created: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One row of the answer history (``status`` may be ``undone``: see the module docstring)."""
+
+    id: int
+    document: int
+    annotator: str
+    status: str
+    entities: tuple[Entity, ...]
+    created: str
+    suggestion: int | None = None
+    previous: int | None = None
+    undoes: int | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """A document to annotate, with the latest model suggestion (if any)."""
+
+    id: int
+    source: str
+    name: str
+    text: str
+    position: int
+    suggestion: Suggestion | None = None
+
+    def to_document(self) -> Document:
+        """The document with the suggested entities (scores kept)."""
+        ents = self.suggestion.entities if self.suggestion else ()
+        return Document(self.name, self.text, tuple(sorted(ents)), annotated=self.suggestion is not None)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far an annotator is through a source: ``done`` counts any current answer, skips included."""
+
+    total: int
+    done: int
+    remaining: int
+    by_status: dict[str, int] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- the store
+
+
+class Store:
+    """An annotation database (see the module docstring for the schema and the undo design).
+
+    ``synchronous`` is SQLite's setting: ``FULL`` (default) survives power loss as well as
+    process crashes; ``NORMAL`` survives process crashes only and is faster.
+    """
+
+    def __init__(self, path: str | Path | None = None, *, timeout: float = 30.0, synchronous: str = "FULL") -> None:
+        self.path = Path(path) if path is not None else default_path()
+        if synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+            raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, got {synchronous!r}")
+        self.timeout = timeout
+        self.synchronous = synchronous.upper()
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._init_schema()
+
+    # -- connections
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
+        conn.row_factory = sqlite3.Row
+        conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA synchronous = {self.synchronous}")
+        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """This thread's connection (a new one after a fork)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is None or self._local.pid != os.getpid():
+            conn = self._connect()
+            self._local.conn, self._local.pid = conn, os.getpid()
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    def close(self) -> None:
+        """Close the connections this process opened (threads reconnect on their next call)."""
+        with self._lock:
+            conns, self._connections = self._connections, []
+        for conn in conns:
+            try:
+                conn.close()
+            except sqlite3.ProgrammingError:
+                pass  # made in another thread that is gone: sqlite frees it with the object
+        self._local = threading.local()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken at once (``BEGIN IMMEDIATE``) so reads inside it stay true."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: several queries see one snapshot."""
+        conn = self.conn
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
+    def _init_schema(self) -> None:
+        for attempt in range(50):  # a first WAL switch can be refused while another process creates the file
+            try:
+                conn = self.conn
+                if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                    conn.execute("PRAGMA journal_mode = WAL")
+                with self._write() as c:
+                    version = c.execute("PRAGMA user_version").fetchone()[0]
+                    if version > SCHEMA_VERSION:
+                        raise ValueError(
+                            f"{self.path}: schema version {version} is newer than this code ({SCHEMA_VERSION})"
+                        )
+                    for statement in _statements(_SCHEMA):
+                        c.execute(statement)
+                    c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or attempt == 49:
+                    raise
+                time.sleep(0.05)
+
+    # -- documents
+
+    def add_documents(self, source: str, docs: Iterable[str | Document]) -> list[int]:
+        """Add texts or documents to ``source``; their ids, in input order.
+
+        Idempotent: a text already in the source keeps its id and position. A document's own
+        id becomes its ``name``; a plain text is named ``<source>/<position + 1>``. Entities of
+        a :class:`Document` are not stored (suggest or answer them).
+        """
+        if not isinstance(source, str) or not source.strip():
+            raise ValueError(f"source must be a non-empty name, got {source!r}")
+        items = [(d.text, d.id) if isinstance(d, Document) else (d, None) for d in docs]
+        for i, (text, _) in enumerate(items):
+            if not isinstance(text, str):
+                raise ValueError(f"{source}, item {i + 1}: expected text or a Document, got {type(text).__name__}")
+            if not text.strip():
+                raise ValueError(f"{source}, item {i + 1}: the text is empty")
+        ids = []
+        with self._write() as c:
+            position = c.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM documents WHERE source = ?", (source,))
+            position = position.fetchone()[0]
+            for text, name in items:
+                row = c.execute("SELECT id FROM documents WHERE source = ? AND text = ?", (source, text)).fetchone()
+                if row is None:
+                    cur = c.execute(
+                        "INSERT INTO documents (source, name, text, position, created) VALUES (?, ?, ?, ?, ?)",
+                        (source, name or f"{source}/{position + 1}", text, position, _now()),
+                    )
+                    ids.append(int(cur.lastrowid))  # type: ignore[arg-type]
+                    position += 1
+                else:
+                    ids.append(int(row["id"]))
+        return ids
+
+    def _doc_row(self, c: sqlite3.Connection, doc_id: int) -> sqlite3.Row:
+        row = c.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise ValueError(f"unknown document id {doc_id!r}")
+        return row
+
+    def document(self, doc_id: int) -> Document:
+        """A stored document, without entities; its ``id`` is the document's name."""
+        row = self._doc_row(self.conn, doc_id)
+        return Document(row["name"], row["text"], annotated=False)
+
+    def sources(self) -> list[str]:
+        """The source names, sorted."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT source FROM documents ORDER BY source")]
+
+    def document_ids(self, source: str) -> list[int]:
+        """The ids of a source's documents, in position order."""
+        rows = self.conn.execute("SELECT id FROM documents WHERE source = ? ORDER BY position", (source,))
+        return [r[0] for r in rows]
+
+    # -- suggestions
+
+    def add_suggestion(
+        self, doc_id: int, model: str, entities: Iterable[Entity | Mapping[str, Any]], confidence: float | None = None
+    ) -> int:
+        """Store a model's entities (with scores) for a document; the suggestion id.
+
+        ``confidence`` is an optional whole-item confidence in [0, 1] (for instance the mean
+        over tokens of the highest tag probability), used to rank items with no entity.
+        """
+        if not isinstance(model, str) or not model.strip():
+            raise ValueError(f"model must be a non-empty name, got {model!r}")
+        if confidence is not None and not 0.0 <= confidence <= 1.0:
+            raise ValueError(f"confidence must lie in [0, 1], got {confidence!r}")
+        with self._write() as c:
+            text = self._doc_row(c, doc_id)["text"]
+            ents = check_entities(text, entities, f"suggestion for document {doc_id}")
+            cur = c.execute(
+                "INSERT INTO suggestions (document, model, entities, confidence, created) VALUES (?, ?, ?, ?, ?)",
+                (doc_id, model, entities_to_json(ents), confidence, _now()),
+            )
+            return int(cur.lastrowid)  # type: ignore[arg-type]
+
+    @staticmethod
+    def _suggestion(row: sqlite3.Row) -> Suggestion:
+        return Suggestion(
+            row["id"],
+            row["document"],
+            row["model"],
+            entities_from_json(row["entities"]),
+            row["confidence"],
+            row["created"],
+        )
+
+    def latest_suggestion(self, doc_id: int, model: str | None = None) -> Suggestion | None:
+        """The newest suggestion for a document (of ``model`` when given)."""
+        row = self.conn.execute(
+            "SELECT * FROM suggestions WHERE document = ? AND (? IS NULL OR model = ?) ORDER BY id DESC LIMIT 1",
+            (doc_id, model, model),
+        ).fetchone()
+        return None if row is None else self._suggestion(row)
+
+    # -- answers
+
+    @staticmethod
+    def _answer(row: sqlite3.Row) -> Answer:
+        return Answer(
+            id=row["id"],
+            document=row["document"],
+            annotator=row["annotator"],
+            status=row["status"],
+            entities=entities_from_json(row["entities"]),
+            created=row["created"],
+            suggestion=row["suggestion"],
+            previous=row["previous"],
+            undoes=row["undoes"],
+        )
+
+    def _current_id(self, c: sqlite3.Connection, doc_id: int, annotator: str) -> int | None:
+        row = c.execute(
+            """SELECT CASE WHEN h.status = 'undone' THEN x.previous ELSE h.id END
+               FROM answers AS h LEFT JOIN answers AS x ON x.id = h.undoes
+               WHERE h.document = ? AND h.annotator = ? ORDER BY h.id DESC LIMIT 1""",
+            (doc_id, annotator),
+        ).fetchone()
+        return None if row is None else row[0]
+
+    def save_answer(
+        self,
+        doc_id: int,
+        annotator: str,
+        status: str,
+        entities: Iterable[Entity | Mapping[str, Any]] = (),
+        suggestion: int | None = None,
+    ) -> int:
+        """Append an annotator's answer for a document (one transaction); the answer id.
+
+        ``status`` is ``accepted``, ``rejected`` or ``skipped``. Entities are checked with
+        :func:`check_entities` (``ValueError`` names the bad one) and stored without scores.
+        """
+        if not isinstance(annotator, str) or not annotator.strip():
+            raise ValueError(f"annotator must be a non-empty name, got {annotator!r}")
+        if status not in STATUSES:
+            raise ValueError(
+                f"unknown status {status!r} (expected one of {', '.join(STATUSES)}; use undo() to retract)"
+            )
+        entities = list(entities)
+        with self._write() as c:
+            text = self._doc_row(c, doc_id)["text"]
+            ents = check_entities(text, entities, f"answer for document {doc_id}")
+            ents = tuple(Entity(e.fragments, e.label) for e in ents)
+            if suggestion is not None:
+                row = c.execute("SELECT document FROM suggestions WHERE id = ?", (suggestion,)).fetchone()
+                if row is None or row[0] != doc_id:
+                    raise ValueError(f"suggestion {suggestion!r} is not a suggestion for document {doc_id}")
+            cur = c.execute(
+                """INSERT INTO answers (document, annotator, status, entities, suggestion, previous, created)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                (
+                    doc_id,
+                    annotator,
+                    status,
+                    entities_to_json(ents),
+                    suggestion,
+                    self._current_id(c, doc_id, annotator),
+                    _now(),
+                ),
+            )
+            return int(cur.lastrowid)  # type: ignore[arg-type]
+
+    def _undo(self, c: sqlite3.Connection, doc_id: int, annotator: str) -> Answer | None:
+        current = self._current_id(c, doc_id, annotator)
+        if current is None:
+            return None
+        row = c.execute("SELECT * FROM answers WHERE id = ?", (current,)).fetchone()
+        c.execute(
+            """INSERT INTO answers (document, annotator, status, entities, previous, undoes, created)
+               VALUES (?, ?, 'undone', '[]', ?, ?, ?)""",
+            (doc_id, annotator, current, current, _now()),
+        )
+        return self._answer(row)
+
+    def undo(self, doc_id: int, annotator: str) -> Answer | None:
+        """Retract the annotator's current answer for a document; the retracted answer, or None if there was none."""
+        with self._write() as c:
+            self._doc_row(c, doc_id)
+            return self._undo(c, doc_id, annotator)
+
+    def undo_last(self, annotator: str, source: str | None = None) -> Answer | None:
+        """Retract the annotator's most recent answer that is still current (in ``source`` when given).
+
+        Repeated calls walk back through the annotator's answers, newest first.
+        """
+        with self._write() as c:
+            row = c.execute(
+                f"""SELECT cur.document FROM ({_CURRENT}) AS cur JOIN documents AS d ON d.id = cur.document
+                    WHERE cur.id IS NOT NULL AND (:source IS NULL OR d.source = :source)
+                    ORDER BY cur.id DESC LIMIT 1""",
+                {"annotator": annotator, "source": source},
+            ).fetchone()
+            return None if row is None else self._undo(c, row[0], annotator)
+
+    def history(self, doc_id: int, annotator: str | None = None) -> list[Answer]:
+        """Every answer row of a document (of one annotator when given), oldest first, undos included."""
+        rows = self.conn.execute(
+            "SELECT * FROM answers WHERE document = ? AND (? IS NULL OR annotator = ?) ORDER BY id",
+            (doc_id, annotator, annotator),
+        )
+        return [self._answer(r) for r in rows]
+
+    def current_answer(self, doc_id: int, annotator: str) -> Answer | None:
+        """The annotator's answer for a document that counts now (None: unanswered or all undone)."""
+        with self._read() as c:
+            current = self._current_id(c, doc_id, annotator)
+            if current is None:
+                return None
+            return self._answer(c.execute("SELECT * FROM answers WHERE id = ?", (current,)).fetchone())
+
+    def _current_rows(
+        self, annotator: str | None = None, status: str | None = None, source: str | None = None
+    ) -> list[tuple[Answer, sqlite3.Row]]:
+        """Current answers with their document rows, in (source, position, annotator) order."""
+        rows = self.conn.execute(
+            f"""SELECT a.*, d.source AS d_source, d.name AS d_name, d.text AS d_text, d.position AS d_position
+                FROM ({_CURRENT}) AS cur JOIN answers AS a ON a.id = cur.id JOIN documents AS d ON d.id = a.document
+                WHERE (:status IS NULL OR a.status = :status) AND (:source IS NULL OR d.source = :source)
+                ORDER BY d.source, d.position, a.annotator""",
+            {"annotator": annotator, "status": status, "source": source},
+        ).fetchall()
+        return [(self._answer(r), r) for r in rows]
+
+    def latest_answers(
+        self, annotator: str | None = None, status: str | None = "accepted", source: str | None = None
+    ) -> list[Document]:
+        """Documents with the entities of their current answer: what exports use.
+
+        With an ``annotator``: that person's current answer per document, if its status is
+        ``status`` (None: any status). Without: per document, the most recent of all
+        annotators' current answers that have ``status``. Documents come in (source,
+        position) order; each ``id`` is the document's name.
+        """
+        if status is not None and status not in STATUSES:
+            raise ValueError(f"unknown status {status!r} (expected one of {', '.join(STATUSES)} or None)")
+        chosen: dict[int, tuple[Answer, sqlite3.Row]] = {}
+        for answer, row in self._current_rows(annotator, status, source):
+            if answer.document not in chosen or answer.id > chosen[answer.document][0].id:
+                chosen[answer.document] = (answer, row)
+        ordered = sorted(chosen.values(), key=lambda p: (p[1]["d_source"], p[1]["d_position"]))
+        return [Document(row["d_name"], row["d_text"], answer.entities) for answer, row in ordered]
+
+    def annotators(self) -> list[str]:
+        """Everyone who has answered something, sorted."""
+        return [r[0] for r in self.conn.execute("SELECT DISTINCT annotator FROM answers ORDER BY annotator")]
+
+    # -- the queue
+
+    def next_items(
+        self,
+        source: str,
+        annotator: str,
+        limit: int | None = None,
+        order: str | Sequence[int] = "position",
+        model: str | None = None,
+    ) -> list[Item]:
+        """The documents of ``source`` the annotator has no current answer for, in ``order``.
+
+        ``order`` is ``position`` (as added), ``uncertain`` (most uncertain latest suggestion
+        first, see :func:`ner.queue.uncertainty`; items without a suggestion last), or a
+        sequence of document ids (those first, in that order; the others after, by position).
+        Each item carries the latest suggestion (of ``model`` when given).
+        """
+        with self._read() as c:
+            docs = c.execute(
+                f"""SELECT d.* FROM documents AS d WHERE d.source = :source AND d.id NOT IN
+                    (SELECT cur.document FROM ({_CURRENT}) AS cur WHERE cur.id IS NOT NULL)
+                    ORDER BY d.position""",
+                {"source": source, "annotator": annotator},
+            ).fetchall()
+            sugg = c.execute(
+                """SELECT s.* FROM suggestions AS s JOIN
+                   (SELECT MAX(s2.id) AS id FROM suggestions AS s2 JOIN documents AS d ON d.id = s2.document
+                    WHERE d.source = :source AND (:model IS NULL OR s2.model = :model) GROUP BY s2.document) AS m
+                   ON s.id = m.id""",
+                {"source": source, "model": model},
+            ).fetchall()
+        by_doc = {r["document"]: self._suggestion(r) for r in sugg}
+        items = [Item(r["id"], r["source"], r["name"], r["text"], r["position"], by_doc.get(r["id"])) for r in docs]
+        if order == "position":
+            pass
+        elif order == "uncertain":
+            items = queue.order(
+                items,
+                "uncertain",
+                predictions=[it.suggestion.entities if it.suggestion else None for it in items],
+                fallbacks=[it.suggestion.confidence if it.suggestion else None for it in items],
+            )
+        elif isinstance(order, str):
+            raise ValueError(f"unknown order {order!r} (expected 'position', 'uncertain' or a list of document ids)")
+        else:
+            rank = {doc_id: i for i, doc_id in enumerate(order)}
+            items = sorted(items, key=lambda it: (rank.get(it.id, len(rank)), it.position))
+        return items if limit is None else items[:limit]
+
+    def progress(self, source: str, annotator: str) -> Progress:
+        """How many of ``source``'s documents the annotator has answered (skips count) and how many remain."""
+        with self._read() as c:
+            total = c.execute("SELECT COUNT(*) FROM documents WHERE source = ?", (source,)).fetchone()[0]
+            rows = c.execute(
+                f"""SELECT a.status, COUNT(*) FROM ({_CURRENT}) AS cur JOIN answers AS a ON a.id = cur.id
+                    JOIN documents AS d ON d.id = a.document WHERE d.source = :source GROUP BY a.status""",
+                {"source": source, "annotator": annotator},
+            ).fetchall()
+        by_status = {status: 0 for status in STATUSES} | {r[0]: r[1] for r in rows}
+        done = sum(by_status.values())
+        return Progress(total=total, done=done, remaining=total - done, by_status=by_status)
+
+    def integrity_check(self) -> str:
+        """SQLite's ``PRAGMA integrity_check`` (``ok`` when the file is sound)."""
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0]

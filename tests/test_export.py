@@ -1,0 +1,412 @@
+"""Exports (BRAT, JSONL, Hugging Face dataset, CoNLL), their imports, the scorer, and agreement."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ner import corpus
+from ner.brat import read_brat
+from ner.entities import Document, Entity, Relation, entity
+from ner.export import (
+    agreement,
+    export_all,
+    export_brat,
+    export_conll,
+    export_dataset,
+    export_jsonl,
+    from_conll,
+    import_brat,
+    import_conll,
+    import_dataset,
+    import_jsonl,
+    push_to_hub,
+    to_conll,
+    to_jsonl,
+)
+from ner.store import Store
+from ner.tagging import TAGS, span_to_entity, tag_policy
+
+ROOT = Path(__file__).resolve().parent.parent
+ASMA = "El asma es una enfermedad crónica de los pulmones."
+CANCER = "El cáncer de mama y de pulmón se trata con cirugía."
+FIEBRE = "La fiebre\u00a0alta dura\u200b dos días."
+NADA = "Nada que decir aquí."
+
+
+def at(text: str, word: str) -> tuple[int, int]:
+    start = text.index(word)
+    return start, start + len(word)
+
+
+def ent(text: str, *words: str, label: str = "Concept") -> Entity:
+    """An entity with one fragment per word given."""
+    return Entity(tuple(at(text, w) for w in words), label)
+
+
+def doc(doc_id: str, text: str, *ents: Entity, relations: tuple[Relation, ...] = ()) -> Document:
+    return Document(doc_id, text, tuple(sorted(ents)), relations)
+
+
+GAPPED = ent(CANCER, "cáncer", "pulmón")  # "cáncer [de mama y de] pulmón": BIO cannot carry it
+LITERAL = [
+    doc(
+        "d1",
+        ASMA,
+        ent(ASMA, "asma"),
+        ent(ASMA, "enfermedad", "crónica"),
+        ent(ASMA, "pulmones"),
+        relations=(Relation("is-a", (("Arg1", 0), ("Arg2", 1))),),
+    ),
+    doc(
+        "d2",
+        CANCER,
+        ent(CANCER, "cáncer", "de", "mama"),
+        GAPPED,
+        ent(CANCER, "trata", label="Action"),
+        ent(CANCER, "cirugía"),
+    ),
+    doc(
+        "d3",
+        FIEBRE,
+        ent(FIEBRE, "fiebre"),
+        ent(FIEBRE, "dura", label="Action"),
+        ent(FIEBRE, "dos", "días", label="Predicate"),
+    ),
+    doc("d4", NADA),
+]
+# what BIO tags give back: everything but the gapped entity, without relations
+LITERAL_BIO = [Document(d.id, d.text, tuple(e for e in d.entities if e != GAPPED)) for d in LITERAL]
+
+
+def policy_expected(docs: list[Document]) -> list[Document]:
+    """The entities the BIO tag policy keeps, as decoding would give them."""
+    out = []
+    for d in docs:
+        spans, _ = tag_policy(d)
+        out.append(Document(d.id, d.text, tuple(sorted(span_to_entity(s, d.text) for s in spans))))
+    return out
+
+
+@pytest.fixture(params=["literal", "sample"])
+def small_docs(request) -> list[Document]:
+    if request.param == "literal":
+        return LITERAL
+    if not (corpus.SAMPLE_DIR / "scenario.txt").is_file():
+        pytest.skip("data/sample is not there yet")
+    return corpus.load("sample")
+
+
+@pytest.fixture(scope="module")
+def train(real_corpus) -> list[Document]:
+    return corpus.load("train")
+
+
+def no_temporaries(folder: Path) -> bool:
+    return not [p for p in folder.iterdir() if p.name.startswith(".")]
+
+
+# --- BRAT -------------------------------------------------------------------------------
+
+
+def test_brat_round_trip_is_exact(tmp_path, small_docs):
+    export_brat(small_docs, tmp_path / "out")
+    assert import_brat(tmp_path / "out") == small_docs
+    assert no_temporaries(tmp_path / "out")
+
+
+def test_brat_files_for_literal_documents(tmp_path):
+    txt = export_brat(LITERAL, tmp_path / "out")
+    assert txt.read_text(encoding="utf-8") == "\n".join([ASMA, CANCER, FIEBRE, NADA])
+    ann = txt.with_suffix(".ann").read_text(encoding="utf-8").splitlines()
+    s, e = len("El asma es una "), len("El asma es una enfermedad")
+    assert f"T2\tConcept {s} {e};{e + 1} {e + len(' crónica')}\tenfermedad crónica" in ann
+    assert "R1\tis-a Arg1:T1 Arg2:T2" in ann
+    # without the ids file, ids are positional and entity-less lines unannotated, as read_brat gives them
+    txt.with_suffix(".meta.jsonl").unlink()
+    plain = import_brat(txt)
+    assert [d.id for d in plain] == ["out/1", "out/2", "out/3", "out/4"]
+    assert [d.entities for d in plain] == [d.entities for d in LITERAL]
+    assert plain[3].annotated is False
+
+
+def test_brat_export_refuses_what_the_scorer_would_misread(tmp_path):
+    for text in (" El asma.", "", "El asma.\u2028Otra."):
+        with pytest.raises(ValueError, match="official scorer"):
+            export_brat([Document("x", text)], tmp_path / "out")
+    assert not (tmp_path / "out" / "scenario.txt").exists()
+
+
+def test_brat_round_trip_on_the_training_split(tmp_path, train):
+    export_brat(train, tmp_path / "train")
+    back = import_brat(tmp_path / "train")
+    assert back == train
+    assert sum(len(e.fragments) > 1 for d in back for e in d.entities) > 500
+
+
+def official_f1(gold: Path, submit: Path, skip_b: bool = True) -> float:
+    from ehealthkd.score import compute_metrics, subtaskA, subtaskB
+    from ehealthkd.utils import Collection
+
+    g, s = Collection().load(gold), Collection().load(submit)
+    data = subtaskA(g, s)
+    if not skip_b:
+        data.update(subtaskB(g, s, data))
+    return compute_metrics(data, skipA=False, skipB=skip_b)["f1"]
+
+
+def test_official_scorer_reads_a_store_export(tmp_path):
+    with Store(tmp_path / "annotations.db") as store:
+        ids = store.add_documents("demo", LITERAL)
+        for d, doc_id in zip(LITERAL, ids):
+            store.save_answer(doc_id, "ana", "accepted", d.entities)
+        docs = store.latest_answers("ana")
+    assert [d.entities for d in docs] == [d.entities for d in LITERAL]
+    gold = export_brat(docs, tmp_path / "gold")
+    assert official_f1(gold, gold) == 1.0
+    # one entity fewer in a submission scores below 1: the scorer really reads our offsets
+    fewer = [docs[0].with_entities(docs[0].entities[1:])] + docs[1:]
+    assert official_f1(gold, export_brat(fewer, tmp_path / "fewer")) < 1.0
+    out = subprocess.run(
+        [sys.executable, "-m", "ehealthkd.score", str(gold), str(gold), "--skip-B"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "f1: 1.0" in out and "correct_A: 10" in out
+
+
+def test_official_scorer_reads_a_training_export(tmp_path, train):
+    ours = export_brat(train, tmp_path / "train")
+    original = corpus.split_path("train")
+    assert official_f1(original, ours, skip_b=False) == 1.0
+    assert official_f1(ours, original, skip_b=False) == 1.0
+
+
+# --- JSONL ------------------------------------------------------------------------------
+
+
+def test_jsonl_line_for_a_literal_document():
+    line = json.loads(to_jsonl([LITERAL[0]]))
+    s, e = at(ASMA, "enfermedad")
+    assert line["id"] == "d1" and line["text"] == ASMA
+    assert line["entities"][1] == {
+        "label": "Concept",
+        "start": s,
+        "end": e + len(" crónica"),
+        "text": "enfermedad crónica",
+        "fragments": [[s, e], [e + 1, e + len(" crónica")]],
+    }
+    assert line["relations"] == [{"kind": "is-a", "args": [["Arg1", 0], ["Arg2", 1]], "star": False}]
+
+
+def test_jsonl_round_trip_is_exact(tmp_path, small_docs):
+    assert import_jsonl(export_jsonl(small_docs, tmp_path / "docs.jsonl")) == small_docs
+
+
+def test_jsonl_round_trip_on_the_training_split(tmp_path, train):
+    assert import_jsonl(export_jsonl(train, tmp_path / "train.jsonl")) == train
+
+
+def test_jsonl_keeps_scores(tmp_path):
+    scored = [Document("s", ASMA, (entity(*at(ASMA, "asma"), "Concept", 0.25),))]
+    back = import_jsonl(export_jsonl(scored, tmp_path / "s.jsonl"))
+    assert back[0].entities[0].score == 0.25
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ("{not json", "line 2: not JSON"),
+        (json.dumps({"id": "x", "text": "uno dos", "entities": [{"label": "Concept", "fragments": [[0, 2]]}]}), "word"),
+        (json.dumps({"id": "x", "text": "uno dos", "entities": [{"label": "<i>", "start": 0, "end": 3}]}), "label"),
+        (
+            json.dumps(
+                {"id": "x", "text": "uno dos", "entities": [{"label": "Concept", "start": 0, "end": 3, "text": "dos"}]}
+            ),
+            "differs",
+        ),
+        (
+            json.dumps(
+                {"id": "x", "text": "uno", "entities": [], "relations": [{"kind": "is-a", "args": [["Arg1", 3]]}]}
+            ),
+            "relation 1",
+        ),
+        (json.dumps({"text": "uno"}), "'id'"),
+    ],
+)
+def test_bad_jsonl_names_file_and_line(tmp_path, line, message):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(to_jsonl([LITERAL[3]]) + line + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=message) as info:
+        import_jsonl(path)
+    assert f"{path}, line 2" in str(info.value)
+
+
+# --- Hugging Face datasets --------------------------------------------------------------
+
+
+def test_dataset_features_and_round_trip(tmp_path):
+    from datasets import load_from_disk
+
+    folder = export_dataset({"train": LITERAL, "dev": LITERAL[:1]}, tmp_path / "hf")
+    dd = load_from_disk(str(folder))
+    assert set(dd) == {"train", "dev"}
+    assert dd["train"].features["ner_tags"].feature.names == list(TAGS)
+    row = dd["train"][0]
+    assert row["tokens"][:3] == ["El", "asma", "es"]
+    assert row["offsets"][1] == list(at(ASMA, "asma"))
+    assert [TAGS[t] for t in row["ner_tags"][:6]] == ["O", "B-Concept", "O", "O", "B-Concept", "I-Concept"]
+    back = import_dataset(folder)
+    assert back["train"] == LITERAL_BIO
+    assert back["dev"] == LITERAL_BIO[:1]
+
+
+def test_dataset_round_trip_keeps_what_bio_can_express(tmp_path, small_docs):
+    back = import_dataset(export_dataset(small_docs, tmp_path / "hf"))
+    assert back["train"] == policy_expected(small_docs)
+
+
+def test_dataset_export_replaces_an_older_one_atomically(tmp_path):
+    export_dataset(LITERAL, tmp_path / "hf")
+    export_dataset(LITERAL[:2], tmp_path / "hf")
+    assert len(import_dataset(tmp_path / "hf")["train"]) == 2
+    assert no_temporaries(tmp_path)
+
+
+# --- CoNLL ------------------------------------------------------------------------------
+
+
+def test_conll_text_for_a_literal_document():
+    small = doc("x1", "La gripe mata.", ent("La gripe mata.", "gripe"), ent("La gripe mata.", "mata", label="Action"))
+    assert to_conll([small, doc("x2", NADA)]) == (
+        "# id = x1\n# text = La gripe mata.\nLa\tO\ngripe\tB-Concept\nmata\tB-Action\n.\tO\n\n"
+        "# id = x2\n# text = Nada que decir aquí.\nNada\tO\nque\tO\ndecir\tO\naquí\tO\n.\tO\n"
+    )
+
+
+def test_conll_round_trip_literal(tmp_path):
+    assert import_conll(export_conll(LITERAL, tmp_path / "docs.conll")) == LITERAL_BIO
+
+
+def test_conll_round_trip_keeps_what_bio_can_express(tmp_path, small_docs):
+    assert import_conll(export_conll(small_docs, tmp_path / "docs.conll")) == policy_expected(small_docs)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("# id = a\n# text = uno dos\nuno\tO\ntres\tO\n", "line 4: token 'tres'"),
+        ("# id = a\n# text = uno dos\nuno\tO\ndos\tB-Disease\n", "line 4: expected 'token<TAB>tag'"),
+        ("# id = a\n# text = uno dos\nuno\tO\n", "1 tokens but its text has 2 words"),
+        ("uno\tO\n", "line 1: a token line before"),
+        ("# id = a\nuno\tO\n", "no '# text = ' line"),
+    ],
+)
+def test_bad_conll_names_the_line(content, message):
+    with pytest.raises(ValueError, match=message):
+        from_conll(content)
+
+
+def test_a_failed_export_leaves_the_old_file(tmp_path):
+    path = export_conll(LITERAL, tmp_path / "docs.conll")
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match="line break"):
+        export_conll([Document("bad", "uno\ndos")], path)
+    assert path.read_bytes() == before
+    assert no_temporaries(tmp_path)
+
+
+# --- the Hub ----------------------------------------------------------------------------
+
+
+def test_push_to_hub_without_a_token_says_so(tmp_path, monkeypatch):
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    folder = export_dataset(LITERAL, tmp_path / "hf")
+    with pytest.raises(ValueError, match="no Hugging Face token.*HF_TOKEN"):
+        push_to_hub(folder, "someone/corrections")
+    monkeypatch.delenv("NER_HUB_REPO", raising=False)
+    with pytest.raises(ValueError, match="no Hub repository"):
+        push_to_hub(folder, token="hf_not_a_real_token")
+
+
+# --- agreement --------------------------------------------------------------------------
+
+
+def test_agreement_with_oneself_is_full():
+    rows = agreement(LITERAL, LITERAL)
+    assert rows[0]["label"] == "overall" and rows[0]["items"] == 4
+    assert all(r["f1"] == 1.0 for r in rows)
+
+
+def test_agreement_counts_like_the_official_scorer():
+    a = [
+        doc("d1", ASMA, ent(ASMA, "asma"), ent(ASMA, "enfermedad", "crónica"), ent(ASMA, "pulmones")),
+        doc("d2", NADA),
+        doc("only-a", FIEBRE, ent(FIEBRE, "fiebre")),
+    ]
+    b = [
+        # asma: correct; enfermedad: partial; pulmones: incorrect label; es: spurious
+        doc(
+            "d1",
+            ASMA,
+            ent(ASMA, "asma"),
+            ent(ASMA, "enfermedad"),
+            ent(ASMA, "pulmones", label="Action"),
+            ent(ASMA, "es", label="Action"),
+        ),
+        doc("d2", NADA),
+    ]
+    rows = {r["label"]: r for r in agreement(a, b)}
+    overall = rows["overall"]
+    assert overall["items"] == 2
+    assert [overall[k] for k in ("correct", "incorrect", "partial", "missing", "spurious")] == [1, 1, 1, 0, 1]
+    assert overall["recall"] == pytest.approx(1.5 / 3)
+    assert overall["precision"] == pytest.approx(1.5 / 4)
+    assert overall["f1"] == pytest.approx(2 * 0.5 * 0.375 / 0.875)
+    assert rows["Concept"]["missing"] == 1 and rows["Action"]["spurious"] == 2
+    assert rows["Reference"]["f1"] == 1.0  # neither used it
+    swapped = {r["label"]: r for r in agreement(b, a)}["overall"]
+    assert (swapped["precision"], swapped["recall"]) == (overall["recall"], overall["precision"])
+
+
+def test_agreement_refuses_different_texts_under_one_id():
+    with pytest.raises(ValueError, match="d1"):
+        agreement([doc("d1", ASMA)], [doc("d1", NADA)])
+
+
+def test_store_answers_to_agreement(tmp_path):
+    with Store(tmp_path / "annotations.db") as store:
+        ids = store.add_documents("demo", [ASMA, NADA])
+        store.save_answer(ids[0], "ana", "accepted", [ent(ASMA, "asma")])
+        store.save_answer(ids[0], "bob", "accepted", [ent(ASMA, "asma"), ent(ASMA, "pulmones")])
+        store.save_answer(ids[1], "ana", "accepted", [])
+        rows = agreement(store.latest_answers("ana"), store.latest_answers("bob"))
+    assert rows[0]["items"] == 1
+    assert (rows[0]["correct"], rows[0]["spurious"]) == (1, 1)
+
+
+def test_read_brat_sanity_for_the_literal_export(tmp_path):
+    # the exported .ann is plain BRAT: read_brat alone reads every entity back
+    export_brat(LITERAL, tmp_path / "out")
+    assert [d.entities for d in read_brat(tmp_path / "out" / "scenario.txt")] == [d.entities for d in LITERAL]
+
+
+def test_export_all_writes_every_format_from_the_store(tmp_path):
+    with Store(tmp_path / "annotations.db") as store:
+        ids = store.add_documents("demo", LITERAL)
+        for d, doc_id in zip(LITERAL, ids):
+            store.save_answer(doc_id, "ana", "accepted", d.entities)
+        docs = store.latest_answers()
+    paths = export_all(docs, tmp_path / "export")
+    plain = [Document(d.id, d.text, d.entities) for d in LITERAL]  # the store keeps no relations
+    assert import_brat(paths["brat"]) == plain
+    assert import_jsonl(paths["jsonl"]) == plain
+    assert import_dataset(paths["hf"])["train"] == LITERAL_BIO
+    assert import_conll(paths["conll"]) == LITERAL_BIO
+    with pytest.raises(ValueError, match="unknown export format 'xml'"):
+        export_all(docs, tmp_path / "export", ["xml"])

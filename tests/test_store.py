@@ -1,0 +1,346 @@
+"""The annotation store: history, the current answer, undo, validation, concurrency, crashes."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from ner.entities import Document, Entity, entity
+from ner.store import Store, check_entities, default_path
+
+ROOT = Path(__file__).resolve().parent.parent
+ASMA = "El asma es una enfermedad crónica de los pulmones."
+GRIPE = "La vacuna reduce el riesgo de gripe."
+NADA = "Nada que decir aquí."
+
+
+def at(text: str, word: str) -> tuple[int, int]:
+    start = text.index(word)
+    return start, start + len(word)
+
+
+def ent(text: str, word: str, label: str = "Concept", score: float | None = None) -> Entity:
+    return entity(*at(text, word), label, score)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with Store(tmp_path / "annotations.db") as s:
+        yield s
+
+
+@pytest.fixture
+def ids(store):
+    return store.add_documents("demo", [ASMA, GRIPE, NADA])
+
+
+# --- documents --------------------------------------------------------------------------
+
+
+def test_default_path_follows_ner_data_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "elsewhere"))
+    assert default_path() == tmp_path / "elsewhere" / "annotations.db"
+    with Store() as s:
+        assert s.path.is_file()
+    monkeypatch.delenv("NER_DATA_DIR")
+    assert default_path() == Path("data") / "annotations.db"
+
+
+def test_database_settings(store):
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
+
+
+def test_add_documents_is_idempotent_on_source_and_text(store):
+    first = store.add_documents("demo", [ASMA, GRIPE])
+    again = store.add_documents("demo", [GRIPE, NADA, ASMA])
+    assert again == [first[1], first[1] + 1, first[0]]
+    assert store.document_ids("demo") == [first[0], first[1], first[1] + 1]
+    other = store.add_documents("other", [ASMA])
+    assert other[0] not in first
+    assert store.sources() == ["demo", "other"]
+
+
+def test_documents_keep_their_own_ids_as_names(store):
+    (doc_id,) = store.add_documents("train", [Document("training/7", ASMA, (ent(ASMA, "asma"),))])
+    (text_id,) = store.add_documents("train", [GRIPE])
+    assert store.document(doc_id) == Document("training/7", ASMA, annotated=False)
+    assert store.document(text_id).id == "train/2"
+
+
+# --- answers, history, undo -------------------------------------------------------------
+
+
+def test_latest_answer_wins_and_history_keeps_everything(store, ids):
+    first = [ent(ASMA, "asma")]
+    second = [ent(ASMA, "asma"), ent(ASMA, "pulmones")]
+    a1 = store.save_answer(ids[0], "ana", "accepted", first)
+    a2 = store.save_answer(ids[0], "ana", "accepted", second)
+    assert store.latest_answers("ana") == [Document("demo/1", ASMA, tuple(second))]
+    hist = store.history(ids[0])
+    assert [(h.id, h.status, h.previous) for h in hist] == [(a1, "accepted", None), (a2, "accepted", a1)]
+    assert hist[0].entities == tuple(first)
+    assert store.current_answer(ids[0], "ana").id == a2
+
+
+def test_status_filters_and_scores_are_dropped_from_answers(store, ids):
+    store.save_answer(ids[0], "ana", "accepted", [ent(ASMA, "asma", score=0.8)])
+    store.save_answer(ids[1], "ana", "rejected", [ent(GRIPE, "gripe")])
+    store.save_answer(ids[2], "ana", "skipped")
+    assert [d.text for d in store.latest_answers("ana")] == [ASMA]
+    assert [d.text for d in store.latest_answers("ana", status="rejected")] == [GRIPE]
+    assert [d.text for d in store.latest_answers("ana", status=None)] == [ASMA, GRIPE, NADA]
+    assert store.latest_answers("ana")[0].entities[0].score is None
+    assert store.latest_answers("bob") == []
+
+
+def test_undo_steps_back_through_the_answers_like_a_stack(store, ids):
+    a1 = store.save_answer(ids[0], "ana", "accepted", [ent(ASMA, "asma")])
+    a2 = store.save_answer(ids[0], "ana", "rejected", [])
+    store.save_answer(ids[0], "bob", "accepted", [ent(ASMA, "pulmones")])
+    assert store.undo(ids[0], "ana").id == a2
+    assert store.current_answer(ids[0], "ana").id == a1
+    assert store.undo(ids[0], "ana").id == a1
+    assert store.current_answer(ids[0], "ana") is None
+    assert store.undo(ids[0], "ana") is None  # nothing left: no row written
+    assert store.current_answer(ids[0], "bob").entities == (ent(ASMA, "pulmones"),)  # others untouched
+    history = store.history(ids[0], "ana")
+    assert [h.status for h in history] == ["accepted", "rejected", "undone", "undone"]
+    assert [h.undoes for h in history[2:]] == [a2, a1]
+
+
+def test_saving_after_an_undo_then_undoing_returns_to_the_answer_before(store, ids):
+    a1 = store.save_answer(ids[0], "ana", "accepted", [ent(ASMA, "asma")])
+    store.save_answer(ids[0], "ana", "accepted", [ent(ASMA, "pulmones")])
+    store.undo(ids[0], "ana")
+    a3 = store.save_answer(ids[0], "ana", "accepted", [ent(ASMA, "enfermedad")])
+    assert store.history(ids[0])[-1].previous == a1
+    assert store.undo(ids[0], "ana").id == a3
+    assert store.current_answer(ids[0], "ana").id == a1
+    assert store.latest_answers("ana")[0].entities == (ent(ASMA, "asma"),)
+
+
+def test_undo_last_walks_back_in_time_across_documents(store, ids):
+    x1 = store.save_answer(ids[0], "ana", "accepted", [])
+    x2 = store.save_answer(ids[1], "ana", "accepted", [])
+    x3 = store.save_answer(ids[0], "ana", "rejected", [])
+    store.save_answer(ids[2], "bob", "accepted", [])
+    assert [store.undo_last("ana").id for _ in range(3)] == [x3, x2, x1]
+    assert store.undo_last("ana") is None
+    assert store.latest_answers("ana", status=None) == []
+    assert store.undo_last("bob", source="nowhere") is None
+    assert store.latest_answers("bob") != []
+
+
+def test_latest_answers_across_annotators_takes_the_newest_with_that_status(store, ids):
+    store.save_answer(ids[0], "ana", "accepted", [ent(ASMA, "asma")])
+    store.save_answer(ids[0], "bob", "accepted", [ent(ASMA, "pulmones")])
+    store.save_answer(ids[1], "bob", "accepted", [ent(GRIPE, "gripe")])
+    store.save_answer(ids[1], "ana", "rejected", [])
+    docs = store.latest_answers()
+    assert [(d.text, d.entities) for d in docs] == [
+        (ASMA, (ent(ASMA, "pulmones"),)),
+        (GRIPE, (ent(GRIPE, "gripe"),)),
+    ]
+    assert store.annotators() == ["ana", "bob"]
+
+
+def test_progress_and_next_items(store, ids):
+    assert store.progress("demo", "ana").remaining == 3
+    store.save_answer(ids[1], "ana", "skipped")
+    store.save_answer(ids[0], "ana", "accepted", [])
+    progress = store.progress("demo", "ana")
+    assert (progress.total, progress.done, progress.remaining) == (3, 2, 1)
+    assert progress.by_status == {"accepted": 1, "rejected": 0, "skipped": 1}
+    assert [it.id for it in store.next_items("demo", "ana")] == [ids[2]]
+    assert [it.id for it in store.next_items("demo", "bob")] == ids
+    store.undo(ids[0], "ana")
+    assert [it.id for it in store.next_items("demo", "ana")] == [ids[0], ids[2]]
+    assert store.progress("demo", "ana").done == 1
+
+
+def test_next_items_orders_by_uncertainty_of_the_latest_suggestion(store, ids):
+    store.add_suggestion(ids[0], "m", [ent(ASMA, "asma", score=0.4)])  # replaced below
+    s1 = store.add_suggestion(ids[0], "m", [ent(ASMA, "asma", score=0.99)])
+    store.add_suggestion(ids[1], "m", [ent(GRIPE, "gripe", score=0.9), ent(GRIPE, "reduce", "Action", 0.6)])
+    store.add_suggestion(ids[2], "m", [], confidence=0.8)
+    items = store.next_items("demo", "ana", order="uncertain")
+    assert [it.id for it in items] == [ids[1], ids[2], ids[0]]  # uncertainty 0.4, 0.2, 0.01
+    assert items[2].suggestion.id == s1
+    assert items[0].to_document().entities[1].score == 0.9
+    assert [it.id for it in store.next_items("demo", "ana", order=[ids[2]], limit=2)] == [ids[2], ids[0]]
+    with pytest.raises(ValueError, match="unknown order"):
+        store.next_items("demo", "ana", order="random")
+
+
+def test_answers_cannot_be_updated_or_deleted(store, ids):
+    answer = store.save_answer(ids[0], "ana", "accepted", [])
+    for sql in ("UPDATE answers SET status = 'rejected' WHERE id = ?", "DELETE FROM answers WHERE id = ?"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            store.conn.execute(sql, (answer,))
+    assert [h.status for h in store.history(ids[0])] == ["accepted"]
+
+
+# --- validation -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        (entity(0, 2, "Disease"), "unknown label 'Disease'"),
+        (entity(0, 2, "<b>x</b>"), "unknown label '<b>x</b>'"),
+        (entity(0, 2, "concept"), "unknown label 'concept'"),
+        (entity(len(ASMA) - 1, len(ASMA) + 5, "Concept"), "ends outside the text"),
+        (entity(len("El a"), len("El asma"), "Concept"), "word boundaries"),
+        (entity(len("El "), len("El as"), "Concept"), "word boundaries"),
+        (entity(len("El"), len("El asma"), "Concept"), "word boundaries"),  # starts on a space
+        (Entity(((3, 7), (5, 10)), "Concept"), "word boundaries|overlap"),
+        ({"label": "Concept", "fragments": [[3, "7"]]}, "integer pairs"),
+        ({"fragments": [[3, 7]]}, "label"),
+    ],
+)
+def test_bad_entities_are_refused_and_nothing_is_written(store, ids, bad, message):
+    with pytest.raises(ValueError, match=message):
+        store.save_answer(ids[0], "ana", "accepted", [ent(ASMA, "asma"), bad])
+    assert store.history(ids[0]) == []
+    with pytest.raises(ValueError, match=message):
+        store.add_suggestion(ids[0], "m", [bad])
+
+
+def test_error_messages_name_the_document_and_entity(store, ids):
+    with pytest.raises(ValueError, match=rf"answer for document {ids[0]}: entity 2 \(Concept\)"):
+        store.save_answer(ids[0], "ana", "accepted", [ent(ASMA, "asma"), entity(3, 5, "Concept")])
+
+
+def test_overlapping_fragments_within_one_entity_are_refused():
+    with pytest.raises(ValueError, match="overlap"):
+        check_entities("uno dos tres", [Entity(((0, 7), (4, 12)), "Concept")])
+
+
+def test_entities_as_dicts_are_accepted(store, ids):
+    store.save_answer(ids[0], "ana", "accepted", [{"label": "Concept", "start": 3, "end": 7}])
+    store.save_answer(ids[1], "ana", "accepted", [{"label": "Action", "fragments": [list(at(GRIPE, "reduce"))]}])
+    assert [d.entities for d in store.latest_answers("ana")] == [
+        (ent(ASMA, "asma"),),
+        (ent(GRIPE, "reduce", "Action"),),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda s, i: s.save_answer(i, "ana", "done", []), "unknown status 'done'"),
+        (lambda s, i: s.save_answer(i, "ana", "undone", []), "unknown status 'undone'"),
+        (lambda s, i: s.save_answer(i, " ", "accepted", []), "annotator"),
+        (lambda s, i: s.save_answer(9999, "ana", "accepted", []), "unknown document id 9999"),
+        (lambda s, i: s.add_suggestion(i, "m", [], confidence=1.5), "confidence"),
+        (lambda s, i: s.latest_answers(status="maybe"), "unknown status"),
+        (lambda s, i: s.add_documents("", ["x"]), "source"),
+        (lambda s, i: s.add_documents("demo", ["x", "  "]), "demo, item 2: the text is empty"),
+    ],
+)
+def test_bad_calls_raise_value_error(store, ids, call, message):
+    with pytest.raises(ValueError, match=message):
+        call(store, ids[0])
+
+
+def test_suggestions_are_separate_from_answers(store, ids):
+    sid = store.add_suggestion(ids[0], "tiny-roberta", [ent(ASMA, "asma", score=0.7)], confidence=0.9)
+    latest = store.latest_suggestion(ids[0])
+    assert (latest.id, latest.model, latest.confidence) == (sid, "tiny-roberta", 0.9)
+    assert latest.entities[0].score == 0.7
+    assert store.latest_answers(status=None) == []
+    store.save_answer(ids[0], "ana", "accepted", latest.entities, suggestion=sid)
+    assert store.history(ids[0])[0].suggestion == sid
+    with pytest.raises(ValueError, match="not a suggestion for document"):
+        store.save_answer(ids[1], "ana", "accepted", [], suggestion=sid)
+
+
+# --- concurrency ------------------------------------------------------------------------
+
+THREADS, PROCESSES, SAVES = 4, 4, 100
+
+
+def _save_many(store: Store, doc_ids: list[int], annotator: str) -> None:
+    for k in range(SAVES):
+        store.save_answer(doc_ids[k % len(doc_ids)], annotator, "accepted", [])
+
+
+def _process_main(path: str, doc_ids: list[int], annotator: str) -> None:
+    with Store(path) as store:
+        _save_many(store, doc_ids, annotator)
+
+
+def test_threads_and_processes_saving_at_once_lose_nothing(tmp_path):
+    path = tmp_path / "annotations.db"
+    shared = Store(path)
+    doc_ids = shared.add_documents("demo", [ASMA, GRIPE, NADA])
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_process_main, args=(str(path), doc_ids, f"proc{i}")) for i in range(PROCESSES)]
+    # one process inherits the parent's Store object: it must open its own connection
+    procs.append(ctx.Process(target=_save_many, args=(shared, doc_ids, "inherited")))
+    threads = [threading.Thread(target=_save_many, args=(shared, doc_ids, f"thread{i}")) for i in range(THREADS)]
+    for worker in procs + threads:
+        worker.start()
+    for worker in procs + threads:
+        worker.join(timeout=60)
+    assert [p.exitcode for p in procs] == [0] * len(procs)
+    with Store(path) as fresh:
+        counts = dict(fresh.conn.execute("SELECT annotator, COUNT(*) FROM answers GROUP BY annotator").fetchall())
+        assert counts == {name: SAVES for name in [f"proc{i}" for i in range(PROCESSES)] + ["inherited"]} | {
+            f"thread{i}": SAVES for i in range(THREADS)
+        }
+        # each row's previous is the same annotator's row before it: no save read a stale current answer
+        rows = fresh.conn.execute("SELECT id, document, annotator, previous FROM answers ORDER BY id").fetchall()
+        last: dict[tuple[int, str], int] = {}
+        for row in rows:
+            assert row["previous"] == last.get((row["document"], row["annotator"]))
+            last[(row["document"], row["annotator"])] = row["id"]
+        assert fresh.integrity_check() == "ok"
+    shared.close()
+
+
+CHILD = """
+import sys
+from ner.store import Store
+store = Store(sys.argv[1])
+doc_id = store.add_documents("crash", ["Una frase cualquiera con palabras."])[0]
+for k in range(100000):
+    answer = store.save_answer(doc_id, "child", "accepted", [{"label": "Concept", "start": 4, "end": 9}])
+    print(answer, flush=True)
+"""
+
+
+def test_a_killed_process_leaves_every_committed_save(tmp_path):
+    path = tmp_path / "annotations.db"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(path)], cwd=ROOT, stdout=subprocess.PIPE, text=True, env=os.environ | {}
+    )
+    flagged = [int(proc.stdout.readline()) for _ in range(300)]
+    os.kill(proc.pid, signal.SIGKILL)
+    rest, _ = proc.communicate(timeout=30)
+    flagged += [int(line) for line in rest.split("\n") if line.strip().isdigit()]
+    assert proc.returncode == -signal.SIGKILL
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        stored = [r[0] for r in conn.execute("SELECT id FROM answers ORDER BY id")]
+        assert set(flagged) <= set(stored)
+        assert len(stored) - len(flagged) <= 1  # at most the save that committed before its id was printed
+        for (raw,) in conn.execute("SELECT entities FROM answers"):
+            assert json.loads(raw) == [{"label": "Concept", "fragments": [[4, 9]]}]
+    finally:
+        conn.close()
+    with Store(path) as again:  # and the store carries on
+        assert again.current_answer(1, "child").id == stored[-1]
+        again.save_answer(1, "child", "rejected", [])
