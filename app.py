@@ -1,4 +1,4 @@
-"""The web app. The full interface arrives with the app's issue; this placeholder runs."""
+"""Start the web app: ``python app.py`` (host/port: GRADIO_SERVER_NAME / GRADIO_SERVER_PORT)."""
 
 import os
 
@@ -6,11 +6,15 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
 def main() -> None:
-    import gradio as gr
+    from ner.ui.app import build_app, launch_kwargs
 
-    with gr.Blocks(title="Spanish biomedical NER") as demo:
-        gr.Markdown("# Spanish biomedical NER\nThe app is coming: use `python -m ner --help` meanwhile.")
-    demo.launch()
+    demo = build_app()
+    on_spaces = bool(os.environ.get("SPACE_ID"))
+    demo.queue(default_concurrency_limit=4).launch(
+        server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0" if on_spaces else "127.0.0.1"),
+        server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
+        **launch_kwargs(),
+    )
 
 
 if __name__ == "__main__":

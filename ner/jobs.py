@@ -1,0 +1,99 @@
+"""One training run at a time, in a background thread, observable and cancellable.
+
+The app's Train tab and its API drive this; it holds the state a web page polls: the last
+progress report, the loss and dev-F1 curves, the result folder or the error.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ner.entities import Document
+from ner.training import Progress, TrainingCancelled, TrainSettings, train
+
+
+class Busy(RuntimeError):
+    """A training run is already going."""
+
+
+@dataclass
+class JobState:
+    """What the page shows about the current or last run."""
+
+    status: str = "idle"  # idle, running, cancelling, done, cancelled, failed
+    settings: TrainSettings | None = None
+    progress: Progress | None = None
+    losses: list[tuple[int, float]] = field(default_factory=list)
+    dev_f1: list[tuple[float, float]] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    result: Path | None = None
+    error: str | None = None
+    started: float = 0.0
+    finished: float = 0.0
+
+
+class TrainingJobs:
+    """Starts runs in a thread; refuses a second one while the first is going."""
+
+    def __init__(self, root: Path | None = None):
+        self.root = root
+        self._lock = threading.Lock()
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.state = JobState()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, settings: TrainSettings, extra: list[Document] | None = None) -> None:
+        """Start a run; raises :class:`Busy` if one is going."""
+        with self._lock:
+            if self.running:
+                raise Busy("a training run is already going: wait for it to finish or cancel it")
+            self._cancel = threading.Event()
+            self.state = JobState(status="running", settings=settings, started=time.time())
+            self._thread = threading.Thread(target=self._run, args=(settings, extra, self._cancel), daemon=True)
+            self._thread.start()
+
+    def cancel(self) -> bool:
+        """Ask the running run to stop; False when nothing runs."""
+        if not self.running:
+            return False
+        self._cancel.set()
+        self.state.status = "cancelling"
+        return True
+
+    def wait(self, timeout: float | None = None) -> JobState:
+        """Block until the run ends (tests and the CLI)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+        return self.state
+
+    def _on_progress(self, p: Progress) -> None:
+        st = self.state
+        st.progress = p
+        if p.loss is not None and (not st.losses or st.losses[-1][0] != p.step):
+            st.losses.append((p.step, p.loss))
+        if p.dev_f1 is not None and (not st.dev_f1 or st.dev_f1[-1][0] != p.epoch):
+            st.dev_f1.append((p.epoch, p.dev_f1))
+        if p.message and (not st.messages or st.messages[-1] != p.message):
+            st.messages.append(p.message)
+
+    def _run(self, settings: TrainSettings, extra: list[Document] | None, cancel: threading.Event) -> None:
+        st = self.state
+        try:
+            st.result = train(settings, extra=extra, on_progress=self._on_progress, cancel=cancel, root=self.root)
+            st.status = "done"
+        except TrainingCancelled:
+            st.status = "cancelled"
+        except Exception as exc:  # the page shows any failure; the app stays up
+            st.status = "failed"
+            st.error = f"{type(exc).__name__}: {exc}"
+            traceback.print_exc()
+        finally:
+            st.finished = time.time()

@@ -1,0 +1,139 @@
+"""The interface's words in English and Spanish (Gradio follows the browser's language)."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+EN = {
+    "title": "Spanish biomedical NER",
+    "subtitle": "Find **Concepts, Actions, Predicates and References** in Spanish health text (eHealth-KD 2020), "
+    "train models, and correct predictions into new training data.",
+    "model": "Model (checkpoint, hub id or local folder)",
+    "refresh": "Refresh",
+    "no_model": "**No model yet.** Train the instant CRF baseline (seconds, on the CPU) to start.",
+    "train_crf": "Train the instant CRF",
+    "download": "Download the eHealth-KD corpus",
+    "tab_analyse": "Analyse",
+    "tab_train": "Train",
+    "tab_evaluate": "Evaluate",
+    "tab_annotate": "Annotate",
+    "text": "Spanish health text",
+    "analyse": "Analyse",
+    "entities": "Entities",
+    "upload_txt": "Or upload a .txt file (one document per line)",
+    "brat_zip": "Predictions as BRAT (zip)",
+    "base_model": "Base model (hub id, local folder, or crf)",
+    "epochs": "Epochs",
+    "learning_rate": "Learning rate",
+    "batch_size": "Batch size",
+    "max_length": "Max length (longer sentences are windowed)",
+    "patience": "Early-stopping patience (epochs)",
+    "freeze": "Freeze word embeddings (faster on a CPU)",
+    "include_corrections": "Include the collected corrections",
+    "admin_token": "Admin token",
+    "start": "Start training",
+    "cancel": "Cancel",
+    "loss": "Training loss",
+    "dev_f1": "Dev F1 (official)",
+    "split": "Split",
+    "upload_brat": "Or upload a BRAT .zip (scenario.txt + scenario.ann)",
+    "evaluate": "Evaluate",
+    "compare_with": "Compare with (optional)",
+    "error_kind": "Show sentences with",
+    "annotate_soon": "The annotation workflow lives here.",
+    # the Annotate tab
+    "ann_intro": "Correct the model's suggestions one sentence at a time: **select words, press 1–4**; click an "
+    "entity to relabel (1–4) or remove it (Delete); **Enter** accepts and moves on, **X** rejects, **S** skips, "
+    "**U** undoes.",
+    "ann_annotator": "Annotator",
+    "ann_queue": "Queue",
+    "ann_order": "Order",
+    "ann_order_position": "As given",
+    "ann_order_uncertain": "Most uncertain first",
+    "ann_load": "Load",
+    "ann_add": "Add your own texts (a .txt with one document per line, a BRAT .txt + .ann or .zip, or pasted text)",
+    "ann_upload": "Upload .txt, .txt + .ann, or a BRAT .zip",
+    "ann_paste": "Or paste text (one document per line)",
+    "ann_queue_name": "Queue name (optional)",
+    "ann_add_button": "Add and start",
+    "ann_export": "Export corrections and agreement",
+    "ann_formats": "Formats",
+    "ann_export_queue": "Queue",
+    "ann_export_annotator": "Annotator (empty: everyone's latest)",
+    "ann_export_button": "Export accepted corrections",
+    "ann_archive": "Corrections (zip)",
+    "ann_first": "Annotator A",
+    "ann_second": "Annotator B",
+    "ann_compare": "Compare annotators",
+}
+
+ES = {
+    "title": "NER biomédico en español",
+    "subtitle": "Encuentre **Conceptos, Acciones, Predicados y Referencias** en textos de salud en español "
+    "(eHealth-KD 2020), entrene modelos y corrija predicciones para crear nuevos datos de entrenamiento.",
+    "model": "Modelo (checkpoint, id del hub o carpeta local)",
+    "refresh": "Actualizar",
+    "no_model": "**Aún no hay modelo.** Entrene el CRF instantáneo (segundos, en la CPU) para empezar.",
+    "train_crf": "Entrenar el CRF instantáneo",
+    "download": "Descargar el corpus eHealth-KD",
+    "tab_analyse": "Analizar",
+    "tab_train": "Entrenar",
+    "tab_evaluate": "Evaluar",
+    "tab_annotate": "Anotar",
+    "text": "Texto de salud en español",
+    "analyse": "Analizar",
+    "entities": "Entidades",
+    "upload_txt": "O suba un archivo .txt (un documento por línea)",
+    "brat_zip": "Predicciones en BRAT (zip)",
+    "base_model": "Modelo base (id del hub, carpeta local o crf)",
+    "epochs": "Épocas",
+    "learning_rate": "Tasa de aprendizaje",
+    "batch_size": "Tamaño de lote",
+    "max_length": "Longitud máxima (las frases largas se dividen en ventanas)",
+    "patience": "Paciencia de parada temprana (épocas)",
+    "freeze": "Congelar los embeddings de palabras (más rápido en CPU)",
+    "include_corrections": "Incluir las correcciones recogidas",
+    "admin_token": "Token de administración",
+    "start": "Empezar a entrenar",
+    "cancel": "Cancelar",
+    "loss": "Pérdida de entrenamiento",
+    "dev_f1": "F1 en dev (oficial)",
+    "split": "Partición",
+    "upload_brat": "O suba un .zip BRAT (scenario.txt + scenario.ann)",
+    "evaluate": "Evaluar",
+    "compare_with": "Comparar con (opcional)",
+    "error_kind": "Mostrar frases con",
+    "annotate_soon": "Aquí vive el flujo de anotación.",
+    # the Annotate tab
+    "ann_intro": "Corrija las sugerencias del modelo frase a frase: **seleccione palabras y pulse 1–4**; haga clic "
+    "en una entidad para cambiarle la etiqueta (1–4) o quitarla (Supr); **Intro** acepta y pasa a la siguiente, "
+    "**X** rechaza, **S** salta, **U** deshace.",
+    "ann_annotator": "Anotador/a",
+    "ann_queue": "Cola",
+    "ann_order": "Orden",
+    "ann_order_position": "Tal como viene",
+    "ann_order_uncertain": "Primero las más dudosas",
+    "ann_load": "Cargar",
+    "ann_add": "Añada sus propios textos (un .txt con un documento por línea, un .txt + .ann BRAT o un .zip, "
+    "o texto pegado)",
+    "ann_upload": "Suba un .txt, un .txt + .ann o un .zip BRAT",
+    "ann_paste": "O pegue texto (un documento por línea)",
+    "ann_queue_name": "Nombre de la cola (opcional)",
+    "ann_add_button": "Añadir y empezar",
+    "ann_export": "Exportar correcciones y acuerdo",
+    "ann_formats": "Formatos",
+    "ann_export_queue": "Cola",
+    "ann_export_annotator": "Anotador/a (vacío: la última respuesta de cualquiera)",
+    "ann_export_button": "Exportar las correcciones aceptadas",
+    "ann_archive": "Correcciones (zip)",
+    "ann_first": "Anotador/a A",
+    "ann_second": "Anotador/a B",
+    "ann_compare": "Comparar anotadores",
+}
+
+I18N = gr.I18n(en=EN, es=ES)
+
+
+def t(key: str):
+    """A translated string for a component label or Markdown."""
+    return I18N(key)

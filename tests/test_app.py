@@ -1,0 +1,122 @@
+"""The app through its HTTP API, against the real running Gradio server."""
+
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+from gradio_client import Client
+
+from ner.checkpoints import list_checkpoints
+from ner.predict import load_predictor
+from ner.training import TrainSettings, train
+from ner.ui.analyse import entities_json
+from ner.ui.app import AppConfig, build_app, launch_kwargs
+
+SENTENCE = "La diabetes aumenta el riesgo de enfermedad cardiovascular en los adultos."
+SAMPLE = {"train_split": "sample", "dev_split": "sample", "eval_splits": ("sample",)}
+
+
+@pytest.fixture(scope="module")
+def crf_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("checkpoints")
+    train(TrainSettings(base_model="crf", run_name="crf-sample", **SAMPLE), root=root)
+    return root
+
+
+def launch(config):
+    demo = build_app(config)
+    demo.queue().launch(prevent_thread_lock=True, quiet=True, **launch_kwargs())
+    return demo, Client(demo.local_url, verbose=False)
+
+
+@pytest.fixture(scope="module")
+def app(crf_root, tmp_path_factory):
+    demo, client = launch(AppConfig(checkpoints=crf_root, data_dir=tmp_path_factory.mktemp("data"),
+                                    admin_token=None, train_split="sample"))
+    yield demo, client
+    demo.close()
+
+
+def test_predict_endpoint_returns_the_predictor_entities(app, crf_root):
+    _, client = app
+    got = client.predict(SENTENCE, "", api_name="/predict")
+    expected = entities_json(SENTENCE, load_predictor(crf_root / "crf-sample").predict([SENTENCE])[0])
+    assert got == json.loads(json.dumps(expected))
+    assert got and all(SENTENCE[e["start"]:e["end"]].startswith(e["text"].split(" ")[0]) for e in got)
+
+
+def test_analyse_escapes_html_in_the_text(app):
+    _, client = app
+    html, table, info = client.predict("<img src=x onerror=alert(1)> la diabetes", "", api_name="/analyse")
+    assert "<img" not in html and "&lt;img" in html
+    assert "entities" in info
+
+
+def test_evaluate_endpoint_agrees_with_the_cli(app, crf_root):
+    _, client = app
+    model = str(crf_root / "crf-sample")
+    api = client.predict(model, "sample", api_name="/evaluate")
+    cli = subprocess.run(
+        [sys.executable, "-m", "ner", "evaluate", "--model", model, "--split", "sample", "--json"],
+        capture_output=True, text=True, check=True,
+    )
+    assert api["official"] == json.loads(cli.stdout)["official"]
+    assert 0 < api["official"]["f1"] <= 1
+
+
+def test_a_tiny_model_trains_through_the_train_endpoint(app, tiny_base, crf_root):
+    demo, client = app
+    before = {c.name for c in list_checkpoints(crf_root)}
+    client.predict("", str(tiny_base), 2, 1e-3, 8, 64, 0, False, False, api_name="/train")
+    with pytest.raises(Exception, match="already going"):
+        client.predict("", str(tiny_base), 1, 1e-3, 8, 64, 0, False, False, api_name="/train")
+    status = {}
+    for _ in range(240):
+        status = client.predict(api_name="/training_status")
+        if status["status"] not in {"running", "cancelling"}:
+            break
+        time.sleep(0.5)
+    assert status["status"] == "done", status
+    assert status["total_steps"] > 0 and len(status["dev_f1"]) == 2
+    after = {c.name for c in list_checkpoints(crf_root)}
+    assert len(after - before) == 1
+    new = crf_root / (after - before).pop()
+    metrics = json.loads((new / "metrics.json").read_text())
+    assert "sample" in metrics["eval"] and (new / "README.md").read_text().startswith("---")
+
+
+def test_a_failing_run_reports_its_error_and_the_app_stays_up(app):
+    _, client = app
+    client.predict("", "/no/such/model", 1, 1e-3, 8, 64, 0, False, False, api_name="/train")
+    for _ in range(60):
+        status = client.predict(api_name="/training_status")
+        if status["status"] != "running":
+            break
+        time.sleep(0.25)
+    assert status["status"] == "failed" and "/no/such/model" in status["error"]
+    assert client.predict(SENTENCE, "", api_name="/predict")  # still serving
+
+
+def test_training_needs_the_admin_token_when_one_is_configured(crf_root, tmp_path):
+    demo, client = launch(AppConfig(checkpoints=crf_root, data_dir=tmp_path, admin_token="s3cret",
+                                    train_split="sample"))
+    try:
+        with pytest.raises(Exception, match="admin token"):
+            client.predict("wrong", api_name="/train_crf")
+        assert client.predict(SENTENCE, "", api_name="/predict") is not None  # analysing needs no token
+    finally:
+        demo.close()
+
+
+def test_without_a_model_the_app_says_so(tmp_path):
+    demo, client = launch(AppConfig(checkpoints=tmp_path / "none", data_dir=tmp_path, train_split="sample"))
+    try:
+        with pytest.raises(Exception, match="no model yet"):
+            client.predict(SENTENCE, "", api_name="/predict")
+        dropdown, row, notice = client.predict("", api_name="/train_crf")  # the one-click CRF
+        assert "CRF trained" in notice and list_checkpoints(tmp_path / "none")
+        assert client.predict(SENTENCE, "", api_name="/predict")
+    finally:
+        demo.close()

@@ -1,0 +1,99 @@
+"""The app in a real browser (Debian's headless Chromium through Playwright)."""
+
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from ner.training import TrainSettings, train
+from ner.ui.app import AppConfig, build_app, launch_kwargs
+
+pytestmark = pytest.mark.browser
+SHOTS = Path(__file__).parent / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("checkpoints")
+    train(TrainSettings(base_model="crf", run_name="crf-sample", train_split="sample", dev_split="sample",
+                        eval_splits=("sample",)), root=root)
+    demo = build_app(AppConfig(checkpoints=root, data_dir=tmp_path_factory.mktemp("data"), train_split="sample"))
+    demo.queue().launch(prevent_thread_lock=True, quiet=True, **launch_kwargs())
+    yield demo
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
+        page.outside = []
+        page.dialogs = []
+        page.on("request", lambda r: urlparse(r.url).hostname not in {"127.0.0.1", "localhost"}
+                and not r.url.startswith(("data:", "blob:")) and page.outside.append(r.url))
+        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
+        page.goto(server.local_url)
+        page.wait_for_selector("#analyse-button")
+        yield page
+        browser.close()
+
+
+def analyse(page, text):
+    box = page.locator("#analyse-text textarea")
+    box.fill(text)
+    page.click("#analyse-button")
+    page.wait_for_function(
+        "t => document.querySelector('#analyse-html') && document.querySelector('#analyse-html').innerText.includes(t)",
+        arg=text.split(" ")[-1].strip("."), timeout=20_000,
+    )
+
+
+def test_page_loads_without_leaving_localhost(page):
+    assert page.outside == []
+    assert page.locator("#model-box").is_visible()
+
+
+def test_analysing_a_sentence_highlights_entities(page):
+    analyse(page, "La diabetes aumenta el riesgo de enfermedad cardiovascular en los adultos mayores.")
+    page.wait_for_selector("#analyse-html mark.entity")
+    assert page.locator("#analyse-html mark.entity").count() >= 1
+    assert page.locator("#analyse-table tbody tr").count() >= 1
+    page.screenshot(path=str(SHOTS / "analyse.png"), full_page=True)
+
+
+def test_html_in_the_input_is_shown_not_run(page):
+    analyse(page, "<img src=x onerror=alert(1)> la fiebre alta")
+    page.wait_for_timeout(500)
+    assert page.dialogs == []
+    assert "<img src=x onerror=alert(1)>" in page.locator("#analyse-html").inner_text()
+    assert page.locator("#analyse-html img").count() == 0
+
+
+def test_train_tab_shows_progress_for_a_tiny_model(page, tiny_base):
+    page.get_by_role("tab", name="Train").click()
+    page.locator("#train-base input, #train-base textarea").first.fill(str(tiny_base))
+    page.locator("#train-epochs input").fill("2")
+    page.locator("#train-lr input").fill("0.001")
+    page.click("#train-start")
+    page.wait_for_selector("#train-progress .ner-bar", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('#train-status').innerText.includes('Done')",
+                           timeout=120_000)
+    page.wait_for_selector("#train-metrics tbody tr")
+    assert "step" in page.locator("#train-progress").inner_text()
+    page.screenshot(path=str(SHOTS / "train.png"), full_page=True)
+
+
+def test_evaluate_tab_shows_tables_and_errors(page):
+    page.get_by_role("tab", name="Evaluate").click()
+    page.locator("#eval-split label", has_text="sample").click()
+    page.click("#eval-button")
+    page.wait_for_selector("#eval-table tbody tr", timeout=60_000)
+    page.wait_for_selector("#eval-errors .ner-sentence", timeout=30_000)
+    page.screenshot(path=str(SHOTS / "evaluate.png"), full_page=True)
+    assert page.outside == []
