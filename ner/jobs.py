@@ -79,7 +79,7 @@ class TrainingJobs:
         st.progress = p
         if p.loss is not None and (not st.losses or st.losses[-1][0] != p.step):
             st.losses.append((p.step, p.loss))
-        if p.dev_f1 is not None and (not st.dev_f1 or st.dev_f1[-1][0] != p.epoch):
+        if p.evaluated and p.dev_f1 is not None:
             st.dev_f1.append((p.epoch, p.dev_f1))
         if p.message and (not st.messages or st.messages[-1] != p.message):
             st.messages.append(p.message)

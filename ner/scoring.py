@@ -1,94 +1,154 @@
 """The official eHealth-KD 2020 Task A score, and nervaluate's four schemas, over character spans.
 
-Official matching, per sentence with a gold annotation (others are skipped): *correct* (same
-fragments, same label), then *incorrect* (same fragments, other label), then *partial*
+Official matching, per sentence whose gold has entities (the others are skipped): *correct*
+(same fragments, same label), then *incorrect* (same fragments, other label), then *partial*
 (greedy: the first remaining gold entity of the same label that overlaps), the remaining
 predictions *spurious*, the remaining gold *missing*. Recall = (C + ½P) / (C + I + P + M),
-precision = (C + ½P) / (C + I + P + S). As in the official loader, a one-fragment entity is
-compared as its pieces between spaces, so "artritis reumatoide" as one span equals the gold
-fragments "artritis" + "reumatoide".
+precision = (C + ½P) / (C + I + P + S). As the official loader does, a one-fragment entity is
+compared as its pieces between ``' '`` characters, so "artritis reumatoide" as one span equals
+the gold fragments "artritis" + "reumatoide", and entities are visited in its order (fragment
+starts, then ends). Agreement with the ``ehealthkd`` package is tested in
+``tests/test_scoring.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from nervaluate import Evaluator
 
-from ner.entities import LABELS, Document, Entity
+from ner.entities import LABELS, Document, Entity, Fragment
 
-SCHEMAS = ("strict", "exact", "partial", "ent_type")
-COUNTS = ("correct", "incorrect", "partial", "missing", "spurious")
+SCHEMAS: tuple[str, ...] = ("strict", "exact", "partial", "ent_type")
+COUNTS: tuple[str, ...] = ("correct", "incorrect", "partial", "missing", "spurious")
+_NERVALUATE_COUNTS = {"correct": "correct", "incorrect": "incorrect", "partial": "partial",
+                      "missing": "missed", "spurious": "spurious"}
+
+Pair = tuple[Entity, Entity]  # (gold, predicted)
 
 
-def official_fragments(entity: Entity, text: str) -> tuple[tuple[int, int], ...]:
-    """The fragments the official scorer compares: a single fragment cut at every space."""
+def official_fragments(entity: Entity, text: str) -> tuple[Fragment, ...]:
+    """The fragments the official scorer compares: a lone fragment is cut at every ``' '``.
+
+    Multi-fragment entities keep theirs. Like the official ``Keyphrase.split``, two spaces in
+    a row give an empty piece ``(i, i)``.
+    """
     if len(entity.fragments) > 1:
         return entity.fragments
     start, end = entity.fragments[0]
-    cuts = [start]
-    for i, ch in enumerate(text[start:end]):
-        if ch == " ":
-            cuts += [start + i, start + i + 1]
-    cuts.append(end)
-    return tuple((cuts[i], cuts[i + 1]) for i in range(0, len(cuts), 2))
+    pieces, pos = [], start
+    while (space := text.find(" ", pos, end)) >= 0:
+        pieces.append((pos, space))
+        pos = space + 1
+    return (*pieces, (pos, end))
 
 
-def _overlap(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]) -> bool:
-    """The official partial match: a fragment start of one lies inside a fragment of the other."""
+def partial_match(a: tuple[Fragment, ...], b: tuple[Fragment, ...]) -> bool:
+    """The official overlap test: some fragment start of one lies inside a fragment of the other."""
     return any(s <= x < e for s, e in a for x, _ in b) or any(s <= x < e for s, e in b for x, _ in a)
 
 
 @dataclass(frozen=True)
 class DocumentMatch:
-    """How the predicted entities of one sentence match its gold ones."""
+    """How one sentence's predictions match its gold entities; pairs are ``(gold, predicted)``."""
 
-    correct: tuple[tuple[Entity, Entity], ...] = ()  # (gold, predicted)
-    incorrect: tuple[tuple[Entity, Entity], ...] = ()
-    partial: tuple[tuple[Entity, Entity], ...] = ()
+    correct: tuple[Pair, ...] = ()
+    incorrect: tuple[Pair, ...] = ()
+    partial: tuple[Pair, ...] = ()
     missing: tuple[Entity, ...] = ()
     spurious: tuple[Entity, ...] = ()
 
 
-def match_document(gold: Document, pred: Document) -> DocumentMatch:
-    """Match one sentence's predictions against its gold entities, as the official scorer does."""
-    text = gold.text
-    golds = [(official_fragments(e, text), e) for e in gold.entities]
-    preds = [(official_fragments(e, text), e) for e in pred.entities]
-    found: dict[str, list] = {"correct": [], "incorrect": [], "partial": []}
+def _official_order(entities: tuple[Entity, ...], text: str) -> list[tuple[tuple[Fragment, ...], Entity]]:
+    """Entities with their official fragments, in the official loader's (stable) order."""
+    keyed = [(official_fragments(e, text), e) for e in entities]
+    return sorted(keyed, key=lambda fe: tuple(s for s, _ in fe[0]) + tuple(e for _, e in fe[0]))
 
-    def take(kind: str, test) -> None:
+
+def match_document(gold: Document, pred: Document) -> DocumentMatch:
+    """Match one sentence's predicted entities against its gold ones, as the official scorer does.
+
+    A prediction is compared with the *first* remaining gold entity with the same fragments:
+    if that one has another label it is *incorrect*, even when a later gold entity with the same
+    fragments has the prediction's label (the official rule). Where the official scorer fails an
+    assertion (that first gold entity turns out to have the same label in the incorrect step),
+    the pair counts as correct.
+    """
+    if gold.text != pred.text:
+        raise ValueError(f"document {pred.id}: its text differs from gold {gold.id}: {pred.text[:40]!r}")
+    golds = _official_order(gold.entities, gold.text)
+    preds = _official_order(pred.entities, gold.text)
+    found: dict[str, list[Pair]] = {"correct": [], "incorrect": [], "partial": []}
+
+    def step(find: Callable[[tuple[Fragment, ...], Entity], tuple | None], kind: Callable[[Entity, Entity], str]):
         for p in preds[:]:
-            g = test(p)
+            g = find(*p)
             if g is not None:
-                found[kind].append((g[1], p[1]))
+                found[kind(g[1], p[1])].append((g[1], p[1]))
                 golds.remove(g)
                 preds.remove(p)
 
-    def same_spans(p):
-        return next((g for g in golds if g[0] == p[0]), None)
+    def same_fragments(frags, _):
+        return next((g for g in golds if g[0] == frags), None)
 
-    take("correct", lambda p: (g := same_spans(p)) and (g if g[1].label == p[1].label else None))
-    take("incorrect", same_spans)
-    take("partial", lambda p: next((g for g in golds if g[1].label == p[1].label and _overlap(g[0], p[0])), None))
+    def by_label(g: Entity, p: Entity) -> str:
+        return "correct" if g.label == p.label else "incorrect"
+
+    def correct(frags, p):
+        g = same_fragments(frags, p)
+        return g if g is not None and g[1].label == p.label else None
+
+    step(correct, by_label)
+    step(same_fragments, by_label)
+    step(lambda frags, p: next((g for g in golds if g[1].label == p.label and partial_match(g[0], frags)), None),
+         lambda g, p: "partial")
     return DocumentMatch(
         tuple(found["correct"]), tuple(found["incorrect"]), tuple(found["partial"]),
         tuple(e for _, e in golds), tuple(e for _, e in preds),
     )
 
 
+def check_aligned(gold: list[Document], pred: list[Document]) -> None:
+    """Raise ``ValueError`` naming the first line (from 1) where the two lists differ in text or length."""
+    for line, (g, p) in enumerate(zip(gold, pred), start=1):
+        if g.text != p.text:
+            at = next((i for i, (a, b) in enumerate(zip(g.text, p.text)) if a != b), min(len(g.text), len(p.text)))
+            lo = max(0, at - 20)
+            raise ValueError(
+                f"line {line}: the prediction's text differs from the gold text at character {at}: "
+                f"gold {g.text[lo:at + 30]!r}, prediction {p.text[lo:at + 30]!r}"
+            )
+    if len(gold) != len(pred):
+        line = min(len(gold), len(pred)) + 1
+        extra = (gold if len(gold) > len(pred) else pred)[line - 1].text
+        raise ValueError(
+            f"line {line}: gold has {len(gold)} lines, the prediction {len(pred)}; "
+            f"line {line} is only in the {'gold' if len(gold) > len(pred) else 'prediction'}: {extra[:50]!r}"
+        )
+
+
+def scored_pairs(gold: list[Document], pred: list[Document]) -> list[tuple[Document, Document]]:
+    """The aligned ``(gold, predicted)`` sentences that count: those whose gold is annotated with entities."""
+    check_aligned(gold, pred)
+    return [(g, p) for g, p in zip(gold, pred) if g.annotated and g.entities]
+
+
 @dataclass(frozen=True)
 class OfficialScore:
-    """Counts and the official precision, recall and F1."""
+    """Official counts with precision, recall and F1.
+
+    ``incorrect`` counts in recall, ``incorrect_pred`` in precision. Overall they are equal; for
+    one label, ``incorrect`` is gold entities of that label predicted with another label and
+    ``incorrect_pred`` predictions of that label whose gold entity has another label.
+    """
 
     correct: int = 0
     incorrect: int = 0
     partial: int = 0
     missing: int = 0
     spurious: int = 0
-    # incorrect matches split by side, for per-label figures (equal to ``incorrect`` overall)
-    incorrect_gold: int = field(default=0, repr=False)
-    incorrect_pred: int = field(default=0, repr=False)
+    incorrect_pred: int = 0
 
     @property
     def precision(self) -> float:
@@ -97,7 +157,7 @@ class OfficialScore:
 
     @property
     def recall(self) -> float:
-        den = self.correct + self.incorrect_gold + self.partial + self.missing
+        den = self.correct + self.incorrect + self.partial + self.missing
         return (self.correct + 0.5 * self.partial) / den if den else 0.0
 
     @property
@@ -106,95 +166,112 @@ class OfficialScore:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def as_dict(self) -> dict:
-        return {k: getattr(self, k) for k in COUNTS} | {
-            "precision": self.precision, "recall": self.recall, "f1": self.f1}
+        """Counts and figures as plain numbers."""
+        return {k: getattr(self, k) for k in (*COUNTS, "incorrect_pred", "precision", "recall", "f1")}
 
 
-def check_aligned(gold: list[Document], pred: list[Document]) -> None:
-    """Raise ``ValueError`` naming the first line where the two lists' texts differ."""
-    for i, (g, p) in enumerate(zip(gold, pred), start=1):
-        if g.text != p.text:
-            raise ValueError(
-                f"line {i}: the prediction's text differs from the gold's: {p.text[:60]!r} vs {g.text[:60]!r}"
-            )
-    if len(gold) != len(pred):
-        raise ValueError(f"line {min(len(gold), len(pred)) + 1}: gold has {len(gold)} lines, prediction {len(pred)}")
+def tally(matches: list[DocumentMatch], label: str | None = None) -> OfficialScore:
+    """The official score of some matched sentences, overall (``label=None``) or for one label."""
+
+    def n(items, side: int | None = None) -> int:
+        if side is None:
+            return sum(label in (None, e.label) for e in items)
+        return sum(label in (None, pair[side].label) for pair in items)
+
+    return OfficialScore(
+        correct=sum(n(m.correct, 0) for m in matches),
+        incorrect=sum(n(m.incorrect, 0) for m in matches),
+        partial=sum(n(m.partial, 0) for m in matches),
+        missing=sum(n(m.missing) for m in matches),
+        spurious=sum(n(m.spurious) for m in matches),
+        incorrect_pred=sum(n(m.incorrect, 1) for m in matches),
+    )
 
 
-def scored_pairs(gold: list[Document], pred: list[Document]) -> list[tuple[Document, Document]]:
-    """The sentence pairs the official scorer counts (gold annotated, with entities or relations)."""
-    check_aligned(gold, pred)
-    return [(g, p) for g, p in zip(gold, pred) if g.annotated and (g.entities or g.relations)]
+def official_score(gold: list[Document], pred: list[Document]) -> OfficialScore:
+    """The official Task A score of ``pred`` against ``gold`` (aligned line by line)."""
+    return tally([match_document(g, p) for g, p in scored_pairs(gold, pred)])
 
 
-def official_score(gold: list[Document], pred: list[Document], label: str | None = None) -> OfficialScore:
-    """The official Task A score, overall or for one label."""
-    counts = dict.fromkeys(COUNTS + ("incorrect_gold", "incorrect_pred"), 0)
-    for g, p in scored_pairs(gold, pred):
-        m = match_document(g, p)
-        for kind in ("correct", "partial"):
-            counts[kind] += sum(1 for ge, _ in getattr(m, kind) if label in (None, ge.label))
-        counts["incorrect_gold"] += sum(1 for ge, _ in m.incorrect if label in (None, ge.label))
-        counts["incorrect_pred"] += sum(1 for _, pe in m.incorrect if label in (None, pe.label))
-        counts["incorrect"] += sum(1 for ge, pe in m.incorrect if label in (None, ge.label, pe.label))
-        counts["missing"] += sum(1 for e in m.missing if label in (None, e.label))
-        counts["spurious"] += sum(1 for e in m.spurious if label in (None, e.label))
-    return OfficialScore(**counts)
+def labels_of(pairs: list[tuple[Document, Document]]) -> list[str]:
+    """:data:`LABELS`, then any other label found in the documents, sorted."""
+    seen = {e.label for pair in pairs for doc in pair for e in doc.entities}
+    return [*LABELS, *sorted(seen - set(LABELS))]
 
 
-def _nervaluate_spans(doc: Document) -> list[dict]:
-    return [{"label": e.label, "start": e.start, "end": e.end - 1} for e in doc.entities]  # inclusive end
+def official_per_label(gold: list[Document], pred: list[Document]) -> dict[str, OfficialScore]:
+    """The official score for each label (see :class:`OfficialScore` for ``incorrect``)."""
+    pairs = scored_pairs(gold, pred)
+    matches = [match_document(g, p) for g, p in pairs]
+    return {label: tally(matches, label) for label in labels_of(pairs)}
+
+
+def _nervaluate_figures(res) -> dict:
+    """An ``EvaluationResult`` as a dict (or zeros for ``None``); ``missed`` becomes ``missing``."""
+    counts = {ours: int(getattr(res, theirs, 0)) for ours, theirs in _NERVALUATE_COUNTS.items()}
+    return {k: float(getattr(res, k, 0.0)) for k in ("precision", "recall", "f1")} | counts
 
 
 def nervaluate_scores(gold: list[Document], pred: list[Document]) -> dict:
-    """nervaluate's schemas overall and per type: ``{"overall": {schema: {...}}, "per_type": {...}}``."""
+    """nervaluate's four schemas: ``{"overall": {schema: figures}, "per_type": {label: {schema: figures}}}``.
+
+    A multi-fragment entity counts as one span from its first to its last character; spans
+    are given to nervaluate with an inclusive end. The sentences are those of the official score.
+    """
     pairs = scored_pairs(gold, pred)
-    evaluator = Evaluator([_nervaluate_spans(g) for g, _ in pairs], [_nervaluate_spans(p) for _, p in pairs],
-                          tags=list(LABELS), loader="dict")
-    result = evaluator.evaluate()
+    labels = labels_of(pairs)
 
-    def figures(res) -> dict:
-        return {k: float(getattr(res, k)) for k in ("precision", "recall", "f1")} | {
-            k: int(getattr(res, k)) for k in ("correct", "incorrect", "partial", "missed", "spurious")}
+    def spans(doc: Document) -> list[dict]:
+        return [{"label": e.label, "start": e.start, "end": e.end - 1} for e in doc.entities]
 
-    overall = {schema: figures(result["overall"][schema]) for schema in SCHEMAS}
+    result: dict = {}
+    if pairs:
+        evaluator = Evaluator([spans(g) for g, _ in pairs], [spans(p) for _, p in pairs], tags=labels, loader="dict")
+        result = evaluator.evaluate()
+    overall = {s: _nervaluate_figures(result.get("overall", {}).get(s)) for s in SCHEMAS}
     per_type = {
-        label: {schema: figures(result["entities"][label][schema]) for schema in SCHEMAS}
-        for label in LABELS if label in result["entities"]
+        label: {s: _nervaluate_figures(result.get("entities", {}).get(label, {}).get(s)) for s in SCHEMAS}
+        for label in labels
     }
     return {"overall": overall, "per_type": per_type}
 
 
 def score(gold: list[Document], pred: list[Document]) -> dict:
-    """Everything, JSON-ready: official (overall and per type) and nervaluate."""
+    """Everything, JSON-ready: the official score and nervaluate's, overall and per label."""
+    pairs = scored_pairs(gold, pred)
+    matches = [match_document(g, p) for g, p in pairs]
     nerv = nervaluate_scores(gold, pred)
     return {
-        "sentences": len(scored_pairs(gold, pred)),
-        "official": official_score(gold, pred).as_dict(),
+        "sentences": len(pairs),
+        "official": tally(matches).as_dict(),
         "nervaluate": nerv["overall"],
         "per_type": {
-            label: {
-                "official": official_score(gold, pred, label).as_dict(),
-                "nervaluate": nerv["per_type"].get(label, {}),
-            }
-            for label in LABELS
+            label: {"official": tally(matches, label).as_dict(), "nervaluate": nerv["per_type"][label]}
+            for label in labels_of(pairs)
         },
     }
 
 
 def format_table(result: dict) -> str:
-    """A plain-text table of :func:`score`'s result."""
-    head = f"{'':<11}{'P':>8}{'R':>8}{'F1':>8}{'C':>6}{'I':>6}{'Pa':>6}{'M':>6}{'S':>6}"
-    lines = [f"official Task A ({result['sentences']} sentences)", head]
+    """A plain-text table of :func:`score`'s result: official counts and figures, then nervaluate F1s."""
+    labels = list(result["per_type"])
+    lines = [
+        f"official Task A, {result['sentences']} sentences "
+        "(I: incorrect by gold label, Ip: by predicted label)",
+        f"{'':<11}{'P':>8}{'R':>8}{'F1':>8}{'C':>6}{'I':>6}{'Ip':>6}{'Pa':>6}{'M':>6}{'S':>6}",
+    ]
 
     def row(name: str, o: dict) -> str:
-        return (f"{name:<11}{o['precision']:>8.4f}{o['recall']:>8.4f}{o['f1']:>8.4f}"
-                + "".join(f"{o[k]:>6}" for k in COUNTS))
+        counts = (o["correct"], o["incorrect"], o["incorrect_pred"], o["partial"], o["missing"], o["spurious"])
+        figures = f"{o['precision']:>8.4f}{o['recall']:>8.4f}{o['f1']:>8.4f}"
+        return f"{name:<11}{figures}" + "".join(f"{c:>6}" for c in counts)
 
     lines.append(row("all", result["official"]))
-    lines += [row(label, r["official"]) for label, r in result["per_type"].items()]
-    lines += ["", "nervaluate", f"{'':<11}{'P':>8}{'R':>8}{'F1':>8}"]
+    lines += [row(label, result["per_type"][label]["official"]) for label in labels]
+    lines += ["", "nervaluate (overall P, R, F1; F1 per type)",
+              f"{'':<11}{'P':>8}{'R':>8}{'F1':>8}" + "".join(f"{label[:10]:>11}" for label in labels)]
     for schema in SCHEMAS:
         s = result["nervaluate"][schema]
-        lines.append(f"{schema:<11}{s['precision']:>8.4f}{s['recall']:>8.4f}{s['f1']:>8.4f}")
+        per = "".join(f"{result['per_type'][label]['nervaluate'][schema]['f1']:>11.4f}" for label in labels)
+        lines.append(f"{schema:<11}{s['precision']:>8.4f}{s['recall']:>8.4f}{s['f1']:>8.4f}" + per)
     return "\n".join(lines)

@@ -115,7 +115,7 @@ def test_without_a_model_the_app_says_so(tmp_path):
     try:
         with pytest.raises(Exception, match="no model yet"):
             client.predict(SENTENCE, "", api_name="/predict")
-        dropdown, row, notice = client.predict("", api_name="/train_crf")  # the one-click CRF
+        *_, notice = client.predict("", api_name="/train_crf")  # the one-click CRF
         assert "CRF trained" in notice and list_checkpoints(tmp_path / "none")
         assert client.predict(SENTENCE, "", api_name="/predict")
     finally:

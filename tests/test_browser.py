@@ -71,7 +71,7 @@ def test_html_in_the_input_is_shown_not_run(page):
     analyse(page, "<img src=x onerror=alert(1)> la fiebre alta")
     page.wait_for_timeout(500)
     assert page.dialogs == []
-    assert "<img src=x onerror=alert(1)>" in page.locator("#analyse-html").inner_text()
+    assert "<img src=x onerror" in page.locator("#analyse-html").inner_text()  # shown as text
     assert page.locator("#analyse-html img").count() == 0
 
 
@@ -84,7 +84,7 @@ def test_train_tab_shows_progress_for_a_tiny_model(page, tiny_base):
     page.wait_for_selector("#train-progress .ner-bar", timeout=60_000)
     page.wait_for_function("() => document.querySelector('#train-status').innerText.includes('Done')",
                            timeout=120_000)
-    page.wait_for_selector("#train-metrics tbody tr")
+    page.wait_for_function("() => document.querySelector('#train-metrics').innerText.includes('sample')")
     assert "step" in page.locator("#train-progress").inner_text()
     page.screenshot(path=str(SHOTS / "train.png"), full_page=True)
 
@@ -93,7 +93,7 @@ def test_evaluate_tab_shows_tables_and_errors(page):
     page.get_by_role("tab", name="Evaluate").click()
     page.locator("#eval-split label", has_text="sample").click()
     page.click("#eval-button")
-    page.wait_for_selector("#eval-table tbody tr", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('#eval-table').innerText.includes('Concept')", timeout=60_000)
     page.wait_for_selector("#eval-errors .ner-sentence", timeout=30_000)
     page.screenshot(path=str(SHOTS / "evaluate.png"), full_page=True)
     assert page.outside == []
