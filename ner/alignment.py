@@ -78,7 +78,8 @@ def encode(tokenizer, sentences: list[list[str]], max_length: int, stride: int |
     for row, i in enumerate(nonempty):
         word_ids = whole.word_ids(row)
         if len(word_ids) <= max_length:  # the common case: one window, already encoded
-            out.append(Window(i, tuple(whole["input_ids"][row]), _first_pieces(word_ids, 0, [0] * len(sentences[i]), 0)))
+            first = _first_pieces(word_ids, 0, [0] * len(sentences[i]), 0)
+            out.append(Window(i, tuple(whole["input_ids"][row]), first))
             continue
         pieces = [0] * len(sentences[i])
         for w in word_ids:

@@ -14,7 +14,7 @@ import os
 import shutil
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ner import corpus
@@ -61,7 +61,7 @@ def evaluate_splits(predictor: Predictor, splits: list[str]) -> dict:
 def new_run_name(base: str) -> str:
     """``<last part of the base model>-<UTC time>``, safe as a folder name."""
     stem = Path(str(base).rstrip("/")).name or "model"
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
     return "".join(c if c.isalnum() or c in "-_." else "-" for c in f"{stem}-{stamp}")
 
 
@@ -94,7 +94,7 @@ def finish(tmp: Path, run_name: str, kind: str, settings: dict, metrics: dict, l
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _fmt(result: dict | None, key: str) -> str:
