@@ -1,0 +1,156 @@
+"""Train → checkpoint → load → predict → score, with tiny models built in the test."""
+
+import json
+import subprocess
+import sys
+import threading
+
+import pytest
+import torch
+
+from ner import corpus
+from ner.checkpoints import list_checkpoints, predict_documents
+from ner.predict import CheckpointError, TransformerPredictor, load_predictor
+from ner.scoring import score
+from ner.tagging import TAGS
+from ner.training import TrainingCancelled, TrainSettings, train
+
+SAMPLE = {"train_split": "sample", "dev_split": "sample", "eval_splits": ("sample",)}
+
+
+def tiny_settings(base, **kw):
+    defaults = {"epochs": 2, "learning_rate": 1e-3, "batch_size": 8, "max_length": 32, "patience": 0}
+    return TrainSettings(base_model=str(base), **(defaults | SAMPLE | kw))
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_base, tmp_path_factory):
+    root = tmp_path_factory.mktemp("ck")
+    events = []
+    folder = train(tiny_settings(tiny_base, run_name="tiny"), on_progress=events.append, root=root)
+    return folder, events
+
+
+def test_a_run_writes_a_complete_self_describing_checkpoint(trained):
+    folder, events = trained
+    names = {p.name for p in folder.iterdir()}
+    assert {"config.json", "model.safetensors", "tokenizer.json", "settings.json", "metrics.json",
+            "log_history.json", "README.md", "ner_model.json"} <= names
+    config = json.loads((folder / "config.json").read_text())
+    assert [config["id2label"][str(i)] for i in range(len(TAGS))] == list(TAGS)
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert metrics["eval"]["sample"]["official"]["f1"] >= 0 and metrics["best_epoch"] in (1.0, 2.0)
+    assert "nervaluate" in metrics["eval"]["sample"] and metrics["device"] == "cpu"
+    assert not [p for p in folder.parent.iterdir() if p.name.startswith(".tmp")]
+    card = (folder / "README.md").read_text()
+    assert card.startswith("---\nlanguage: es") and "pipeline_tag: token-classification" in card
+
+
+def test_progress_reports_steps_loss_eta_and_dev_f1(trained):
+    _, events = trained
+    assert events[-1].step == events[-1].total_steps > 0
+    assert any(e.loss is not None for e in events) and any(e.eta_seconds is not None for e in events)
+    assert [e.epoch for e in events if e.evaluated] == [1.0, 2.0]
+
+
+def test_the_checkpoint_loads_predicts_and_scores_like_training_said(trained):
+    folder, _ = trained
+    predictor = load_predictor(folder)
+    docs = corpus.load("sample")
+    result = score(docs, predict_documents(predictor, docs))
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert result["official"] == metrics["eval"]["sample"]["official"]
+    assert list_checkpoints(folder.parent)[0].name == "tiny"
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t", "<script>alert(1)</script> fiebre", "中文 β-amiloide \u200b ñ",
+                                  "\u00a0\u00a0", "x" * 3000])
+def test_odd_input_predicts_without_crashing(trained, text):
+    predictor = load_predictor(trained[0])
+    (entities,) = predictor.predict([text])
+    assert all(0 <= e.start < e.end <= len(text) and 0 <= e.score <= 1 for e in entities)
+
+
+def always_concept(folder, tmp_path):
+    """A copy of the checkpoint whose head says B-Concept for every token."""
+    model = TransformerPredictor(folder).model
+    with torch.no_grad():
+        model.classifier.weight.zero_()
+        model.classifier.bias.fill_(-5.0)
+        model.classifier.bias[TAGS.index("B-Concept")] = 5.0
+    out = tmp_path / "always"
+    model.save_pretrained(out)
+    TransformerPredictor(folder).tokenizer.save_pretrained(out)
+    return out
+
+
+def test_a_sentence_longer_than_the_model_maximum_gets_entities_at_its_end(trained, tmp_path):
+    predictor = load_predictor(always_concept(trained[0], tmp_path))
+    assert predictor.max_length <= 64
+    text = " ".join(["fiebre"] * 150) + " final"
+    (entities,) = predictor.predict([text])
+    assert len(entities) == 151  # one per word: nothing was truncated
+    assert entities[-1].surface(text) == "final" and entities[-1].end == len(text)
+
+
+def test_cancel_leaves_no_checkpoint(tiny_base, tmp_path):
+    cancel = threading.Event()
+    with pytest.raises(TrainingCancelled):
+        train(tiny_settings(tiny_base, epochs=5), on_progress=lambda p: cancel.set(), cancel=cancel, root=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_crash_leaves_no_checkpoint(tmp_path):
+    with pytest.raises(CheckpointError, match="/no/such/model"):
+        train(TrainSettings(base_model="/no/such/model", **SAMPLE), root=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_missing_and_corrupt_checkpoints_give_clear_errors(trained, tmp_path):
+    with pytest.raises(CheckpointError, match="does not exist"):
+        load_predictor(tmp_path / "nothing-here")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(CheckpointError, match="not a checkpoint"):
+        load_predictor(tmp_path / "empty")
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for name in ("config.json", "tokenizer.json", "tokenizer_config.json"):
+        (broken / name).write_bytes((trained[0] / name).read_bytes())
+    (broken / "model.safetensors").write_bytes(b"not weights")
+    with pytest.raises(CheckpointError, match="broken"):
+        load_predictor(broken)
+
+
+def test_a_base_model_without_an_ner_head_is_refused_for_prediction(tiny_base):
+    with pytest.raises(CheckpointError, match="no NER head"):
+        load_predictor(tiny_base)
+
+
+def test_cli_train_predict_evaluate_round_trip(tiny_base, tmp_path):
+    env_cmd = [sys.executable, "-m", "ner"]
+    run = subprocess.run(env_cmd + ["train", "--base-model", "crf", "--run-name", "cli-crf", "--train-split", "sample",
+                                    "--dev-split", "sample", "--eval-splits", "sample"],
+                         capture_output=True, text=True, cwd=tmp_path, env=_env(tmp_path))
+    assert run.returncode == 0, run.stderr
+    model = tmp_path / "checkpoints" / "cli-crf"
+    assert "official F1" in run.stdout and model.is_dir()
+    src = tmp_path / "in.txt"
+    src.write_text("La diabetes aumenta el riesgo de infarto.\nEl paciente tiene fiebre.", encoding="utf-8")
+    run = subprocess.run(env_cmd + ["predict", "--model", str(model), str(src)], capture_output=True, text=True,
+                         env=_env(tmp_path))
+    assert run.returncode == 0, run.stderr
+    docs = __import__("ner.brat", fromlist=["read_brat"]).read_brat(tmp_path / "in.pred.txt")
+    assert [d.text for d in docs] == src.read_text(encoding="utf-8").split("\n") and any(d.entities for d in docs)
+    run = subprocess.run(env_cmd + ["evaluate", "--model", str(model), "--split", "sample", "--json"],
+                         capture_output=True, text=True, env=_env(tmp_path))
+    assert json.loads(run.stdout)["official"]["f1"] > 0.5
+    run = subprocess.run(env_cmd + ["evaluate", "--model", str(tmp_path / "nope"), "--split", "sample"],
+                         capture_output=True, text=True, env=_env(tmp_path))
+    assert run.returncode == 2 and "does not exist" in run.stderr
+
+
+def _env(tmp_path):
+    import os
+
+    return os.environ | {"NER_CHECKPOINTS_DIR": str(tmp_path / "checkpoints"),
+                         "PYTHONPATH": str(__import__("pathlib").Path(__file__).resolve().parent.parent)}
