@@ -1,0 +1,221 @@
+"""Where annotation queues come from: uploads, pasted text, the corpus; and the model's pre-annotation.
+
+A queue is a ``source`` of the annotation store. Plain text gives one document per
+non-empty line; a BRAT pair (``X.txt`` + ``X.ann``, uploaded together or zipped) gives its
+lines with their entities, which become a suggestion of the agent ``brat:<file name>``.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ner.entities import Document, Entity
+from ner.store import Store, check_entities
+
+MAX_DOCS = 20_000
+MAX_LINE_CHARS = 20_000
+CORPUS_SOURCES: dict[str, str] = {
+    "scenario1-unannotated": "scenario1",
+    "scenario4-unannotated": "scenario4",
+}
+SAMPLE_SOURCE = "sample"
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Documents for one queue; ``entities`` (by document index) come from a BRAT file, agent ``agent``.
+
+    ``named``: keep the documents' own ids as their names (corpus ids); otherwise the store
+    names them ``<source>/<position + 1>``, unique within the queue however often it grows.
+    """
+
+    source: str
+    docs: list[Document]
+    agent: str | None = None
+    entities: dict[int, tuple[Entity, ...]] = field(default_factory=dict)
+    named: bool = False
+
+
+def source_name(name: str) -> str:
+    """A tidy queue name from a file name or a typed one: letters, digits, ``-``, ``_``, ``.``."""
+    name = re.sub(r"[^\w.\-]+", "-", name).strip("-.")
+    return name[:80] or "pasted"
+
+
+def lines_to_docs(text: str, source: str, where: str) -> list[Document]:
+    """One document per non-empty line (surrounding spaces dropped); ``ValueError`` names the bad line."""
+    docs = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        if len(line) > MAX_LINE_CHARS:
+            raise ValueError(f"{where}, line {number}: {len(line):,} characters (the limit is {MAX_LINE_CHARS:,})")
+        docs.append(Document(f"{source}/{number}", line, annotated=False))
+    if len(docs) > MAX_DOCS:
+        raise ValueError(f"{where}: {len(docs):,} lines (the limit is {MAX_DOCS:,}); split the file")
+    return docs
+
+
+def corpus_choices() -> list[tuple[str, str]]:
+    """Dropdown choices for the corpus queues: scenarios 1 and 4 (unannotated lines), else the sample."""
+    from ner import corpus
+
+    if corpus.corpus_available():
+        return [
+            ("eHealth-KD scenario 1 · unannotated lines", "scenario1-unannotated"),
+            ("eHealth-KD scenario 4 · unannotated lines", "scenario4-unannotated"),
+        ]
+    return [("Sample corpus (all lines)", SAMPLE_SOURCE)]
+
+
+def corpus_batch(source: str, limit: int | None = None) -> Batch:
+    """The documents of a corpus queue (``scenario1-unannotated``, ``scenario4-unannotated`` or ``sample``)."""
+    from ner import corpus
+
+    if source == SAMPLE_SOURCE:
+        docs = [Document(d.id, d.text, annotated=False) for d in corpus.load("sample")]
+    elif source in CORPUS_SOURCES:
+        docs = [d for d in corpus.load(CORPUS_SOURCES[source]) if not d.annotated]
+    else:
+        raise ValueError(f"unknown corpus queue {source!r}")
+    docs = [d for d in docs if d.text.strip()]
+    return Batch(source, docs[:limit] if limit else docs, named=True)
+
+
+def _brat_batch(txt: Path, source: str, label: str) -> Batch:
+    from ner.export import import_brat
+
+    docs = import_brat(txt)
+    keep = [d for d in docs if d.text.strip()]
+    if len(keep) > MAX_DOCS:
+        raise ValueError(f"{label}: {len(keep):,} lines (the limit is {MAX_DOCS:,}); split the file")
+    entities = {}
+    for i, doc in enumerate(keep):
+        if doc.entities:
+            entities[i] = check_entities(doc.text, doc.entities, f"{label}, line {doc.id}")
+    plain = [Document(d.id, d.text, annotated=False) for d in keep]
+    return Batch(source, plain, f"brat:{label}", entities)
+
+
+def _safe_extract(archive: Path) -> Path:
+    out = Path(tempfile.mkdtemp(prefix="ner-annotate-"))
+    with zipfile.ZipFile(archive) as z:
+        for member in z.namelist():
+            target = (out / member).resolve()
+            if not target.is_relative_to(out.resolve()):
+                raise ValueError(f"{archive.name}: unsafe path {member!r} in the archive")
+        z.extractall(out)
+    return out
+
+
+def upload_batch(paths: Sequence[str | Path], name: str | None = None) -> Batch:
+    """The documents of uploaded files: ``.txt`` lines, a ``.txt`` + ``.ann`` pair, or a ``.zip`` of either."""
+    from ner.brat import read_text
+
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise ValueError("choose a .txt file, a .txt + .ann pair or a BRAT .zip first")
+    files: list[Path] = []
+    for path in paths:
+        if path.suffix.lower() == ".zip":
+            files += sorted(p for p in _safe_extract(path).rglob("*") if p.suffix.lower() in {".txt", ".ann"})
+        else:
+            files.append(path)
+    texts = [p for p in files if p.suffix.lower() == ".txt" and not p.name.startswith(".")]
+    if not texts:
+        raise ValueError("no .txt file among the uploads (an .ann needs its .txt beside it)")
+    if len(texts) > 1:
+        raise ValueError(f"one text per queue: got {', '.join(p.name for p in texts)}")
+    txt = texts[0]
+    source = source_name(name or _display_stem(paths[0]))
+    anns = [p for p in files if p.suffix.lower() == ".ann"]
+    if anns:
+        ann = anns[0]
+        if ann.parent != txt.parent or ann.stem != txt.stem:  # uploaded separately: Gradio keeps the names
+            pair = Path(tempfile.mkdtemp(prefix="ner-annotate-"))
+            (pair / "scenario.txt").write_bytes(txt.read_bytes())
+            (pair / "scenario.ann").write_bytes(ann.read_bytes())
+            txt = pair / "scenario.txt"
+        return _brat_batch(txt, source, _display_stem(paths[0]))
+    try:
+        text = read_text(txt)
+    except ValueError as exc:
+        raise ValueError(str(exc).replace(str(txt), txt.name)) from None
+    return Batch(source, lines_to_docs(text, source, txt.name))
+
+
+def _display_stem(path: Path) -> str:
+    return path.stem or "upload"
+
+
+def pasted_batch(text: str, name: str | None = None) -> Batch:
+    """One document per non-empty line of pasted text."""
+    source = source_name(name or "pasted")
+    docs = lines_to_docs(text or "", source, "the pasted text")
+    if not docs:
+        raise ValueError("paste some text first (one document per line)")
+    return Batch(source, docs)
+
+
+def add_batch(store: Store, batch: Batch) -> list[int]:
+    """Add a batch's documents to the store (idempotent) and its BRAT entities as a suggestion; the ids."""
+    ids = store.add_documents(batch.source, batch.docs if batch.named else [d.text for d in batch.docs])
+    if batch.agent:
+        for i, ents in batch.entities.items():
+            if store.latest_suggestion(ids[i], batch.agent) is None:
+                store.add_suggestion(ids[i], batch.agent, ents)
+    return ids
+
+
+def preannotate(
+    store: Store,
+    ids: Iterable[int],
+    predictor,
+    batch_size: int = 32,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Store the predictor's entities (with scores) for each document it has not seen; how many it predicted.
+
+    Documents that already hold a suggestion of this model, or one from an uploaded BRAT
+    file, are left alone. Entities that do not fall on word boundaries are dropped.
+    """
+    model = str(predictor.name)
+    todo = [doc_id for doc_id in ids if _needs_prediction(store, doc_id, model)]
+    for n in range(0, len(todo), batch_size):
+        chunk = todo[n : n + batch_size]
+        texts = [store.document(i).text for i in chunk]
+        for doc_id, text, ents in zip(chunk, texts, predictor.predict(texts)):
+            store.add_suggestion(doc_id, model, _valid(text, ents))
+        if on_progress:
+            on_progress(min(n + batch_size, len(todo)), len(todo))
+    return len(todo)
+
+
+def _needs_prediction(store: Store, doc_id: int, model: str) -> bool:
+    if store.latest_suggestion(doc_id, model) is not None:
+        return False
+    latest = store.latest_suggestion(doc_id)
+    return latest is None or not latest.model.startswith("brat:")
+
+
+def predict_one(store: Store, doc_id: int, predictor) -> None:
+    """Pre-annotate one document (shown before the model saw it)."""
+    text = store.document(doc_id).text
+    store.add_suggestion(doc_id, str(predictor.name), _valid(text, predictor.predict([text])[0]))
+
+
+def _valid(text: str, entities: Iterable[Entity]) -> list[Entity]:
+    out = []
+    for ent in entities:
+        try:
+            check_entities(text, [ent])
+        except ValueError:
+            continue
+        out.append(ent)
+    return out

@@ -1,0 +1,336 @@
+"""The Annotate tab on a real server: its API through gradio_client, its editor in headless Chromium.
+
+The model is the real CRF, trained on the project's sample corpus (about a second). The
+texts below are written for these tests.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from gradio_client import Client
+from gradio_client.exceptions import AppError
+
+from ner.store import Store
+from ner.ui.annotate_items import entities_from_editor, fragments_to_spans
+from ner.ui.annotate_sources import lines_to_docs, upload_batch
+
+ROOT = Path(__file__).resolve().parent.parent
+SHOTS = ROOT / "tests" / "screenshots"
+TOKEN = "s3cret"
+TEXTS = [
+    "El paciente con asma usa un inhalador cada mañana para respirar mejor.",
+    'Un texto con <img src=x onerror="window.__xss=1"> y <script>window.__xss=2</script> dentro.',
+    "La fiebre alta puede indicar una infección grave en los niños.",
+    "Beber agua ayuda a controlar la presión arterial.",
+]
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run",
+]
+
+
+def train_model(root: Path) -> Path:
+    """The instant CRF as a finished checkpoint under ``root``."""
+    from ner.training import TrainSettings, train
+
+    return train(TrainSettings(base_model="crf", train_split="sample", dev_split="sample", eval_splits=("sample",)),
+                 root=root)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    from ner.ui.app import AppConfig, build_app, launch_kwargs
+
+    root = tmp_path_factory.mktemp("annotate-app")
+    train_model(root / "checkpoints")
+    demo = build_app(AppConfig(checkpoints=root / "checkpoints", data_dir=root / "data", admin_token=TOKEN))
+    demo.queue().launch(prevent_thread_lock=True, quiet=True, **launch_kwargs())
+    demo.store_path = root / "data" / "annotations.db"
+    yield demo
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(server) -> Client:
+    return Client(server.local_url, verbose=False)
+
+
+def labelled(entities) -> set[tuple[str, tuple]]:
+    return {(e.label, tuple(e.fragments)) for e in entities}
+
+
+# ---------------------------------------------------------------- pure helpers
+
+
+def test_spans_join_whitespace_fragments_and_cut_back():
+    text = "un infarto de miocardio"
+    frags = [(len("un "), len("un infarto")), (len("un infarto "), len("un infarto de")),
+             (len("un infarto de "), len(text))]
+    assert fragments_to_spans(text, frags) == [[len("un "), len(text)]]
+    ents = entities_from_editor(text, [{"label": "Concept", "spans": [[len("un "), len(text)]]}])
+    assert ents[0].fragments == tuple(frags)
+
+
+def test_editor_entities_are_checked():
+    text = "El asma."
+    with pytest.raises(ValueError, match="unknown label"):
+        entities_from_editor(text, [{"label": "<b>Concept</b>", "spans": [[len("El "), len("El asma")]]}])
+    with pytest.raises(ValueError, match="word boundaries"):
+        entities_from_editor(text, [{"label": "Concept", "spans": [[len("El "), len("El as")]]}])
+    with pytest.raises(ValueError, match="outside the text"):
+        entities_from_editor(text, [{"label": "Concept", "spans": [[len("El "), len(text) + 3]]}])
+    with pytest.raises(ValueError, match="integers"):
+        entities_from_editor(text, [{"label": "Concept", "spans": [["3", 7]]}])
+
+
+def test_uploads_txt_lines_and_brat_pairs(tmp_path):
+    assert [d.text for d in lines_to_docs("uno dos\n\n  tres  \n", "q", "f.txt")] == ["uno dos", "tres"]
+    txt, ann = tmp_path / "mine.txt", tmp_path / "mine.ann"
+    txt.write_text("El asma.\nLa tos.", encoding="utf-8")
+    ann.write_text(f"T1\tConcept {len('El ')} {len('El asma')}\tasma\n", encoding="utf-8")
+    batch = upload_batch([txt, ann])
+    assert batch.source == "mine" and [d.text for d in batch.docs] == ["El asma.", "La tos."]
+    assert batch.agent == "brat:mine" and labelled(batch.entities[0]) == {("Concept", ((len("El "), len("El asma")),))}
+    archive = tmp_path / "pair.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(txt, "x/scenario.txt")
+        z.write(ann, "x/scenario.ann")
+    assert upload_batch([archive]).entities.keys() == {0}
+    with pytest.raises(ValueError, match="no .txt"):
+        upload_batch([ann])
+
+
+# ---------------------------------------------------------------- the API
+
+
+def test_api_load_answer_undo(server, client):
+    first = client.predict("api-queue", "ana", "\n".join(TEXTS), "position", "", api_name="/load_queue")
+    assert first["text"] == TEXTS[0] and first["progress"]["total"] == len(TEXTS)
+    assert first["entities"] and all(isinstance(e["score"], float) for e in first["entities"])  # the CRF's
+    doc = first["doc"]
+    bad = [
+        ({"label": "Concept", "start": len("El "), "end": len("El pac")}, "word boundaries"),
+        ({"label": "<b>Concept</b>", "start": len("El "), "end": len("El paciente")}, "unknown label"),
+        ({"label": "Concept", "start": len("El "), "end": len(TEXTS[0]) + 4}, "outside the text"),
+    ]
+    for entity, message in bad:
+        with pytest.raises(AppError, match=message):
+            client.predict(doc, "ana", "accept", [entity], api_name="/save_answer")
+    store = Store(server.store_path)
+    assert store.history(doc, "ana") == []  # nothing half-saved
+
+    answer = [
+        {"label": "Concept", "start": len("El "), "end": len("El paciente")},
+        {"label": "Concept", "start": len("El paciente con asma usa un inhalador cada mañana para "),
+         "end": len(TEXTS[0]) - 1},  # "respirar mejor": two fragments, the corpus's way
+    ]
+    saved = client.predict(doc, "ana", "accept", answer, api_name="/save_answer")
+    assert saved["next"]["text"] == TEXTS[1] and saved["next"]["progress"]["done"] == 1
+    kept = store.current_answer(doc, "ana")
+    start = len("El paciente con asma usa un inhalador cada mañana para ")
+    assert kept.status == "accepted"
+    assert labelled(kept.entities) == {
+        ("Concept", ((len("El "), len("El paciente")),)),
+        ("Concept", ((start, start + len("respirar")), (start + len("respirar "), len(TEXTS[0]) - 1))),
+    }
+
+    back = client.predict("api-queue", "ana", api_name="/undo_answer")
+    assert back["doc"] == doc and {e["text"] for e in back["entities"]} == {"paciente", "respirar mejor"}
+    assert store.current_answer(doc, "ana") is None
+    assert client.predict("api-queue", "ana", api_name="/queue_progress")["done"] == 0
+    client.predict(doc, "ana", "skip", [], api_name="/save_answer")
+    assert client.predict("api-queue", "ana", api_name="/queue_progress")["skipped"] == 1
+    following = client.predict("api-queue", "ana", "position", "", api_name="/next_item")
+    assert following["text"] == TEXTS[1]
+    client.predict(following["doc"], "ana", "reject", [], api_name="/save_answer")
+    assert client.predict("api-queue", "ana", api_name="/queue_progress")["rejected"] == 1
+    with pytest.raises(AppError, match="name"):
+        client.predict("api-queue", " ", api_name="/queue_progress")
+
+
+def test_api_most_uncertain_first(client):
+    first = client.predict("unsure-queue", "ana", "\n".join(TEXTS), "uncertain", "", api_name="/load_queue")
+    lowest = min(e["score"] for e in first["entities"])
+    seen = [lowest]
+    item = first
+    while not item["finished"]:
+        item = client.predict(item["doc"], "ana", "accept", [], "unsure-queue", "uncertain", api_name="/save_answer")
+        item = item["next"]
+        if item["entities"]:
+            seen.append(min(e["score"] for e in item["entities"]))
+    assert seen == sorted(seen) and len(seen) > 1  # the least confident entity decides, lowest first
+
+
+def test_editor_error_keeps_the_edits(server):
+    from ner.ui.annotate import _kept, act, open_queue
+
+    ctx = server.ner_context
+    value = open_queue(ctx, "kept-queue", "ana", "position", None, batch=_pasted(TEXTS[3:]))
+    edits = [{"label": "Action", "spans": [[0, len("Beber")]]}, {"label": "Concept", "spans": [[0, 2]]}]
+    request = {"action": "accept", "doc": value["doc"], "source": "kept-queue", "entities": edits}
+    with pytest.raises(ValueError, match="entity 2 .*word boundaries") as caught:
+        act(ctx, request, "ana", "position", None)
+    shown = _kept(value, request, str(caught.value))
+    assert shown["error"] == str(caught.value) and shown["doc"] == value["doc"]
+    assert [(e["label"], e["spans"]) for e in shown["entities"]] == [(e["label"], e["spans"]) for e in edits]
+    assert shown["rev"] > value["rev"]  # the editor redraws
+    with pytest.raises(LookupError):
+        act(ctx, {"action": "undo", "source": "kept-queue"}, "ana", "position", None)
+
+
+def _pasted(texts):
+    from ner.ui.annotate_sources import pasted_batch
+
+    return pasted_batch("\n".join(texts), "kept-queue")
+
+
+def test_export_agreement_and_corrections(server, client):
+    from ner.ui.annotate import accepted_corrections
+
+    item = client.predict("pair-queue", "ana", "\n".join(TEXTS[2:]), "position", "", api_name="/load_queue")
+    fiebre = {"label": "Concept", "start": len("La "), "end": len("La fiebre")}
+    ninos = {"label": "Concept", "start": len(TEXTS[2]) - len("niños."), "end": len(TEXTS[2]) - 1}
+    client.predict(item["doc"], "ana", "accept", [fiebre, ninos], "pair-queue", api_name="/save_answer")
+    client.predict(item["doc"], "ben", "accept", [fiebre], "pair-queue", api_name="/save_answer")
+    table = client.predict("ana", "ben", "pair-queue", api_name="/annotator_agreement")
+    overall = dict(zip(table["headers"], table["data"][0]))
+    assert overall["label"] == "overall" and overall["items"] == 1
+    assert (overall["correct"], overall["missing"], overall["spurious"]) == (1, 1, 0)
+
+    with pytest.raises(AppError, match="admin token"):
+        client.predict("wrong", ["jsonl"], "pair-queue", "", api_name="/export_corrections")
+    path = client.predict(TOKEN, ["brat", "jsonl", "hf", "conll"], "pair-queue", "", api_name="/export_corrections")
+    with zipfile.ZipFile(path) as z:
+        names = set(z.namelist())
+        assert {"corrections/brat/scenario.txt", "corrections/brat/scenario.ann", "corrections/corrections.jsonl",
+                "corrections/corrections.conll", "corrections/hf/dataset_dict.json"} <= names
+        rows = [json.loads(line) for line in z.read("corrections/corrections.jsonl").decode().splitlines()]
+    assert [r["text"] for r in rows] == [TEXTS[2]]
+    assert [e["text"] for e in rows[0]["entities"]] == ["fiebre"]  # everyone's latest: ben answered last
+    docs = accepted_corrections(server.ner_context)
+    assert TEXTS[2] in {d.text for d in docs} and all(d.annotated for d in docs)
+
+
+# ---------------------------------------------------------------- the browser
+
+
+def _word(page, text: str):
+    """A word of the editor's text that no entity covers (``text`` if it is one)."""
+    free = page.locator("#ann-editor .ann-text > span.w")
+    for i in range(free.count()):
+        if free.nth(i).inner_text() == text:
+            return free.nth(i)
+    return next(free.nth(i) for i in range(free.count()) if free.nth(i).inner_text().isalpha())
+
+
+def _spans(page) -> list[tuple[str, int, int]]:
+    """(label, start, end) of every drawn entity, read from the page."""
+    return page.eval_on_selector_all(
+        "#ann-editor mark.ent",
+        """ms => ms.map(m => {
+            const ws = m.querySelectorAll('.w');
+            const label = m.querySelector('.lab').textContent.replace('?', '');
+            return [label, +ws[0].dataset.s, +ws[ws.length - 1].dataset.e];
+        })""",
+    )
+
+
+def _shown_text(page) -> str:
+    """The document's text as the editor draws it (words and gaps, without the entity labels)."""
+    return page.eval_on_selector_all("#ann-editor .ann-text .w, #ann-editor .ann-text .g",
+                                     "els => els.map(e => e.textContent).join('')")
+
+
+def _header(page) -> str:
+    return page.locator("#ann-editor .ann-head .ann-src").inner_text()
+
+
+@pytest.mark.browser
+def test_browser_correct_accept_undo(server):
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    hosts = set()
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
+        page.on("request", lambda r: hosts.add(urlparse(r.url).hostname or urlparse(r.url).scheme))
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(server.local_url + "?annotator=eva")
+        page.get_by_role("tab", name="Annotate").click()
+        sync_api.expect(page.locator("#ann-annotator input, #ann-annotator textarea").first).to_have_value("eva")
+        page.locator("#ann-add").get_by_text("Add your own texts").click()
+        page.locator("#ann-paste textarea").fill("\n".join(TEXTS))
+        page.locator("#ann-add-button").click()
+        page.wait_for_selector("#ann-editor mark.ent", timeout=20_000)
+        store = Store(server.store_path)
+        doc = store.document_ids("pasted")[0]
+        suggestion = store.latest_suggestion(doc)
+        assert _header(page) == f"pasted · {store.document(doc).id}"
+        assert page.locator("#ann-editor mark.ent.low").count() == sum(
+            e.score < 0.6 for e in suggestion.entities)  # unsure suggestions look different
+        page.screenshot(path=str(SHOTS / "annotate-1-loaded.png"), full_page=True)
+
+        before = _spans(page)
+        expected = {(label, s, e) for label, s, e in before}
+        # 1. add: drag across the middle of a free word (snaps to the whole word), then key 2 = Action
+        word = _word(page, "usa")
+        word.scroll_into_view_if_needed()
+        box = word.bounding_box()
+        start, end = int(word.get_attribute("data-s")), int(word.get_attribute("data-e"))
+        page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] / 2, steps=4)
+        page.mouse.up()
+        sync_api.expect(page.locator("#ann-editor .ann-text .pending")).to_have_count(1)
+        page.keyboard.press("2")
+        expected.add(("Action", start, end))
+        # 2. relabel the first suggestion: click it, key 3 = Predicate
+        label, s, e = before[0]
+        page.locator("#ann-editor mark.ent").first.locator(".w").first.click()
+        page.keyboard.press("3")
+        expected = (expected - {(label, s, e)}) | {("Predicate", s, e)}
+        # 3. remove the last suggestion: click it, Delete
+        label, s, e = before[-1]
+        page.locator("#ann-editor mark.ent").last.locator(".w").first.click()
+        page.keyboard.press("Delete")
+        expected.discard((label, s, e))
+        sync_api.expect(page.locator("#ann-editor mark.ent")).to_have_count(len(expected))
+        assert set(map(tuple, _spans(page))) == expected
+        page.screenshot(path=str(SHOTS / "annotate-2-edited.png"), full_page=True)
+
+        first_header = _header(page)
+        page.keyboard.press("Enter")  # accept: saved, the next item shows
+        sync_api.expect(page.locator("#ann-editor .ann-src")).not_to_have_text(first_header, timeout=10_000)
+        assert _shown_text(page) == TEXTS[1]  # the HTML in it is shown as text
+        assert page.locator("#ann-editor .ann-text img, #ann-editor .ann-text script").count() == 0
+        second_header = _header(page)
+        page.keyboard.press("u")  # undo: back to the first item, with what was saved
+        sync_api.expect(page.locator("#ann-editor .ann-msg")).to_contain_text("undone", timeout=10_000)
+        assert set(map(tuple, _spans(page))) == expected
+        page.screenshot(path=str(SHOTS / "annotate-3-undone.png"), full_page=True)
+        page.keyboard.press("Enter")  # accept again
+        sync_api.expect(page.locator("#ann-editor .ann-src")).to_have_text(second_header, timeout=10_000)
+        assert _shown_text(page) == TEXTS[1]
+        sync_api.expect(page.locator("#ann-editor .ann-prog")).to_contain_text("1 / 4")
+        page.screenshot(path=str(SHOTS / "annotate-4-next.png"), full_page=True)
+        assert page.evaluate("window.__xss") is None
+        browser.close()
+
+    text = store.document(doc).text
+    want = {(label, tuple(f for f in entities_from_editor(text, [{"label": label, "spans": [[s, e]]}])[0].fragments))
+            for label, s, e in expected}
+    history = store.history(doc, "eva")
+    assert [a.status for a in history] == ["accepted", "undone", "accepted"]
+    assert labelled(history[0].entities) == want == labelled(history[2].entities)
+    current = store.current_answer(doc, "eva")
+    assert current.id == history[2].id and current.suggestion == suggestion.id
+    assert hosts <= {"127.0.0.1", "localhost", "data", "blob"}, hosts
+    assert not errors, errors
