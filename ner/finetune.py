@@ -93,6 +93,8 @@ def train_transformer(settings, extra, tmp, on_progress, cancel) -> Path:
                 "official_recall": official["recall"]}
 
     peak = {"gpu_memory_used_mib": 0.0}
+    steps_per_epoch = max(1, len(train_rows) // (settings.batch_size * settings.gradient_accumulation))
+    logging_steps = max(1, min(settings.logging_steps, steps_per_epoch // 4))  # a loss curve even on tiny runs
     args = TrainingArguments(
         output_dir=str(tmp / "trainer"),
         num_train_epochs=settings.epochs,
@@ -109,7 +111,7 @@ def train_transformer(settings, extra, tmp, on_progress, cancel) -> Path:
         load_best_model_at_end=True,
         metric_for_best_model="official_f1",
         greater_is_better=True,
-        logging_steps=settings.logging_steps,
+        logging_steps=logging_steps,
         seed=settings.seed,
         use_cpu=settings.use_cpu,
         report_to="none",

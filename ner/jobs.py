@@ -39,8 +39,9 @@ class JobState:
 class TrainingJobs:
     """Starts runs in a thread; refuses a second one while the first is going."""
 
-    def __init__(self, root: Path | None = None):
+    def __init__(self, root: Path | None = None, run=train):
         self.root = root
+        self._train = run  # ``ner.training.train``, or it wrapped (e.g. for ZeroGPU)
         self._lock = threading.Lock()
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
@@ -87,7 +88,7 @@ class TrainingJobs:
     def _run(self, settings: TrainSettings, extra: list[Document] | None, cancel: threading.Event) -> None:
         st = self.state
         try:
-            st.result = train(settings, extra=extra, on_progress=self._on_progress, cancel=cancel, root=self.root)
+            st.result = self._train(settings, extra=extra, on_progress=self._on_progress, cancel=cancel, root=self.root)
             st.status = "done"
         except TrainingCancelled:
             st.status = "cancelled"

@@ -4,7 +4,7 @@ import time
 import pytest
 
 from ner.corpus import load
-from ner.crf import CrfModel, CrfSettings, model_problem, shape, train_crf, word_features
+from ner.crf import CrfModel, CrfSettings, model_problem, shape, train_crf, unaccented, word_features
 from ner.entities import LABELS, Document, entity
 from ner.tokens import words
 
@@ -22,6 +22,11 @@ def test_shape_collapses_runs_of_the_same_class():
     assert shape("αβγ") == "x"
 
 
+def test_unaccented_drops_combining_marks():
+    assert unaccented("inflamación") == "inflamacion"
+    assert unaccented("niño ÜBER") == "nino UBER"
+
+
 def test_word_features_of_a_middle_word():
     ws = words(TEXT)
     assert ws[1] == (VIH, VIH + len("VIH"))
@@ -32,6 +37,16 @@ def test_word_features_of_a_middle_word():
     assert f["-1:lower"] == "el" and f["+1:lower"] == "-" and f["+2:lower"] == "1"
     assert "-2:lower" not in f and "BOS" not in f and "EOS" not in f
     assert f["-1:+0:lower"] == "el|vih" and f["+0:+1:lower"] == "vih|-"
+    assert f["+2:suffix3"] == "1" and "+2:prefix3" not in f and f["+1:prefix3"] == "-"  # near words say more
+    assert "stem" not in f  # too short
+
+
+def test_word_features_of_a_long_accented_word():
+    text = "La inflamación crónica"
+    f = word_features(text, words(text), 1)
+    assert f["lower"] == "inflamación" and f["norm"] == "inflamacion" and f["stem"] == "infla"
+    assert f["suffix5"] == "ación" and f["prefix5"] == "infla" and f["len"] == "8"
+    assert f["+1:suffix4"] == "nica" and f["+1:prefix3"] == "cró" and f["-1:title"] == 1.0
 
 
 def test_word_features_of_digits_punctuation_and_edges():
@@ -270,3 +285,13 @@ def test_real_corpus_official_f1_on_test(real_model):
     result = scoring.score(test, [d.with_entities(ents) for d, ents in zip(test, pred)])
     print(f"CRF: official F1 on test {result['official']['f1']:.4f}")
     assert result["official"]["f1"] >= 0.77
+
+
+def test_threads_sharing_a_model_get_the_same_predictions(model, docs):
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [d.text for d in docs]
+    expected = model.predict(texts)
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda _: model.predict(texts), range(8)))
+    assert all(r == expected for r in results)

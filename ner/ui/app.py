@@ -70,9 +70,13 @@ def build_app(config: AppConfig | None = None) -> gr.Blocks:
     from ner.ui import analyse, annotate, evaluate, train
 
     config = config or AppConfig()
-    ctx = AppContext(config, Models(config.checkpoints), TrainingJobs(config.checkpoints))
+    from ner.training import train as run_training
+    from ner.ui.zerogpu import TRAIN_SECONDS, gpu
+
+    jobs = TrainingJobs(config.checkpoints, gpu(TRAIN_SECONDS)(run_training))
+    ctx = AppContext(config, Models(config.checkpoints), jobs)
     with gr.Blocks(title="Spanish biomedical NER") as demo:
-        gr.Markdown("# 🩺 " + "Spanish biomedical NER · NER biomédico en español")
+        gr.Markdown("# Spanish biomedical NER · NER biomédico en español")
         gr.Markdown(t("subtitle"))
         with gr.Row():
             ctx.model_box = gr.Dropdown(

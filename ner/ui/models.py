@@ -5,6 +5,7 @@ Loaded predictors are kept in memory (a model is loaded once, whatever the tab).
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -24,13 +25,14 @@ class Models:
         return list_checkpoints(self.root)
 
     def choices(self) -> list[tuple[str, str]]:
-        """Dropdown choices ``(label, value)``, newest checkpoint first."""
-        return [(c.label(), str(c.path)) for c in self.checkpoints()]
+        """Dropdown choices ``(label, value)``: ``$NER_MODEL`` first when set, then newest checkpoint first."""
+        pinned = os.environ.get("NER_MODEL")
+        return ([(pinned, pinned)] if pinned else []) + [(c.label(), str(c.path)) for c in self.checkpoints()]
 
     def default(self) -> str | None:
-        """The newest checkpoint, or None when there is none."""
-        found = self.checkpoints()
-        return str(found[0].path) if found else None
+        """``$NER_MODEL`` (e.g. a fine-tuned model on the Hub), else the newest checkpoint, else None."""
+        choices = self.choices()
+        return choices[0][1] if choices else None
 
     def get(self, model: str | None) -> Predictor:
         """The predictor for a checkpoint path or hub id (the newest checkpoint when empty)."""
@@ -39,5 +41,9 @@ class Models:
             raise ValueError("no model yet: train one (the instant CRF takes seconds) or enter a hub id / folder")
         with self._lock:
             if model not in self._cache:
-                self._cache[model] = load_predictor(model)
+                from ner.ui.zerogpu import PREDICT_SECONDS, gpu
+
+                predictor = load_predictor(model)
+                predictor.predict = gpu(PREDICT_SECONDS)(predictor.predict)
+                self._cache[model] = predictor
             return self._cache[model]

@@ -88,7 +88,7 @@ def build(ctx, admin: gr.Textbox) -> None:
     def poll(current_model):
         st = jobs.state
         losses = pd.DataFrame(st.losses, columns=["step", "loss"])
-        f1 = pd.DataFrame(st.dev_f1, columns=["epoch", "dev F1"])
+        f1 = pd.DataFrame(st.dev_f1, columns=["epoch", "dev_f1"])
         gpus = st.progress.gpus if st.progress and st.progress.gpus else None
         gpu = describe_gpus(list(gpus) if gpus else None)
         finished = st.status in {"done", "failed", "cancelled"}
@@ -122,7 +122,7 @@ def build(ctx, admin: gr.Textbox) -> None:
             status = gr.Markdown(elem_id="train-status")
     with gr.Row():
         loss_plot = gr.LinePlot(x="step", y="loss", label=t("loss"), height=220)
-        f1_plot = gr.LinePlot(x="epoch", y="dev F1", label=t("dev_f1"), height=220)
+        f1_plot = gr.LinePlot(x="epoch", y="dev_f1", label=t("dev_f1"), height=220, y_lim=[0, 1])
     table = gr.Dataframe(headers=METRIC_HEADERS, label="Metrics (official Task A + nervaluate)", interactive=False,
                          elem_id="train-metrics")
     timer = gr.Timer(1.0, active=False)

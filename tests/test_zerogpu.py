@@ -1,0 +1,31 @@
+import sys
+import types
+
+from ner.ui.zerogpu import gpu
+
+
+def test_without_spaces_the_function_is_unchanged(monkeypatch):
+    monkeypatch.setitem(sys.modules, "spaces", None)  # makes `import spaces` fail
+
+    def work():
+        return 42
+
+    assert gpu(60)(work) is work
+
+
+def test_with_spaces_gpu_work_is_wrapped_with_its_duration(monkeypatch):
+    seen = []
+    spaces = types.ModuleType("spaces")
+
+    def GPU(duration):  # the shape of spaces.GPU(duration=...)
+        def wrap(fn):
+            def run(*a, **k):
+                seen.append(duration)
+                return fn(*a, **k)
+            return run
+        return wrap
+
+    spaces.GPU = GPU
+    monkeypatch.setitem(sys.modules, "spaces", spaces)
+    assert gpu(120)(lambda x: x + 1)(1) == 2
+    assert seen == [120]
