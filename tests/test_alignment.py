@@ -10,7 +10,7 @@ def test_plan_windows_fits_budget_and_overlaps():
     assert windows[0][0] == 0 and windows[-1][1] == len(pieces)
     for a, b in windows:
         assert sum(pieces[a:b]) <= 5 or b - a == 1
-    for (a1, b1), (a2, b2) in zip(windows, windows[1:]):
+    for (a1, b1), (a2, _b2) in zip(windows, windows[1:]):
         assert a1 < a2 <= b1  # progress, no gap
     assert plan_windows([1, 1], budget=5, stride=2) == [(0, 2)]
 
