@@ -120,3 +120,18 @@ def test_without_a_model_the_app_says_so(tmp_path):
         assert client.predict(SENTENCE, "", api_name="/predict")
     finally:
         demo.close()
+
+
+def test_training_curves_stay_quantitative_before_the_first_point():
+    """An empty object-typed frame made Gradio's plots nominal for good (axes out of order)."""
+    import gradio as gr
+
+    from ner.jobs import JobState
+    from ner.ui.train import curves
+
+    plot = gr.LinePlot(x="step", y="loss")
+    empty_loss, empty_f1 = curves(JobState())
+    assert plot.postprocess(empty_loss).datatypes == {"step": "quantitative", "loss": "quantitative"}
+    assert list(empty_f1.dtypes) == [float, float]
+    state = JobState(losses=[(3, 2.15), (6, 2.1)], dev_f1=[(1.0, 0.2)])
+    assert curves(state)[0].values.tolist() == [[3.0, 2.15], [6.0, 2.1]]

@@ -114,7 +114,7 @@ def build_app(config: AppConfig | None = None) -> gr.Blocks:
             settings = TrainSettings(base_model="crf", **config.splits())
             folder = run_training(settings, root=config.checkpoints)
             choices, row = refresh_models(str(folder))
-            return choices, row, f"✅ CRF trained on `{settings.train_split}` → `{folder.name}`"
+            return choices, row, f"✓ CRF trained on `{settings.train_split}` → `{folder.name}`"
 
         def download(token: str | None):
             ctx.check_admin(token)
@@ -124,7 +124,7 @@ def build_app(config: AppConfig | None = None) -> gr.Blocks:
                 folder, notice_text = _download_result(fetch())
             except Exception as exc:  # offline, checksum: say it, keep the app up
                 raise gr.Error(f"Download failed: {exc}") from exc
-            return f"✅ Corpus in `{folder}`. {notice_text}"
+            return f"✓ Corpus in `{folder}`. {notice_text}"
 
         demo.load(refresh_models, [ctx.model_box], [ctx.model_box, no_model], api_visibility="private")
         refresh.click(refresh_models, [ctx.model_box], [ctx.model_box, no_model], api_visibility="private")

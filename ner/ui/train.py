@@ -31,6 +31,12 @@ def metrics_rows(evals: dict) -> list[list]:
     return rows
 
 
+def curves(state: JobState) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Loss and dev-F1 points as float columns: an empty object-typed frame would turn the plots' axes nominal."""
+    losses = pd.DataFrame(state.losses, columns=["step", "loss"]).astype(float)
+    return losses, pd.DataFrame(state.dev_f1, columns=["epoch", "dev_f1"]).astype(float)
+
+
 def progress_html(state: JobState) -> str:
     """A progress bar with step, epoch, elapsed time and ETA."""
     p = state.progress
@@ -51,9 +57,9 @@ def progress_html(state: JobState) -> str:
 
 def status_text(state: JobState) -> str:
     if state.status == "done" and state.result:
-        return f"✅ Done: checkpoint `{state.result.name}` is ready and selectable above."
+        return f"✓ Done: checkpoint `{state.result.name}` is ready and selectable above."
     if state.status == "failed":
-        return f"❌ Training failed: {state.error}"
+        return f"✗ Training failed: {state.error}"
     if state.status == "cancelled":
         return "⏹️ Cancelled: no checkpoint was written."
     if state.status == "cancelling":
@@ -87,8 +93,7 @@ def build(ctx, admin: gr.Textbox) -> None:
 
     def poll(current_model):
         st = jobs.state
-        losses = pd.DataFrame(st.losses, columns=["step", "loss"])
-        f1 = pd.DataFrame(st.dev_f1, columns=["epoch", "dev_f1"])
+        losses, f1 = curves(st)
         gpus = st.progress.gpus if st.progress and st.progress.gpus else None
         gpu = describe_gpus(list(gpus) if gpus else None)
         finished = st.status in {"done", "failed", "cancelled"}
