@@ -54,7 +54,10 @@ def tags_to_entities(text: str, words: list[tuple[int, int]], probs: np.ndarray,
 class TransformerPredictor:
     """A token-classification checkpoint loaded once; :meth:`predict` takes texts of any length."""
 
-    def __init__(self, model: str | Path, device: str | None = None, batch_size: int = 32, max_length: int = 512):
+    def __init__(
+        self, model: str | Path, device: str | None = None, batch_size: int = 32, max_length: int = 512,
+        int8: bool = False,
+    ):
         import torch
         from transformers import AutoModelForTokenClassification
 
@@ -73,6 +76,11 @@ class TransformerPredictor:
             )
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.model.to(self.device).eval()
+        if int8:
+            if self.device != "cpu":
+                raise ValueError("int8 prediction is for the CPU; on a GPU the model runs in its own precision")
+            self.model = quantize_int8(self.model)
+            self.name += " (int8)"
         limit = getattr(self.model.config, "max_position_embeddings", 514) - 2
         self.max_length = min(max_length, limit, self.tokenizer.model_max_length)
         self.batch_size = batch_size
@@ -106,6 +114,22 @@ class TransformerPredictor:
         for (t, _, ws), wp in zip(items, per_word):
             out[t].extend(tags_to_entities(texts[t], ws, wp, self.tags))
         return [sorted(ents) for ents in out]
+
+
+def quantize_int8(model):
+    """``model`` with every ``nn.Linear`` dynamically quantised to int8 (weights int8, activations per batch).
+
+    About 2x faster on a CPU for an official F1 about 0.01 lower (``bench/speed.py``). It uses
+    ``torch.ao.quantization.quantize_dynamic``, which torch deprecates in favour of torchao but
+    still ships in the releases ``requirements.txt`` allows; its deprecation warnings are silenced.
+    """
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 def load_tokenizer(model: str | Path):

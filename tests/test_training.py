@@ -126,6 +126,27 @@ def test_a_base_model_without_an_ner_head_is_refused_for_prediction(tiny_base):
         load_predictor(tiny_base)
 
 
+def test_int8_quantises_linear_layers_and_keeps_predictions_close(trained):
+    folder = trained[0]
+    fp32, int8 = load_predictor(folder), load_predictor(folder, int8=True, device="cpu")
+    modules = list(int8.model.modules())
+    assert any(isinstance(m, torch.ao.nn.quantized.dynamic.Linear) for m in modules)
+    assert not any(type(m) is torch.nn.Linear for m in modules)
+    docs = corpus.load("sample")
+    f32 = score(docs, predict_documents(fp32, docs))["official"]["f1"]
+    i8 = score(docs, predict_documents(int8, docs))["official"]["f1"]
+    assert abs(f32 - i8) < 0.1 and int8.name.endswith("(int8)")
+    with pytest.raises(ValueError, match="CPU"):
+        load_predictor(folder, int8=True, device="meta")
+
+
+def test_cli_int8_refuses_a_crf(tmp_path):
+    crf = train(TrainSettings(base_model="crf", run_name="c", **(SAMPLE | {"eval_splits": ()})), root=tmp_path)
+    run = subprocess.run([sys.executable, "-m", "ner", "evaluate", "--model", str(crf), "--split", "sample", "--int8"],
+                         capture_output=True, text=True, env=_env(tmp_path))
+    assert run.returncode == 2 and "nothing to quantise" in run.stderr
+
+
 def test_cli_train_predict_evaluate_round_trip(tiny_base, tmp_path):
     env_cmd = [sys.executable, "-m", "ner"]
     run = subprocess.run(env_cmd + ["train", "--base-model", "crf", "--run-name", "cli-crf", "--train-split", "sample",
@@ -154,3 +175,47 @@ def _env(tmp_path):
 
     return os.environ | {"NER_CHECKPOINTS_DIR": str(tmp_path / "checkpoints"),
                          "PYTHONPATH": str(__import__("pathlib").Path(__file__).resolve().parent.parent)}
+
+
+def test_the_app_loads_transformers_as_int8_when_ner_int8_is_set(trained, tmp_path, monkeypatch):
+    from ner.ui.models import Models
+
+    crf = train(TrainSettings(base_model="crf", run_name="c", **(SAMPLE | {"eval_splits": ()})), root=tmp_path)
+    monkeypatch.setenv("NER_INT8", "1")
+    models = Models(tmp_path)
+    assert models.get(str(trained[0])).name.endswith("(int8)")
+    assert models.get(str(crf)).predict(["La diabetes aumenta el riesgo."])[0]
+    monkeypatch.setenv("NER_INT8", "")
+    assert not Models(tmp_path).get(str(trained[0])).name.endswith("(int8)")
+
+
+def test_cli_exports_corrections_shows_agreement_and_trains_on_them(tmp_path):
+    from ner.brat import read_brat
+    from ner.entities import Entity
+    from ner.store import Store
+
+    db = tmp_path / "annotations.db"
+    with Store(db) as store:
+        ids = store.add_documents("pasted", ["La fiebre alta preocupa.", "El paciente tose."])
+        store.save_answer(ids[0], "eva", "accepted", [Entity(((3, 9),), "Concept")])
+        store.save_answer(ids[0], "ana", "accepted", [Entity(((3, 9),), "Action")])
+        store.save_answer(ids[1], "eva", "rejected")
+    cli = [sys.executable, "-m", "ner"]
+    out = tmp_path / "export"
+    run = subprocess.run(cli + ["export", str(out), "--db", str(db), "--annotator", "eva", "--formats", "brat,jsonl"],
+                         capture_output=True, text=True, env=_env(tmp_path))
+    assert run.returncode == 0, run.stderr
+    (doc,) = read_brat(out / "brat" / "scenario.txt")
+    assert doc.text == "La fiebre alta preocupa." and [e.label for e in doc.entities] == ["Concept"]
+    assert (out / "corrections.jsonl").is_file() and not (out / "hf").exists()
+    run = subprocess.run(cli + ["agreement", "eva", "ana", "--db", str(db), "--json"], capture_output=True, text=True,
+                         env=_env(tmp_path))
+    rows = {r["label"]: r for r in json.loads(run.stdout)}
+    assert rows["overall"]["items"] == 1 and rows["overall"]["f1"] == 0.0
+    run = subprocess.run(cli + ["train", "--base-model", "crf", "--run-name", "c", "--train-split", "sample",
+                                "--dev-split", "sample", "--eval-splits", "sample", "--corrections", "--db", str(db)],
+                         capture_output=True, text=True, env=_env(tmp_path))
+    assert run.returncode == 0 and "+ 1 accepted corrections" in run.stdout, run.stderr
+    run = subprocess.run(cli + ["export", str(out), "--db", str(tmp_path / "none.db")], capture_output=True,
+                         text=True, env=_env(tmp_path))
+    assert run.returncode == 2 and "no annotation database" in run.stderr

@@ -13,6 +13,18 @@ from ner.checkpoints import CheckpointInfo, list_checkpoints
 from ner.predict import Predictor, load_predictor
 
 
+def int8_options(model: str) -> dict:
+    """``NER_INT8=1`` (a CPU-only deployment, e.g. a free Space): transformers run quantised to int8."""
+    import torch
+
+    from ner.predict import model_kind
+
+    wanted = os.environ.get("NER_INT8", "").lower() in {"1", "true", "yes"}
+    if wanted and not torch.cuda.is_available() and model_kind(model) == "transformer":
+        return {"int8": True, "device": "cpu"}
+    return {}
+
+
 class Models:
     """Loads each model once and lists what can be chosen."""
 
@@ -43,7 +55,7 @@ class Models:
             if model not in self._cache:
                 from ner.ui.zerogpu import PREDICT_SECONDS, gpu
 
-                predictor = load_predictor(model)
+                predictor = load_predictor(model, **int8_options(model))
                 predictor.predict = gpu(PREDICT_SECONDS)(predictor.predict)
                 self._cache[model] = predictor
             return self._cache[model]
