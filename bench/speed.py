@@ -19,16 +19,17 @@ may use) and the official test split (100 sentences). Measured, per model:
   trimmed of surrounding whitespace). With random weights the entities are arbitrary but
   deterministic; differences come from tokenisation and sub-word aggregation.
 
-A prototype row, ``ours + int8``, is our predictor with its Linear layers dynamically
-quantised to int8 (``torch.ao.quantization.quantize_dynamic``): a speed-up to consider for
-CPU inference, not something ``ner/`` does today.
+A row ``ours, int8`` is our predictor with ``int8=True`` (``python -m ner predict --int8``,
+``NER_INT8=1`` in the app): its Linear layers dynamically quantised to int8
+(``torch.ao.quantization.quantize_dynamic``), a CPU option that trades a little F1 for speed.
 
 Writes ``bench/results/speed.md`` and ``speed.json`` (numbers only).
 
 ``--finetuned`` checks decoding rather than speed, on the offline encoder fine-tuned for 3
-epochs (built once, ~5 min, cached in bench/out/models/e5-finetuned): ours, the pipeline and
-ours + int8 on the test split; share of identical sentences, what the differences are, and
-each one's official Task A F1. Writes ``bench/results/speed_finetuned.md/.json``.
+epochs (built once, ~5 min, cached in bench/out/models/e5-finetuned): ours, the pipeline
+(``simple`` and ``first`` aggregation) and ours, int8 on the test split; share of identical
+sentences, what the differences are, and each one's official Task A F1.
+Writes ``bench/results/speed_finetuned.md/.json``.
 """
 
 from __future__ import annotations
@@ -73,33 +74,18 @@ def peak_rss_mib() -> float:
     return _status_mib("VmHWM")
 
 
-def load_ours(folder: Path, batch_size: int):
+def load_ours(folder: Path, batch_size: int, int8: bool = False):
     from ner.predict import TransformerPredictor
 
-    return TransformerPredictor(folder, device="cpu", batch_size=batch_size)
+    return TransformerPredictor(folder, device="cpu", batch_size=batch_size, int8=int8)
 
 
-def load_pipeline(folder: Path):
+def load_pipeline(folder: Path, aggregation: str = "simple"):
     from transformers import pipeline
 
     return pipeline(
-        "token-classification", model=str(folder), tokenizer=str(folder), aggregation_strategy="simple", device=-1
+        "token-classification", model=str(folder), tokenizer=str(folder), aggregation_strategy=aggregation, device=-1
     )
-
-
-def quantized(predictor):
-    """Prototype: the predictor with every ``nn.Linear`` dynamically quantised to int8.
-
-    Weights are stored in int8; activations are quantised on the fly, per batch.
-    """
-    import warnings
-
-    import torch
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        predictor.model = torch.ao.quantization.quantize_dynamic(predictor.model, {torch.nn.Linear}, dtype=torch.qint8)
-    return predictor
 
 
 def our_spans(texts: list[str], predicted) -> list[set]:
@@ -166,8 +152,8 @@ def time_model(folder: Path, texts: list[str], batch_size: int, rounds: int, int
         "pipeline (default batch_size)": lambda xs: pipe(xs),
     }
     if int8:
-        q = quantized(load_ours(folder, batch_size))
-        runners["ours + int8 (prototype)"] = lambda xs: q.predict(xs)
+        q = load_ours(folder, batch_size, int8=True)
+        runners["ours, int8 (--int8)"] = lambda xs: q.predict(xs)
     for run in runners.values():  # warm-up: first calls allocate and pick kernels
         run(texts[:8])
         run(texts[:1])
@@ -266,7 +252,7 @@ def classify(text: str, ours: set, theirs: set) -> dict:
 
 
 def finetuned_check(batch_size: int) -> None:
-    """Agreement and official F1 of ours, the pipeline and ours + int8 on a fine-tuned model."""
+    """Agreement and official F1 of ours, the pipeline and ours, int8 on a fine-tuned model."""
     from ner import corpus
     from ner.entities import Entity
     from ner.scoring import score
@@ -280,7 +266,9 @@ def finetuned_check(batch_size: int) -> None:
     texts = [d.text for d in docs]
     ours = load_ours(folder, batch_size).predict(texts)
     pipe_spans = pipeline_spans(texts, load_pipeline(folder)(texts, batch_size=batch_size))
-    int8 = quantized(load_ours(folder, batch_size)).predict(texts)
+    int8 = load_ours(folder, batch_size, int8=True).predict(texts)
+    first_spans = pipeline_spans(texts, load_pipeline(folder, "first")(texts, batch_size=batch_size))
+    first_entities = [[span_to_entity(s, t) for s in sorted(spans)] for t, spans in zip(texts, first_spans)]
     ours_spans = our_spans(texts, ours)
     pipe_entities = [[span_to_entity(s, t) for s in sorted(spans)] for t, spans in zip(texts, pipe_spans)]
     reasons: dict[str, int] = {}
@@ -295,13 +283,15 @@ def finetuned_check(batch_size: int) -> None:
     data = {
         "model": "offline encoder fine-tuned 3 epochs (frozen word embeddings, lr 1e-4, batch 16) on train",
         "folder": str(folder),
-        "official": {"ours": f1(ours), "pipeline": f1(pipe_entities), "ours + int8": f1(int8)},
+        "official": {"ours": f1(ours), "pipeline": f1(pipe_entities), "pipeline (first)": f1(first_entities),
+                     "ours, int8": f1(int8)},
         "agreement": {"ours vs pipeline": agreement(ours_spans, pipe_spans),
-                      "ours vs ours + int8": agreement(ours_spans, our_spans(texts, int8))},
+                      "ours vs pipeline (first)": agreement(ours_spans, first_spans),
+                      "ours vs ours, int8": agreement(ours_spans, our_spans(texts, int8))},
         "pipeline_entities_not_in_ours_by_reason": reasons,
     }
     rows = []
-    for name in ("ours", "pipeline", "ours + int8"):
+    for name in ("ours", "pipeline", "pipeline (first)", "ours, int8"):
         agree = data["agreement"].get(f"ours vs {name}")
         o = data["official"][name]
         rows.append([name, o["precision"], o["recall"], o["f1"],
@@ -323,10 +313,12 @@ def finetuned_check(batch_size: int) -> None:
 
 def table(results: dict, batch_size: int) -> str:
     headers = ["model", "competitor", "sentences/s (best)", "sentences/s (median)", "vs pipeline, same batch",
-               "latency median ms", "latency p95 ms", "peak RSS MiB (Δ from before load)", "same entities as ours"]
+               "vs pipeline, default batch", "latency median ms", "latency p95 ms",
+               "peak RSS MiB (Δ from before load)", "same entities as ours"]
     rows = []
     for key, res in results.items():
         same_batch = res["throughput_best"][f"pipeline (batch_size={batch_size})"]
+        default_batch = res["throughput_best"]["pipeline (default batch_size)"]
         for name, best in res["throughput_best"].items():
             lat = res["latency_ms"].get(name)
             mem = res.get("memory", {}).get("ours" if name == "ours" else
@@ -338,6 +330,7 @@ def table(results: dict, batch_size: int) -> str:
                 f"{best:.2f}",
                 f"{res['throughput_median'][name]:.2f}",
                 f"{best / same_batch:.2f}×",
+                f"{best / default_batch:.2f}×",
                 f"{lat['median']:.1f}" if lat else "-",
                 f"{lat['p95']:.1f}" if lat else "-",
                 f"{mem['peak_rss_mib']:.0f} ({mem['peak_minus_before_load_mib']:+.0f})" if mem and "peak_rss_mib" in mem
@@ -353,7 +346,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3, help="throughput rounds per competitor")
     ap.add_argument("--batch-size", type=int, default=32, help="ours, and the pipeline's matched batch_size")
     ap.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
-    ap.add_argument("--no-int8", action="store_true", help="skip the int8 prototype row")
+    ap.add_argument("--no-int8", action="store_true", help="skip the int8 row")
     ap.add_argument("--wait-quiet", type=float, default=120,
                     help="seconds to wait at most for other processes to leave the CPUs before timing (0: no wait)")
     ap.add_argument("--finetuned", action="store_true",

@@ -86,6 +86,7 @@ def test_train_tab_shows_progress_for_a_tiny_model(page, tiny_base):
                            timeout=120_000)
     page.wait_for_function("() => document.querySelector('#train-metrics').innerText.includes('sample')")
     assert "step" in page.locator("#train-progress").inner_text()
+    page.wait_for_timeout(600)  # the bar's width transition (0.4 s)
     page.screenshot(path=str(SHOTS / "train.png"), full_page=True)
 
 
