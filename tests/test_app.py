@@ -135,3 +135,16 @@ def test_training_curves_stay_quantitative_before_the_first_point():
     assert list(empty_f1.dtypes) == [float, float]
     state = JobState(losses=[(3, 2.15), (6, 2.1)], dev_f1=[(1.0, 0.2)])
     assert curves(state)[0].values.tolist() == [[3.0, 2.15], [6.0, 2.1]]
+
+
+def test_run_time_messages_follow_the_browser_language():
+    from types import SimpleNamespace
+
+    from ner.ui.i18n import MESSAGES, say
+
+    spanish = SimpleNamespace(headers={"accept-language": "es-ES,es;q=0.9,en;q=0.8"})
+    english = SimpleNamespace(headers={"accept-language": "en-GB,en;q=0.9"})
+    assert say(spanish, "analysed", n=2, ms=3.2, model="crf") == "2 entidades · 3 ms · `crf`"
+    assert say(english, "analysed", n=2, ms=3.2, model="crf") == "2 entities · 3 ms · `crf`"
+    assert say(None, "cancelling") == MESSAGES["en"]["cancelling"]
+    assert MESSAGES["en"].keys() == MESSAGES["es"].keys()

@@ -98,3 +98,17 @@ def test_evaluate_tab_shows_tables_and_errors(page):
     page.wait_for_selector("#eval-errors .ner-sentence", timeout=30_000)
     page.screenshot(path=str(SHOTS / "evaluate.png"))
     assert page.outside == []
+
+
+def test_a_spanish_browser_gets_the_interface_and_messages_in_spanish(page, server):
+    spanish = page.context.browser.new_page(viewport={"width": 1280, "height": 900}, locale="es-ES")
+    try:
+        spanish.goto(server.local_url)
+        spanish.wait_for_selector("#analyse-button")
+        assert spanish.get_by_role("tab", name="Anotar").count() == 1
+        assert "Analizar" in spanish.locator("#analyse-button").inner_text()
+        analyse(spanish, "La fiebre alta preocupa a los médicos.")
+        spanish.wait_for_function("() => document.querySelector('#analyse-info').innerText.includes('entidades')")
+        assert "Ejemplos" in spanish.locator("body").inner_text()
+    finally:
+        spanish.close()

@@ -10,7 +10,7 @@ from pathlib import Path
 import gradio as gr
 
 from ner.entities import Entity
-from ner.ui.i18n import t
+from ner.ui.i18n import say, t
 from ner.ui.render import entity_rows, legend, render
 
 EXAMPLES = [
@@ -55,14 +55,14 @@ def build(ctx) -> None:
         predictor = _predictor(ctx, model)
         return entities_json(text, predictor.predict([text])[0])
 
-    def analyse(text: str, model: str):
+    def analyse(text: str, model: str, request: gr.Request = None):
         text = check_text(text)
         predictor = _predictor(ctx, model)
         t0 = time.perf_counter()
         entities = predictor.predict([text])[0]
         ms = (time.perf_counter() - t0) * 1000
         html = legend() + render(text, entities)
-        info = f"{len(entities)} entities · {ms:.0f} ms · `{Path(str(predictor.name)).name}`"
+        info = say(request, "analysed", n=len(entities), ms=ms, model=Path(str(predictor.name)).name)
         return html, entity_rows(text, entities), info
 
     def predict_file(file: str | None, model: str):
@@ -91,7 +91,7 @@ def build(ctx) -> None:
         with gr.Column(scale=3):
             text = gr.Textbox(label=t("text"), lines=5, max_lines=20, elem_id="analyse-text", value=EXAMPLES[0])
             button = gr.Button(t("analyse"), variant="primary", elem_id="analyse-button")
-            gr.Examples(EXAMPLES, inputs=[text])
+            gr.Examples(EXAMPLES, inputs=[text], label=t("examples"))
         with gr.Column(scale=2):
             upload = gr.File(label=t("upload_txt"), file_types=[".txt"], type="filepath")
             brat = gr.File(label=t("brat_zip"), interactive=False)

@@ -10,7 +10,7 @@ import gradio as gr
 
 from ner.checkpoints import checkpoints_dir
 from ner.jobs import TrainingJobs
-from ner.ui.i18n import I18N, t
+from ner.ui.i18n import I18N, say, t
 from ner.ui.models import Models
 from ner.ui.render import COLORS
 
@@ -106,7 +106,7 @@ def build_app(config: AppConfig | None = None) -> gr.Blocks:
             value = current if current and (current in values or not values) else ctx.models.default()
             return gr.Dropdown(choices=choices, value=value), gr.Row(visible=not choices)
 
-        def quick_crf(token: str | None):
+        def quick_crf(token: str | None, request: gr.Request = None):
             ctx.check_admin(token)
             from ner.training import TrainSettings
             from ner.training import train as run_training
@@ -114,9 +114,9 @@ def build_app(config: AppConfig | None = None) -> gr.Blocks:
             settings = TrainSettings(base_model="crf", **config.splits())
             folder = run_training(settings, root=config.checkpoints)
             choices, row = refresh_models(str(folder))
-            return choices, row, f"✓ CRF trained on `{settings.train_split}` → `{folder.name}`"
+            return choices, row, say(request, "crf_trained", split=settings.train_split, name=folder.name)
 
-        def download(token: str | None):
+        def download(token: str | None, request: gr.Request = None):
             ctx.check_admin(token)
             from ner.download import download as fetch
 
@@ -124,7 +124,7 @@ def build_app(config: AppConfig | None = None) -> gr.Blocks:
                 folder, notice_text = _download_result(fetch())
             except Exception as exc:  # offline, checksum: say it, keep the app up
                 raise gr.Error(f"Download failed: {exc}") from exc
-            return f"✓ Corpus in `{folder}`. {notice_text}"
+            return say(request, "corpus_in", folder=folder, notice=notice_text)
 
         demo.load(refresh_models, [ctx.model_box], [ctx.model_box, no_model], api_visibility="private")
         refresh.click(refresh_models, [ctx.model_box], [ctx.model_box, no_model], api_visibility="private")

@@ -13,6 +13,7 @@ EN = {
     "no_model": "**No model yet.** Train the instant CRF baseline (seconds, on the CPU) to start.",
     "train_crf": "Train the instant CRF",
     "download": "Download the eHealth-KD corpus",
+    "examples": "Examples",
     "tab_analyse": "Analyse",
     "tab_train": "Train",
     "tab_evaluate": "Evaluate",
@@ -76,6 +77,7 @@ ES = {
     "no_model": "**Aún no hay modelo.** Entrene el CRF instantáneo (segundos, en la CPU) para empezar.",
     "train_crf": "Entrenar el CRF instantáneo",
     "download": "Descargar el corpus eHealth-KD",
+    "examples": "Ejemplos",
     "tab_analyse": "Analizar",
     "tab_train": "Entrenar",
     "tab_evaluate": "Evaluar",
@@ -132,6 +134,41 @@ ES = {
 }
 
 I18N = gr.I18n(en=EN, es=ES)
+
+# Messages built at run time (with figures and names in them), in the language the browser asks for.
+MESSAGES = {
+    "en": {
+        "analysed": "{n} entities · {ms:.0f} ms · `{model}`",
+        "crf_trained": "✓ CRF trained on `{split}` → `{name}`",
+        "corpus_in": "✓ Corpus in `{folder}`. {notice}",
+        "train_done": "✓ Done: checkpoint `{name}` is ready and selectable above.",
+        "train_failed": "✗ Training failed: {error}",
+        "train_cancelled": "⏹️ Cancelled: no checkpoint was written.",
+        "cancelling": "Cancelling at the next step…",
+        "nothing_training": "Nothing is training.",
+    },
+    "es": {
+        "analysed": "{n} entidades · {ms:.0f} ms · `{model}`",
+        "crf_trained": "✓ CRF entrenado con `{split}` → `{name}`",
+        "corpus_in": "✓ Corpus en `{folder}`. {notice}",
+        "train_done": "✓ Hecho: el checkpoint `{name}` está listo y puede elegirse arriba.",
+        "train_failed": "✗ El entrenamiento falló: {error}",
+        "train_cancelled": "⏹️ Cancelado: no se escribió ningún checkpoint.",
+        "cancelling": "Cancelando en el próximo paso…",
+        "nothing_training": "No hay ningún entrenamiento en curso.",
+    },
+}
+
+
+def language(request: gr.Request | None) -> str:
+    """``es`` when the browser's first language is Spanish, else ``en`` (as Gradio's i18n chooses)."""
+    header = request.headers.get("accept-language", "") if request is not None else ""
+    return "es" if header.strip().lower().startswith("es") else "en"
+
+
+def say(request: gr.Request | None, key: str, **values) -> str:
+    """A run-time message in the request's language."""
+    return MESSAGES[language(request)][key].format(**values)
 
 
 def t(key: str):

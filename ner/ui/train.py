@@ -10,7 +10,7 @@ import pandas as pd
 from ner.gpu import describe_gpus
 from ner.jobs import Busy, JobState
 from ner.training import DEFAULT_BASE_MODEL, TrainSettings
-from ner.ui.i18n import t
+from ner.ui.i18n import say, t
 
 METRIC_HEADERS = ["split", "type", "P", "R", "F1", "correct", "incorrect", "partial", "missing", "spurious",
                   "strict F1", "partial F1"]
@@ -55,15 +55,15 @@ def progress_html(state: JobState) -> str:
     )
 
 
-def status_text(state: JobState) -> str:
+def status_text(state: JobState, request: gr.Request | None = None) -> str:
     if state.status == "done" and state.result:
-        return f"✓ Done: checkpoint `{state.result.name}` is ready and selectable above."
+        return say(request, "train_done", name=state.result.name)
     if state.status == "failed":
-        return f"✗ Training failed: {state.error}"
+        return say(request, "train_failed", error=state.error)
     if state.status == "cancelled":
-        return "⏹️ Cancelled: no checkpoint was written."
+        return say(request, "train_cancelled")
     if state.status == "cancelling":
-        return "Cancelling at the next step…"
+        return say(request, "cancelling")
     return "\n".join(f"- {m}" for m in state.messages[-5:])
 
 
@@ -87,11 +87,11 @@ def build(ctx, admin: gr.Textbox) -> None:
         return gr.Timer(active=True), f"Started `{settings.base_model}`" + (
             f" with {len(extra)} corrections" if extra else "")
 
-    def cancel(token):
+    def cancel(token, request: gr.Request = None):
         ctx.check_admin(token)
-        return "Cancelling at the next step…" if jobs.cancel() else "Nothing is training."
+        return say(request, "cancelling") if jobs.cancel() else say(request, "nothing_training")
 
-    def poll(current_model):
+    def poll(current_model, request: gr.Request = None):
         st = jobs.state
         losses, f1 = curves(st)
         gpus = st.progress.gpus if st.progress and st.progress.gpus else None
@@ -103,7 +103,7 @@ def build(ctx, admin: gr.Textbox) -> None:
             metrics = json.loads((st.result / "metrics.json").read_text(encoding="utf-8"))
             rows = metrics_rows(metrics["eval"])
             model_update = gr.Dropdown(choices=ctx.models.choices(), value=str(st.result))
-        return (progress_html(st), losses, f1, gpu, status_text(st), rows, gr.Timer(active=not finished),
+        return (progress_html(st), losses, f1, gpu, status_text(st, request), rows, gr.Timer(active=not finished),
                 model_update)
 
     with gr.Row():
