@@ -96,7 +96,7 @@ def test_evaluate_tab_shows_tables_and_errors(page):
     page.click("#eval-button")
     page.wait_for_function("() => document.querySelector('#eval-table').innerText.includes('Concept')", timeout=60_000)
     page.wait_for_selector("#eval-errors .ner-sentence", timeout=30_000)
-    page.screenshot(path=str(SHOTS / "evaluate.png"))
+    page.screenshot(path=str(SHOTS / "evaluate.png"), full_page=True)
     assert page.outside == []
 
 
