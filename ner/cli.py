@@ -88,10 +88,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     settings = TrainSettings(**fields)
     extra = _corrections(args.db) if args.corrections else []
     if args.extra:
-        from ner.brat import read_brat, scenario_path
+        from ner.export import import_any
 
         for path in args.extra:
-            extra += read_brat(scenario_path(path))
+            extra += import_any(path)
     from ner.gpu import describe_gpus
 
     print(describe_gpus())
@@ -205,7 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="fine-tune a model (or --base-model crf) into checkpoints/<run name>")
     _add_train_arguments(p)
-    p.add_argument("--extra", nargs="*", help="extra BRAT folders to train on (e.g. exported corrections)")
+    p.add_argument("--extra", nargs="*", help="extra documents to train on: BRAT, .jsonl, .conll or a saved dataset")
     p.add_argument("--corrections", action="store_true", help="add the accepted corrections of the annotation database")
     p.add_argument("--db", help="annotation database (default $NER_DATA_DIR/annotations.db)")
     p.set_defaults(func=cmd_train)

@@ -368,6 +368,18 @@ def export_all(docs: Iterable[Document], folder: str | Path, formats: Iterable[s
     return {name: writers[name]() for name in formats}
 
 
+def import_any(path: str | Path) -> list[Document]:
+    """Documents from any export: ``.jsonl``, ``.conll``, a saved ``DatasetDict`` (all splits), or BRAT."""
+    path = Path(path)
+    if path.is_file() and path.suffix == ".jsonl":
+        return import_jsonl(path)
+    if path.is_file() and path.suffix == ".conll":
+        return import_conll(path)
+    if (path / "dataset_dict.json").is_file() or (path / "dataset_info.json").is_file():
+        return [doc for docs in import_dataset(path).values() for doc in docs]
+    return import_brat(path)
+
+
 # ---------------------------------------------------------------- the Hub
 
 

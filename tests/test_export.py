@@ -20,6 +20,7 @@ from ner.export import (
     export_dataset,
     export_jsonl,
     from_conll,
+    import_any,
     import_brat,
     import_conll,
     import_dataset,
@@ -408,5 +409,7 @@ def test_export_all_writes_every_format_from_the_store(tmp_path):
     assert import_jsonl(paths["jsonl"]) == plain
     assert import_dataset(paths["hf"])["train"] == LITERAL_BIO
     assert import_conll(paths["conll"]) == LITERAL_BIO
+    assert import_any(paths["jsonl"]) == plain and import_any(paths["conll"]) == LITERAL_BIO
+    assert import_any(paths["hf"]) == LITERAL_BIO and import_any(paths["brat"]) == plain
     with pytest.raises(ValueError, match="unknown export format 'xml'"):
         export_all(docs, tmp_path / "export", ["xml"])

@@ -216,6 +216,13 @@ def test_cli_exports_corrections_shows_agreement_and_trains_on_them(tmp_path):
                                 "--dev-split", "sample", "--eval-splits", "sample", "--corrections", "--db", str(db)],
                          capture_output=True, text=True, env=_env(tmp_path))
     assert run.returncode == 0 and "+ 1 accepted corrections" in run.stdout, run.stderr
+    run = subprocess.run(cli + ["train", "--base-model", "crf", "--run-name", "j", "--train-split", "sample",
+                                "--dev-split", "sample", "--eval-splits", "sample", "--max-train-docs", "0",
+                                "--extra", str(out / "corrections.jsonl")], capture_output=True, text=True,
+                         env=_env(tmp_path))
+    assert run.returncode == 0, run.stderr
+    settings = json.loads((tmp_path / "checkpoints" / "j" / "metrics.json").read_text())
+    assert settings["train_documents"] == 1 and settings["extra_documents"] == 1
     run = subprocess.run(cli + ["export", str(out), "--db", str(tmp_path / "none.db")], capture_output=True,
                          text=True, env=_env(tmp_path))
     assert run.returncode == 2 and "no annotation database" in run.stderr
