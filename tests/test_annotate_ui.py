@@ -252,9 +252,7 @@ def _header(page) -> str:
 
 @pytest.mark.browser
 def test_browser_correct_accept_undo(server):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("no Chromium at /usr/bin/chromium")
+    from playwright import sync_api
     SHOTS.mkdir(parents=True, exist_ok=True)
     hosts = set()
     with sync_api.sync_playwright() as pw:
@@ -334,3 +332,41 @@ def test_browser_correct_accept_undo(server):
     assert current.id == history[2].id and current.suggestion == suggestion.id
     assert hosts <= {"127.0.0.1", "localhost", "data", "blob"}, hosts
     assert not errors, errors
+
+
+@pytest.mark.browser
+def test_browser_ctrl_click_makes_a_discontinuous_entity(server):
+    from playwright import sync_api
+
+    text = "El dolor de cabeza y de espalda empeora por la noche."
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
+        page.goto(server.local_url + "?annotator=rut")
+        page.get_by_role("tab", name="Annotate").click()
+        sync_api.expect(page.locator("#ann-annotator input, #ann-annotator textarea").first).to_have_value("rut")
+        page.locator("#ann-add").get_by_text("Add your own texts").click()
+        page.locator("#ann-paste textarea").fill(text)
+        page.locator("#ann-queue-name input, #ann-queue-name textarea").first.fill("gapped")
+        page.locator("#ann-add-button").click()
+        sync_api.expect(page.locator("#ann-editor .ann-src")).to_contain_text("gapped", timeout=20_000)
+        while page.locator("#ann-editor .ann-text .x").count():  # clear the model's suggestions
+            page.locator("#ann-editor .ann-text .x").first.click()
+        page.locator("#ann-editor .ann-text > span.w", has_text="dolor").click()
+        page.locator("#ann-editor .ann-text > span.w", has_text="espalda").click(modifiers=["Control"])
+        sync_api.expect(page.locator("#ann-editor .ann-text .pending")).to_have_count(2)
+        sync_api.expect(page.locator("#ann-editor .ann-hint")).to_contain_text("dolor … espalda")
+        page.keyboard.press("1")
+        sync_api.expect(page.locator("#ann-editor mark.ent")).to_have_count(2)  # one entity, two pieces
+        assert page.locator("#ann-editor mark.ent .lab").count() == 1
+        page.locator("#ann-editor").screenshot(path=str(SHOTS / "annotate-5-discontinuous.png"))
+        page.keyboard.press("Enter")
+        sync_api.expect(page.locator("#ann-editor .ann-prog")).to_contain_text("1 / 1", timeout=10_000)
+        browser.close()
+
+    store = Store(server.store_path)
+    (doc,) = store.document_ids("gapped")
+    answer = store.current_answer(doc, "rut")
+    dolor, espalda = text.index("dolor"), text.index("espalda")
+    assert answer.status == "accepted"
+    assert labelled(answer.entities) == {("Concept", ((dolor, dolor + 5), (espalda, espalda + 7)))}

@@ -110,7 +110,8 @@ def open_queue(ctx, source: str, annotator: str, order: str, model: str | None, 
     if predictor is not None:
         predicted = preannotate(store_for(ctx, synchronous="NORMAL"), ids, predictor, on_progress=on_progress)
     queue_order(store, source, order, _model_name(predictor), refresh=True)
-    message = f"Queue «{source}»: {len(set(ids))} documents"
+    n = len(set(ids))
+    message = f"Queue «{source}»: {n} document{'s' if n != 1 else ''}"
     if predictor is None:
         message += "; no model yet, so nothing is pre-annotated (train the instant CRF above for suggestions)"
     elif predicted:
@@ -227,7 +228,8 @@ def build(ctx, admin) -> None:
                             type="filepath", elem_id="ann-files")
             pasted = gr.Textbox(label=t("ann_paste"), lines=5, max_lines=12, elem_id="ann-paste")
         with gr.Row():
-            new_name = gr.Textbox(label=t("ann_queue_name"), placeholder="pasted", max_lines=1, scale=3)
+            new_name = gr.Textbox(label=t("ann_queue_name"), placeholder="pasted", max_lines=1, scale=3,
+                                  elem_id="ann-queue-name")
             add = gr.Button(t("ann_add_button"), scale=1, elem_id="ann-add-button")
     editor = gr.HTML(
         empty_value(),

@@ -9,8 +9,8 @@ const EN = {
   pick: "Selected “{s}”: press 1–{n} or click a label.",
   picked: "{l} “{s}” selected: 1–{n} relabels, Delete removes, the arrow keys move, Esc clears.",
   sticky: "Label {l} is on: every selection becomes {l} (press {k} again to turn it off).",
-  help: "Select words with the mouse (a click takes one word, Shift+click extends), then press 1–{n} " +
-    "or click a label. Click an entity to select it. Striped, dashed entities are the model's unsure " +
+  help: "Select words with the mouse (a click takes one word, Shift+click extends, Ctrl+click adds a " +
+    "separate piece for a discontinuous entity), then press 1–{n} or click a label. Click an entity to select it. Striped, dashed entities are the model's unsure " +
     "guesses (score < {t}%). Relabelling confirms one.",
 };
 const ES = {
@@ -22,8 +22,8 @@ const ES = {
   pick: "Seleccionado «{s}»: pulse 1–{n} o haga clic en una etiqueta.",
   picked: "{l} «{s}» seleccionada: 1–{n} cambia la etiqueta, Supr la quita, las flechas mueven, Esc anula.",
   sticky: "Etiqueta {l} activa: cada selección será {l} (pulse {k} otra vez para quitarla).",
-  help: "Seleccione palabras con el ratón (un clic toma una palabra, Mayús+clic amplía) y pulse 1–{n} " +
-    "o haga clic en una etiqueta. Haga clic en una entidad para seleccionarla. Las rayadas con borde " +
+  help: "Seleccione palabras con el ratón (un clic toma una palabra, Mayús+clic amplía, Ctrl+clic añade " +
+    "otro trozo para una entidad discontinua) y pulse 1–{n} o haga clic en una etiqueta. Haga clic en una entidad para seleccionarla. Las rayadas con borde " +
     "discontinuo son dudas del modelo (puntuación < {t} %). Cambiar la etiqueta la confirma.",
 };
 const T = (navigator.language || "en").toLowerCase().startsWith("es") ? ES : EN;
@@ -38,7 +38,7 @@ const root = element.querySelector(".ann") || element;
 let item = null; // the value the server sent
 let ents = []; // the entities being edited: {label, spans: [[s, e], ...], score}
 let sel = -1; // index of the selected entity
-let pending = null; // [start, end] of a word selection waiting for a label
+let pending = null; // the word spans [[start, end], ...] of a selection waiting for a label (several: discontinuous)
 let sticky = null; // a label that every new selection takes at once
 let history = []; // earlier states of ents on this document (local undo)
 let busy = false;
@@ -143,7 +143,7 @@ function labelBar() {
 function hint() {
   const n = labels().length;
   let text = "";
-  if (pending) text = fill(T.pick, { s: item.text.slice(pending[0], pending[1]), n });
+  if (pending) text = fill(T.pick, { s: pending.map(([a, b]) => item.text.slice(a, b)).join(" … "), n });
   else if (sel >= 0 && ents[sel]) text = fill(T.picked, { l: ents[sel].label, s: surface(ents[sel]), n });
   else if (sticky) text = fill(T.sticky, { l: sticky, k: labels().indexOf(sticky) + 1 });
   return h("div", "ann-hint", text);
@@ -200,7 +200,7 @@ function piece(kind, s, e) {
   const el = h("span", kind, item.text.slice(s, e));
   el.dataset.s = s;
   el.dataset.e = e;
-  if (pending && s >= pending[0] && e <= pending[1]) el.classList.add("pending");
+  if (pending && pending.some(([a, b]) => s >= a && e <= b)) el.classList.add("pending");
   return el;
 }
 
@@ -268,14 +268,26 @@ function edit(change) {
   render();
 }
 
-function add(span, label) {
+function add(spans, label) {
+  const made = { label, spans, score: null };
   edit(() => {
-    ents = ents.filter((e) => !e.spans.some(([s, t]) => s < span[1] && span[0] < t));
-    ents.push({ label, spans: [span], score: null });
+    ents = ents.filter((e) => !e.spans.some(([s, t]) => spans.some(([a, b]) => s < b && a < t)));
+    ents.push(made);
     ents.sort((a, b) => a.spans[0][0] - b.spans[0][0] || a.spans[0][1] - b.spans[0][1]);
-    sel = ents.findIndex((e) => e.spans.length === 1 && e.spans[0][0] === span[0] && e.spans[0][1] === span[1]);
+    sel = ents.indexOf(made);
     pending = null;
   });
+}
+
+// ``spans`` with ``span`` added: sorted, overlapping ones merged.
+function withSpan(spans, span) {
+  let [s, e] = span;
+  const rest = [];
+  for (const [a, b] of spans) {
+    if (b <= s || a >= e) rest.push([a, b]);
+    else [s, e] = [Math.min(a, s), Math.max(b, e)];
+  }
+  return [...rest, [s, e]].sort((x, y) => x[0] - y[0]);
 }
 
 function pressLabel(label) {
@@ -330,7 +342,7 @@ function offsetOf(box, node, off) {
   return node === box ? 0 : item.text.length;
 }
 
-function onMouseUp() {
+function onMouseUp(ev) {
   if (!element.isConnected) return document.removeEventListener("mouseup", onMouseUp);
   if (!editable() || busy) return;
   const box = root.querySelector(".ann-text");
@@ -345,16 +357,15 @@ function onMouseUp() {
   setTimeout(() => (skipClick = false), 0);
   const span = snap(Math.min(a, b), Math.max(a, b));
   if (!span) return;
-  choose(span);
+  choose(span, ev.ctrlKey || ev.metaKey);
 }
 
-function choose(span) {
-  if (sticky) add(span, sticky);
-  else {
-    pending = span;
-    sel = -1;
-    render();
-  }
+// A word selection: a new pending selection, or (``more``: Ctrl) one more piece of it.
+function choose(span, more = false) {
+  if (sticky && !more) return add([span], sticky);
+  pending = more && pending ? withSpan(pending, span) : [span];
+  sel = -1;
+  render();
 }
 
 root.addEventListener("click", (ev) => {
@@ -376,8 +387,12 @@ root.addEventListener("click", (ev) => {
   const w = ev.target.closest(".ann-text .w");
   if (w) {
     const span = [+w.dataset.s, +w.dataset.e];
-    if (ev.shiftKey && pending) choose([Math.min(pending[0], span[0]), Math.max(pending[1], span[1])]);
-    else choose(span);
+    if (ev.shiftKey && pending) {
+      const last = pending[pending.length - 1];
+      pending = withSpan(pending.slice(0, -1), [Math.min(last[0], span[0]), Math.max(last[1], span[1])]);
+      sel = -1;
+      render();
+    } else choose(span, ev.ctrlKey || ev.metaKey);
     return;
   }
   if (ev.target.closest(".ann-text") && (sel >= 0 || pending)) {

@@ -43,7 +43,8 @@ EN = {
     "error_kind": "Show sentences with",
     "annotate_soon": "The annotation workflow lives here.",
     # the Annotate tab
-    "ann_intro": "Correct the model's suggestions one sentence at a time: **select words, press 1–4**; click an "
+    "ann_intro": "Correct the model's suggestions one sentence at a time: **select words, press 1–4** "
+    "(Ctrl+click adds a separate piece); click an "
     "entity to relabel (1–4) or remove it (Delete); **Enter** accepts and moves on, **X** rejects, **S** skips, "
     "**U** undoes.",
     "ann_annotator": "Annotator",
@@ -107,7 +108,8 @@ ES = {
     "error_kind": "Mostrar frases con",
     "annotate_soon": "Aquí vive el flujo de anotación.",
     # the Annotate tab
-    "ann_intro": "Corrija las sugerencias del modelo frase a frase: **seleccione palabras y pulse 1–4**; haga clic "
+    "ann_intro": "Corrija las sugerencias del modelo frase a frase: **seleccione palabras y pulse 1–4** "
+    "(Ctrl+clic añade otro trozo); haga clic "
     "en una entidad para cambiarle la etiqueta (1–4) o quitarla (Supr); **Intro** acepta y pasa a la siguiente, "
     "**X** rechaza, **S** salta, **U** deshace.",
     "ann_annotator": "Anotador/a",
