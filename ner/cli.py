@@ -104,11 +104,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store(db: str | None, must_exist: bool = True):
+def _store(db: str | None):
+    """The annotation database (it must exist: these commands read answers)."""
     from ner.store import Store, default_path
 
     path = Path(db) if db else default_path()
-    if must_exist and not path.is_file():
+    if not path.is_file():
         raise FileNotFoundError(f"no annotation database at {path} (set NER_DATA_DIR or pass --db)")
     return Store(path)
 

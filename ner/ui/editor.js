@@ -10,8 +10,9 @@ const EN = {
   picked: "{l} “{s}” selected: 1–{n} relabels, Delete removes, the arrow keys move, Esc clears.",
   sticky: "Label {l} is on: every selection becomes {l} (press {k} again to turn it off).",
   help: "Select words with the mouse (a click takes one word, Shift+click extends, Ctrl+click adds a " +
-    "separate piece for a discontinuous entity), then press 1–{n} or click a label. Click an entity to select it. Striped, dashed entities are the model's unsure " +
-    "guesses (score < {t}%). Relabelling confirms one.",
+    "separate piece for a discontinuous entity), then press 1–{n} or click a label. Click an entity to " +
+    "select it. Striped, dashed entities are the model's unsure guesses (score < {t}%). Relabelling " +
+    "confirms one.",
 };
 const ES = {
   empty: "Cargue una cola arriba para empezar a anotar.",
@@ -23,8 +24,9 @@ const ES = {
   picked: "{l} «{s}» seleccionada: 1–{n} cambia la etiqueta, Supr la quita, las flechas mueven, Esc anula.",
   sticky: "Etiqueta {l} activa: cada selección será {l} (pulse {k} otra vez para quitarla).",
   help: "Seleccione palabras con el ratón (un clic toma una palabra, Mayús+clic amplía, Ctrl+clic añade " +
-    "otro trozo para una entidad discontinua) y pulse 1–{n} o haga clic en una etiqueta. Haga clic en una entidad para seleccionarla. Las rayadas con borde " +
-    "discontinuo son dudas del modelo (puntuación < {t} %). Cambiar la etiqueta la confirma.",
+    "otro trozo para una entidad discontinua) y pulse 1–{n} o haga clic en una etiqueta. Haga clic en " +
+    "una entidad para seleccionarla. Las rayadas con borde discontinuo son dudas del modelo " +
+    "(puntuación < {t} %). Cambiar la etiqueta la confirma.",
 };
 const T = (navigator.language || "en").toLowerCase().startsWith("es") ? ES : EN;
 const ACTIONS = [
@@ -38,7 +40,7 @@ const root = element.querySelector(".ann") || element;
 let item = null; // the value the server sent
 let ents = []; // the entities being edited: {label, spans: [[s, e], ...], score}
 let sel = -1; // index of the selected entity
-let pending = null; // the word spans [[start, end], ...] of a selection waiting for a label (several: discontinuous)
+let pending = null; // word spans [[start, end], ...] waiting for a label (several: a discontinuous entity)
 let sticky = null; // a label that every new selection takes at once
 let history = []; // earlier states of ents on this document (local undo)
 let busy = false;
