@@ -6,14 +6,16 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
 def main() -> None:
+    from ner.settings import Settings
     from ner.ui.app import build_app, launch_kwargs
 
-    demo = build_app()
+    settings = Settings()
+    demo = build_app(settings)
     on_spaces = bool(os.environ.get("SPACE_ID"))
     demo.queue(default_concurrency_limit=4).launch(
         server_name=os.environ.get("GRADIO_SERVER_NAME", "0.0.0.0" if on_spaces else "127.0.0.1"),
         server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-        **launch_kwargs(),
+        **launch_kwargs(settings),
     )
 
 

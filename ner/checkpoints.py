@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -65,16 +65,26 @@ def new_run_name(base: str) -> str:
     return "".join(c if c.isalnum() or c in "-_." else "-" for c in f"{stem}-{stamp}")
 
 
+def free_run_name(root: Path, base: str) -> str:
+    """``base``, or ``base-2``, ``base-3``… when a checkpoint of that name exists (runs started in the same second)."""
+    name, n = base, 1
+    while (root / name).exists():
+        n += 1
+        name = f"{base}-{n}"
+    return name
+
+
 def staging_dir(root: Path, run_name: str) -> Path:
-    """A fresh hidden folder next to where ``run_name`` will land."""
+    """A fresh hidden folder next to where ``run_name`` will land, unique to this call.
+
+    Named ``.tmp-<run name>-<pid>-<random>``: :func:`ner.files.remove_stale_staging` removes
+    those of processes that are gone.
+    """
     final = root / run_name
     if final.exists():
-        raise FileExistsError(f"checkpoint {final} already exists; choose another run name")
+        raise FileExistsError(f"checkpoint {run_name} already exists; choose another run name")
     root.mkdir(parents=True, exist_ok=True)
-    tmp = root / f".tmp-{run_name}-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    return tmp
+    return Path(tempfile.mkdtemp(prefix=f".tmp-{run_name}-{os.getpid()}-", dir=root))
 
 
 def write_json(path: Path, data: object) -> None:

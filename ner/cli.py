@@ -104,18 +104,22 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _store(db: str | None):
-    """The annotation database (it must exist: these commands read answers)."""
-    from ner.store import Store, default_path
+def _service(db: str | None):
+    """The annotation service over the database (it must exist: these commands read answers); an admin caller."""
+    from ner.access import Caller
+    from ner.annotation.service import AnnotationService
+    from ner.settings import Settings
 
-    path = Path(db) if db else default_path()
+    settings = Settings()
+    path = Path(db) if db else settings.data_dir / "annotations.db"
     if not path.is_file():
         raise FileNotFoundError(f"no annotation database at {path} (set NER_DATA_DIR or pass --db)")
-    return Store(path)
+    return AnnotationService(settings, path=path), Caller("cli", admin=True)
 
 
 def _corrections(db: str | None) -> list:
-    docs = _store(db).latest_answers(None, "accepted")
+    service, me = _service(db)
+    docs = service.accepted(me)
     print(f"+ {len(docs)} accepted corrections from the annotation database")
     return docs
 
@@ -123,7 +127,8 @@ def _corrections(db: str | None) -> list:
 def cmd_export(args: argparse.Namespace) -> int:
     from ner.export import FORMATS, export_all, push_to_hub
 
-    docs = _store(args.db).latest_answers(args.annotator, "accepted", args.queue)
+    service, me = _service(args.db)
+    docs = service.accepted(me, args.queue, args.annotator)
     if not docs:
         raise ValueError("no accepted corrections to export" + (f" in queue {args.queue!r}" if args.queue else ""))
     formats = args.formats.split(",") if args.formats else list(FORMATS)
@@ -138,11 +143,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_agreement(args: argparse.Namespace) -> int:
-    from ner.export import agreement
-
-    store = _store(args.db)
-    rows = agreement(store.latest_answers(args.first, "accepted", args.queue),
-                     store.latest_answers(args.second, "accepted", args.queue))
+    service, me = _service(args.db)
+    rows = service.agreement(me, args.first, args.second, args.queue)
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0

@@ -24,6 +24,7 @@ import pycrfsuite
 
 from ner.entities import Document, Entity
 from ner.tagging import bio_to_entities, doc_to_bio
+from ner.tokens import CHUNK_WORDS
 from ner.tokens import sentences as sentence_spans
 from ner.tokens import words as text_words
 
@@ -252,7 +253,7 @@ class CrfModel:
         out = []
         for text in texts:
             found: list[Entity] = []
-            for s, e in sentence_spans(text):
+            for s, e in sentence_spans(text, CHUNK_WORDS):
                 words = [(s + a, s + b) for a, b in text_words(text[s:e])]
                 found.extend(self._tag(text, words))
             out.append(sorted(found))

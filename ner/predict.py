@@ -12,6 +12,7 @@ import numpy as np
 from ner.alignment import encode, word_probabilities
 from ner.entities import Entity
 from ner.tagging import bio_to_spans, span_to_entity
+from ner.tokens import CHUNK_WORDS
 from ner.tokens import sentences as sentence_spans
 from ner.tokens import words as text_words
 
@@ -32,7 +33,7 @@ def split_for_model(texts: list[str]) -> list[tuple[int, int, list[tuple[int, in
     """Every sentence of every text as ``(text index, sentence start, word spans in the text)``."""
     items = []
     for t, text in enumerate(texts):
-        for s, e in sentence_spans(text):
+        for s, e in sentence_spans(text, CHUNK_WORDS):
             items.append((t, s, [(s + a, s + b) for a, b in text_words(text[s:e])]))
     return items
 

@@ -14,6 +14,9 @@ records):
   ``(source, text)`` is unique: adding the same text to the same source again is a no-op.
 - ``suggestions``: ``id``, ``document``, ``model``, ``entities`` (JSON, with scores),
   ``confidence`` (optional whole-item confidence, the queue's fallback), ``created``.
+- ``queues`` (schema 2): ``name`` (a source), ``owner`` (the annotator who made it; NULL:
+  shared, e.g. the corpus queues), ``created``, ``deleted`` (when an admin removed it from
+  the lists: its documents and answers stay, as the history promises).
 - ``answers``: **append-only** (triggers refuse ``UPDATE`` and ``DELETE``). ``id``
   (increasing: the order of events), ``document``, ``annotator``, ``status``
   (``accepted``, ``rejected``, ``skipped`` or ``undone``), ``entities`` (JSON, no scores),
@@ -44,13 +47,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ner import queue
+from ner.annotation import ordering
 from ner.entities import LABELS, Document, Entity
 from ner.tokens import words
 
 STATUSES: tuple[str, ...] = ("accepted", "rejected", "skipped")
 UNDONE = "undone"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -86,6 +89,13 @@ CREATE TABLE IF NOT EXISTS answers (
 );
 CREATE INDEX IF NOT EXISTS answers_document ON answers (document, annotator, id);
 CREATE INDEX IF NOT EXISTS answers_annotator ON answers (annotator, id);
+CREATE TABLE IF NOT EXISTS queues (
+    name TEXT PRIMARY KEY,
+    owner TEXT,
+    created TEXT NOT NULL,
+    deleted TEXT
+);
+CREATE INDEX IF NOT EXISTS queues_owner ON queues (owner);
 CREATE TRIGGER IF NOT EXISTS answers_no_update BEFORE UPDATE ON answers
 BEGIN SELECT RAISE(ABORT, 'answers are append-only: save a new answer or undo'); END;
 CREATE TRIGGER IF NOT EXISTS answers_no_delete BEFORE DELETE ON answers
@@ -259,6 +269,17 @@ class Item:
 
 
 @dataclass(frozen=True)
+class Queue:
+    """A queue (a source of documents): who made it, when, whether an admin deleted it, its size."""
+
+    name: str
+    owner: str | None
+    created: str
+    deleted: str | None
+    size: int
+
+
+@dataclass(frozen=True)
 class Progress:
     """How far an annotator is through a source: ``done`` counts any current answer, skips included."""
 
@@ -369,6 +390,11 @@ class Store:
                         )
                     for statement in _statements(_SCHEMA):
                         c.execute(statement)
+                    if version < 2:  # v1 had no queues table: every source becomes a shared queue
+                        c.execute(
+                            """INSERT OR IGNORE INTO queues (name, owner, created)
+                               SELECT source, NULL, MIN(created) FROM documents GROUP BY source"""
+                        )
                     c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 return
             except sqlite3.OperationalError as exc:
@@ -395,6 +421,7 @@ class Store:
                 raise ValueError(f"{source}, item {i + 1}: the text is empty")
         ids = []
         with self._write() as c:
+            c.execute("INSERT OR IGNORE INTO queues (name, owner, created) VALUES (?, NULL, ?)", (source, _now()))
             position = c.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM documents WHERE source = ?", (source,))
             position = position.fetchone()[0]
             for text, name in items:
@@ -424,6 +451,52 @@ class Store:
     def sources(self) -> list[str]:
         """The source names, sorted."""
         return [r[0] for r in self.conn.execute("SELECT DISTINCT source FROM documents ORDER BY source")]
+
+    def document_source(self, doc_id: int) -> str:
+        """The source (queue) a document belongs to; ``ValueError`` for an unknown id."""
+        return self._doc_row(self.conn, doc_id)["source"]
+
+    def count_documents(self, source: str) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM documents WHERE source = ?", (source,)).fetchone()[0]
+
+    # -- queues
+
+    def create_queue(self, name: str, owner: str | None) -> None:
+        """Register a queue and its owner (None: shared); a no-op when it exists (its owner is kept)."""
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"a queue needs a non-empty name, got {name!r}")
+        with self._write() as c:
+            c.execute("INSERT OR IGNORE INTO queues (name, owner, created) VALUES (?, ?, ?)", (name, owner, _now()))
+            c.execute("UPDATE queues SET deleted = NULL WHERE name = ? AND deleted IS NOT NULL", (name,))
+
+    def queue(self, name: str) -> Queue | None:
+        """A queue's record (None when there is none of that name)."""
+        row = self.conn.execute(
+            """SELECT q.*, (SELECT COUNT(*) FROM documents AS d WHERE d.source = q.name) AS size
+               FROM queues AS q WHERE q.name = ?""", (name,)).fetchone()
+        return None if row is None else Queue(row["name"], row["owner"], row["created"], row["deleted"], row["size"])
+
+    def queues(self, deleted: bool = False) -> list[Queue]:
+        """Every queue (the deleted ones too when ``deleted``), by name, with its size."""
+        rows = self.conn.execute(
+            """SELECT q.*, (SELECT COUNT(*) FROM documents AS d WHERE d.source = q.name) AS size
+               FROM queues AS q WHERE (? OR q.deleted IS NULL) ORDER BY q.name""", (deleted,))
+        return [Queue(r["name"], r["owner"], r["created"], r["deleted"], r["size"]) for r in rows]
+
+    def delete_queue(self, name: str) -> bool:
+        """Take a queue off the lists (documents and answers stay in the history); False when unknown."""
+        with self._write() as c:
+            cur = c.execute("UPDATE queues SET deleted = ? WHERE name = ? AND deleted IS NULL", (_now(), name))
+            return cur.rowcount > 0
+
+    def suggestion_document(self, suggestion: int) -> int | None:
+        """The document a suggestion belongs to (None when there is no such suggestion)."""
+        row = self.conn.execute("SELECT document FROM suggestions WHERE id = ?", (suggestion,)).fetchone()
+        return None if row is None else row[0]
+
+    def suggestion(self, suggestion: int) -> Suggestion | None:
+        row = self.conn.execute("SELECT * FROM suggestions WHERE id = ?", (suggestion,)).fetchone()
+        return None if row is None else self._suggestion(row)
 
     def document_ids(self, source: str) -> list[int]:
         """The ids of a source's documents, in position order."""
@@ -595,7 +668,9 @@ class Store:
         rows = self.conn.execute(
             f"""SELECT a.*, d.source AS d_source, d.name AS d_name, d.text AS d_text, d.position AS d_position
                 FROM ({_CURRENT}) AS cur JOIN answers AS a ON a.id = cur.id JOIN documents AS d ON d.id = a.document
+                LEFT JOIN queues AS q ON q.name = d.source
                 WHERE (:status IS NULL OR a.status = :status) AND (:source IS NULL OR d.source = :source)
+                  AND q.deleted IS NULL
                 ORDER BY d.source, d.position, a.annotator""",
             {"annotator": annotator, "status": status, "source": source},
         ).fetchall()
@@ -604,7 +679,7 @@ class Store:
     def latest_answers(
         self, annotator: str | None = None, status: str | None = "accepted", source: str | None = None
     ) -> list[Document]:
-        """Documents with the entities of their current answer: what exports use.
+        """Documents with the entities of their current answer: what exports use (deleted queues left out).
 
         With an ``annotator``: that person's current answer per document, if its status is
         ``status`` (None: any status). Without: per document, the most recent of all
@@ -637,7 +712,7 @@ class Store:
         """The documents of ``source`` the annotator has no current answer for, in ``order``.
 
         ``order`` is ``position`` (as added), ``uncertain`` (most uncertain latest suggestion
-        first, see :func:`ner.queue.uncertainty`; items without a suggestion last), or a
+        first, see :func:`ner.annotation.ordering.uncertainty`; items without a suggestion last), or a
         sequence of document ids (those first, in that order; the others after, by position).
         Each item carries the latest suggestion (of ``model`` when given).
         """
@@ -660,7 +735,7 @@ class Store:
         if order == "position":
             pass
         elif order == "uncertain":
-            items = queue.order(
+            items = ordering.order(
                 items,
                 "uncertain",
                 predictions=[it.suggestion.entities if it.suggestion else None for it in items],

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+CHUNK_WORDS = 200  # the longest run of words a model sees at once (see sentences)
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
 WORD = re.compile(rf"[^\W_]+|[^\s{_INVISIBLE}]")
 # a sentence ends after . ! ? (or …) followed by space and an upper-case letter, digit or opening mark
@@ -22,8 +24,12 @@ def words(text: str) -> list[tuple[int, int]]:
     return [m.span() for m in WORD.finditer(text)]
 
 
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence and line spans of free text, without surrounding whitespace; empty ones dropped."""
+def sentences(text: str, max_words: int | None = None) -> list[tuple[int, int]]:
+    """Sentence and line spans of free text, without surrounding whitespace; empty ones dropped.
+
+    With ``max_words``, a longer sentence (a line with no sentence punctuation) is cut into
+    chunks of at most that many words, so what a model sees stays bounded for any input.
+    """
     spans = []
     for line in re.finditer(r"[^\n]+", text):
         start = line.start()
@@ -36,6 +42,23 @@ def sentences(text: str) -> list[tuple[int, int]]:
         piece = text[s:e]
         s2 = s + len(piece) - len(piece.lstrip())
         e2 = e - (len(piece) - len(piece.rstrip()))
-        if words(text[s2:e2]):
+        found = words(text[s2:e2])
+        if max_words is not None and len(found) > max_words:
+            for i in range(0, len(found), max_words):
+                piece = found[i : i + max_words]
+                out.append((s2 + piece[0][0], s2 + piece[-1][1]))
+        elif found:
             out.append((s2, e2))
     return out
+
+
+def check_text(text: object, limit: int, where: str = "the text") -> str:
+    """``text`` when it is a string of at most ``limit`` characters of valid Unicode; else ``ValueError``."""
+    if not isinstance(text, str):
+        raise ValueError(f"{where}: expected text, got {type(text).__name__}")
+    if len(text) > limit:
+        raise ValueError(f"{where} has {len(text):,} characters; the limit is {limit:,}")
+    bad = _SURROGATE.search(text)
+    if bad:
+        raise ValueError(f"{where}: invalid character at position {bad.start()} (a lone UTF-16 surrogate)")
+    return text

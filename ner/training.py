@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from ner import corpus
-from ner.checkpoints import checkpoints_dir, evaluate_splits, finish, new_run_name, staging_dir
+from ner.checkpoints import checkpoints_dir, evaluate_splits, finish, free_run_name, new_run_name, staging_dir
 from ner.entities import Document
 from ner.gpu import GpuReading
 
@@ -86,7 +86,7 @@ def train(
 ) -> Path:
     """Train, evaluate and write a checkpoint; returns its folder."""
     root = checkpoints_dir() if root is None else Path(root)
-    run_name = settings.run_name or new_run_name(settings.base_model)
+    run_name = settings.run_name or free_run_name(root, new_run_name(settings.base_model))
     settings = replace(settings, run_name=run_name)
     tmp = staging_dir(root, run_name)
     try:

@@ -16,8 +16,8 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from ner.store import Store
-from ner.ui.annotate_items import entities_from_editor, fragments_to_spans
-from ner.ui.annotate_sources import lines_to_docs, upload_batch
+from ner.annotation.items import entities_from_editor, fragments_to_spans
+from ner.annotation.sources import lines_to_docs, upload_batch
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "tests" / "screenshots"
@@ -167,37 +167,38 @@ def test_api_most_uncertain_first(client):
 
 
 def test_editor_error_keeps_the_edits(server):
-    from ner.ui.annotate import _kept, act, open_queue
+    from ner.access import Caller
+    from ner.ui.annotate import _kept
 
-    ctx = server.ner_context
-    value = open_queue(ctx, "kept-queue", "ana", "position", None, batch=_pasted(TEXTS[3:]))
+    service, ana = server.ner_context.annotation, Caller("ana")
+    value = service.open_queue(ana, "kept-queue", "position", None, batch=_pasted(TEXTS[3:]))
     edits = [{"label": "Action", "spans": [[0, len("Beber")]]}, {"label": "Concept", "spans": [[0, 2]]}]
     request = {"action": "accept", "doc": value["doc"], "source": "kept-queue", "entities": edits}
     with pytest.raises(ValueError, match="entity 2 .*word boundaries") as caught:
-        act(ctx, request, "ana", "position", None)
+        service.act(ana, request, "position", None)
     shown = _kept(value, request, str(caught.value))
     assert shown["error"] == str(caught.value) and shown["doc"] == value["doc"]
     assert [(e["label"], e["spans"]) for e in shown["entities"]] == [(e["label"], e["spans"]) for e in edits]
     assert shown["rev"] > value["rev"]  # the editor redraws
     with pytest.raises(LookupError):
-        act(ctx, {"action": "undo", "source": "kept-queue"}, "ana", "position", None)
+        service.act(ana, {"action": "undo", "source": "kept-queue"}, "position", None)
 
 
 def _pasted(texts):
-    from ner.ui.annotate_sources import pasted_batch
+    from ner.annotation.sources import pasted_batch
 
     return pasted_batch("\n".join(texts), "kept-queue")
 
 
 def test_export_agreement_and_corrections(server, client):
-    from ner.ui.annotate import accepted_corrections
+    from ner.access import Caller
 
     item = client.predict("pair-queue", "ana", "\n".join(TEXTS[2:]), "position", "", api_name="/load_queue")
     fiebre = {"label": "Concept", "start": len("La "), "end": len("La fiebre")}
     ninos = {"label": "Concept", "start": len(TEXTS[2]) - len("niños."), "end": len(TEXTS[2]) - 1}
     client.predict(item["doc"], "ana", "accept", [fiebre, ninos], "pair-queue", api_name="/save_answer")
     client.predict(item["doc"], "ben", "accept", [fiebre], "pair-queue", api_name="/save_answer")
-    table = client.predict("ana", "ben", "pair-queue", api_name="/annotator_agreement")
+    table = client.predict(TOKEN, "ana", "ben", "pair-queue", api_name="/annotator_agreement")
     overall = dict(zip(table["headers"], table["data"][0]))
     assert overall["label"] == "overall" and overall["items"] == 1
     assert (overall["correct"], overall["missing"], overall["spurious"]) == (1, 1, 0)
@@ -212,7 +213,7 @@ def test_export_agreement_and_corrections(server, client):
         rows = [json.loads(line) for line in z.read("corrections/corrections.jsonl").decode().splitlines()]
     assert [r["text"] for r in rows] == [TEXTS[2]]
     assert [e["text"] for e in rows[0]["entities"]] == ["fiebre"]  # everyone's latest: ben answered last
-    docs = accepted_corrections(server.ner_context)
+    docs = server.ner_context.annotation.accepted(Caller(admin=True))
     assert TEXTS[2] in {d.text for d in docs} and all(d.annotated for d in docs)
 
 

@@ -178,15 +178,16 @@ def _env(tmp_path):
 
 
 def test_the_app_loads_transformers_as_int8_when_ner_int8_is_set(trained, tmp_path, monkeypatch):
-    from ner.ui.models import Models
+    from ner.models import Models
+    from ner.settings import Settings
 
     crf = train(TrainSettings(base_model="crf", run_name="c", **(SAMPLE | {"eval_splits": ()})), root=tmp_path)
     monkeypatch.setenv("NER_INT8", "1")
-    models = Models(tmp_path)
-    assert models.get(str(trained[0])).name.endswith("(int8)")
+    models = Models(Settings(checkpoints=tmp_path))
+    assert models.get(str(trained[0]), admin=True).name.endswith("(int8)")
     assert models.get(str(crf)).predict(["La diabetes aumenta el riesgo."])[0]
     monkeypatch.setenv("NER_INT8", "")
-    assert not Models(tmp_path).get(str(trained[0])).name.endswith("(int8)")
+    assert not Models(Settings(checkpoints=tmp_path)).get(str(trained[0]), admin=True).name.endswith("(int8)")
 
 
 def test_cli_exports_corrections_shows_agreement_and_trains_on_them(tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -10,6 +9,9 @@ from pathlib import Path
 import gradio as gr
 
 from ner.entities import Entity
+from ner.files import check_upload, scratch
+from ner.tokens import check_text
+from ner.ui.app import user_error
 from ner.ui.i18n import say, t
 from ner.ui.render import entity_rows, legend, render
 
@@ -19,7 +21,6 @@ EXAMPLES = [
     "El médico puede recomendar una dieta baja en sal si los riñones no filtran bien la sangre.",
     "La vacuna contra el sarampión se administra a los niños a partir de los 12 meses.",
 ]
-MAX_CHARS = 100_000
 HEADERS = ["text", "label", "start", "end", "confidence"]
 
 
@@ -38,26 +39,28 @@ def entities_json(text: str, entities: list[Entity]) -> list[dict]:
     ]
 
 
-def check_text(text: str | None) -> str:
-    text = text or ""
-    if len(text) > MAX_CHARS:
-        raise gr.Error(f"The text has {len(text):,} characters; the limit is {MAX_CHARS:,}. Upload it as a .txt file.")
-    return text
+def build(ctx, admin: gr.Textbox) -> None:
+    limits = ctx.config.limits
 
+    def check(text: str | None) -> str:
+        try:
+            return check_text(text or "", limits.text_chars)
+        except ValueError as exc:
+            raise user_error(f"{exc}. Longer texts: upload them as a .txt file.") from exc
 
-def build(ctx) -> None:
-    def predict_api(text: str, model: str = "") -> list[dict]:
+    def predict_api(text: str, model: str = "", admin_token: str = "", request: gr.Request = None) -> list[dict]:
         """Entities of a Spanish health text: a list of {text, label, start, end, fragments, score}.
 
-        ``model``: checkpoint folder or hub id; empty for the app's newest checkpoint.
+        ``model``: a listed checkpoint (folder or run name); empty for the app's newest one.
+        Other folders and hub ids need ``admin_token``.
         """
-        text = check_text(text)
-        predictor = _predictor(ctx, model)
+        text = check(text)
+        predictor = ctx.predictor(model, admin_token, request)
         return entities_json(text, predictor.predict([text])[0])
 
-    def analyse(text: str, model: str, request: gr.Request = None):
-        text = check_text(text)
-        predictor = _predictor(ctx, model)
+    def analyse(text: str, model: str, token: str, request: gr.Request = None):
+        text = check(text)
+        predictor = ctx.predictor(model, token, request)
         t0 = time.perf_counter()
         entities = predictor.predict([text])[0]
         ms = (time.perf_counter() - t0) * 1000
@@ -65,27 +68,30 @@ def build(ctx) -> None:
         info = say(request, "analysed", n=len(entities), ms=ms, model=Path(str(predictor.name)).name)
         return html, entity_rows(text, entities), info
 
-    def predict_file(file: str | None, model: str):
+    def predict_file(file: str | None, model: str, token: str, request: gr.Request = None):
+        """A generator: the BRAT zip's scratch folder goes once Gradio has copied the zip out."""
         if not file:
             raise gr.Error("Choose a .txt file first.")
-        from ner.brat import read_text, split_lines, write_brat
+        from ner.annotation.sources import lines_to_docs, source_name
+        from ner.brat import read_text, write_brat
         from ner.checkpoints import predict_documents
-        from ner.entities import Document
 
+        stem = source_name(Path(file).stem)
         try:
-            text = read_text(file)
+            check_upload(Path(file), limits)
+            docs = lines_to_docs(read_text(file), stem, Path(file).name, limits)
         except ValueError as exc:
-            raise gr.Error(str(exc)) from exc
-        stem = Path(file).stem
-        docs = [Document(f"{stem}/{i + 1}", line) for i, (_, line) in enumerate(split_lines(text))]
-        predicted = predict_documents(_predictor(ctx, model), docs)
-        out = Path(tempfile.mkdtemp(prefix="ner-brat-"))
-        write_brat(predicted, out / stem / "scenario.txt")
-        archive = out / f"{stem}-predictions.zip"
-        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
-            for name in ("scenario.txt", "scenario.ann"):
-                z.write(out / stem / name, f"{stem}/{name}")
-        return str(archive)
+            raise user_error(exc) from exc
+        if not docs:
+            raise gr.Error(f"{Path(file).name}: no text in the file")
+        predicted = predict_documents(ctx.predictor(model, token, request), docs)
+        with scratch("ner-brat-") as out:
+            write_brat(predicted, out / stem / "scenario.txt")
+            archive = out / f"{stem}-predictions.zip"
+            with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+                for name in ("scenario.txt", "scenario.ann"):
+                    z.write(out / stem / name, f"{stem}/{name}")
+            yield str(archive)
 
     with gr.Row():
         with gr.Column(scale=3):
@@ -99,14 +105,7 @@ def build(ctx) -> None:
     shown = gr.HTML(elem_id="analyse-html", js_on_load=None)
     table = gr.Dataframe(headers=HEADERS, label=t("entities"), interactive=False, elem_id="analyse-table")
 
-    button.click(analyse, [text, ctx.model_box], [shown, table, info], api_name="analyse")
-    text.submit(analyse, [text, ctx.model_box], [shown, table, info], api_visibility="private")
-    upload.upload(predict_file, [upload, ctx.model_box], [brat], api_name="predict_file")
+    button.click(analyse, [text, ctx.model_box, admin], [shown, table, info], api_name="analyse")
+    text.submit(analyse, [text, ctx.model_box, admin], [shown, table, info], api_visibility="private")
+    upload.upload(predict_file, [upload, ctx.model_box, admin], [brat], api_name="predict_file")
     gr.api(predict_api, api_name="predict")
-
-
-def _predictor(ctx, model: str | None):
-    try:
-        return ctx.models.get(model)
-    except ValueError as exc:  # no model, bad checkpoint, hub unreachable: say so in the page
-        raise gr.Error(str(exc)) from exc

@@ -1,148 +1,32 @@
-"""The Annotate tab: correct the model's predictions into training data, one keystroke per item.
+"""The Annotate tab: the editor and its controls; every decision is the annotation service's.
 
-A queue (a source of the annotation store) is filled from an upload, pasted text or the
-corpus, pre-annotated by the active model, and shown one document at a time in a custom
-``gr.HTML`` editor (``editor.js``): select words, press 1–4; click an entity, relabel or
-remove it; Enter accepts and moves on, X rejects, S skips, U undoes. Answers go to
-``<data_dir>/annotations.db`` (:class:`ner.store.Store`), created on first use.
+A queue is filled from an upload, pasted text or the corpus, pre-annotated by the active
+model, and shown one document at a time in a custom ``gr.HTML`` editor (``editor.js``):
+select words, press 1–4; click an entity, relabel or remove it; Enter accepts and moves
+on, X rejects, S skips, U undoes. The handlers below turn a Gradio request into a
+:class:`ner.access.Caller` and call :class:`ner.annotation.service.AnnotationService`.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-import threading
-import zipfile
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from ner.entities import Document
-from ner.store import Store
-from ner.ui.annotate_items import (
-    ACTIONS,
-    ORDERS,
-    answer,
-    api_item,
-    check_annotator,
-    empty_value,
-    item_value,
-    next_value,
-    queue_order,
-    undo_value,
-)
-from ner.ui.annotate_sources import (
-    CORPUS_SOURCES,
-    SAMPLE_SOURCE,
-    Batch,
-    add_batch,
-    corpus_batch,
-    corpus_choices,
-    pasted_batch,
-    preannotate,
-    upload_batch,
-)
+from ner.access import Forbidden
+from ner.annotation.items import api_item, empty_value
+from ner.annotation.service import NotFound
+from ner.annotation.sources import corpus_choices, pasted_batch, upload_batch
+from ner.files import redact, scratch
+from ner.ui.app import user_error
 from ner.ui.i18n import t
 
 HERE = Path(__file__).resolve().parent
 EDITOR_HTML = '<div class="ann" tabindex="0" role="application" aria-label="Annotation editor"></div>'
 AGREEMENT_HEADERS = ["label", "items", "correct", "incorrect", "partial", "missing", "spurious", "P", "R", "F1"]
 EXPORT_FORMATS = [("BRAT", "brat"), ("JSONL", "jsonl"), ("Hugging Face dataset", "hf"), ("CoNLL", "conll")]
-
-_stores: dict[tuple[Path, str], Store] = {}
-_stores_lock = threading.Lock()
-
-
-def store_for(ctx, create: bool = True, synchronous: str = "FULL") -> Store | None:
-    """The app's annotation store, ``<data_dir>/annotations.db``; opened (and created) on first use.
-
-    With ``create=False`` a missing file gives None instead of a new database. Answers are
-    written with ``FULL`` sync (they survive a power cut); model suggestions, which can be
-    computed again, go through a ``NORMAL`` connection, about three times faster in bulk.
-    """
-    path = (Path(ctx.config.data_dir) / "annotations.db").resolve()
-    with _stores_lock:
-        if (path, synchronous) not in _stores:
-            if not create and not path.exists():
-                return None
-            _stores[path, synchronous] = Store(path, synchronous=synchronous)
-        return _stores[path, synchronous]
-
-
-def accepted_corrections(ctx) -> list[Document]:
-    """The latest accepted answer of every annotated document, as documents (for training)."""
-    store = store_for(ctx, create=False)
-    return [] if store is None else store.latest_answers(status="accepted")
-
-
-# ---------------------------------------------------------------- the library side of the handlers
-
-
-def _predictor(ctx, model: str | None, quiet: bool = False):
-    """The active model, or None when there is none yet (annotation then starts from nothing)."""
-    if not (model or "").strip() and ctx.models.default() is None:
-        return None
-    try:
-        return ctx.models.get(model)
-    except ValueError:
-        if quiet:
-            return None
-        raise
-
-
-def open_queue(ctx, source: str, annotator: str, order: str, model: str | None, batch: Batch | None = None,
-               on_progress=None) -> dict[str, Any]:
-    """Fill a queue (corpus, upload, paste, or one already stored), pre-annotate it; the editor's first item."""
-    name = check_annotator(annotator)
-    if (order or "position") not in ORDERS:
-        raise ValueError(f"unknown order {order!r} (expected one of {', '.join(ORDERS)})")
-    store = store_for(ctx)
-    if batch is None and (source in CORPUS_SOURCES or source == SAMPLE_SOURCE):
-        batch = corpus_batch(source)
-    if batch is not None:
-        ids, source = add_batch(store, batch), batch.source
-    else:
-        ids = store.document_ids(source or "")
-        if not ids:
-            raise ValueError(f"no queue named {source!r}: add texts or choose a corpus queue")
-    predictor, predicted = _predictor(ctx, model), 0
-    if predictor is not None:
-        predicted = preannotate(store_for(ctx, synchronous="NORMAL"), ids, predictor, on_progress=on_progress)
-    queue_order(store, source, order, _model_name(predictor), refresh=True)
-    n = len(set(ids))
-    message = f"Queue «{source}»: {n} document{'s' if n != 1 else ''}"
-    if predictor is None:
-        message += "; no model yet, so nothing is pre-annotated (train the instant CRF above for suggestions)"
-    elif predicted:
-        message += f", {predicted} pre-annotated by {Path(str(predictor.name)).name}"
-    return next_value(store, source, name, order, _model_name(predictor), predictor, message=message)
-
-
-def _model_name(predictor) -> str | None:
-    return None if predictor is None else str(predictor.name)
-
-
-def act(ctx, request: dict, annotator: str, order: str, model: str | None) -> dict[str, Any]:
-    """Carry out an editor request ``{action, doc, source, suggestion, entities}``; the editor's next value."""
-    if not isinstance(request, dict):
-        raise ValueError("the editor sent no request")
-    action, source = request.get("action"), request.get("source")
-    name = check_annotator(annotator)
-    store = store_for(ctx)
-    if not isinstance(source, str) or not source:
-        raise ValueError("load a queue first")
-    if action == "undo":
-        value = undo_value(store, source, name)
-        if value is None:
-            raise LookupError("nothing to undo in this queue")
-        return value
-    doc = request.get("doc")
-    if isinstance(doc, bool) or not isinstance(doc, int):
-        raise ValueError("no document to answer: load a queue first")
-    answer(store, doc, name, action, request.get("entities"), request.get("suggestion"))
-    predictor = _predictor(ctx, model, quiet=True)
-    return next_value(store, source, name, order, _model_name(predictor), predictor, message=f"✓ {ACTIONS[action]}")
+REFUSED = (ValueError, LookupError, FileNotFoundError, Forbidden)
 
 
 def _kept(value: dict | None, request: dict, message: str, key: str = "error") -> dict[str, Any]:
@@ -153,57 +37,12 @@ def _kept(value: dict | None, request: dict, message: str, key: str = "error") -
                              for e in request["entities"] if isinstance(e, dict)]
     value.pop("request", None)
     fresh = empty_value()
-    return value | {"rev": fresh["rev"], "error": "", "message": ""} | {key: message}
+    return value | {"rev": fresh["rev"], "error": "", "message": ""} | {key: redact(message)}
 
 
-def queue_choices(ctx) -> list[tuple[str, str]]:
-    """The corpus queues, then every queue already in the store (with its size)."""
-    choices = corpus_choices()
-    known = {value for _, value in choices}
-    store = store_for(ctx, create=False)
-    for source in store.sources() if store else []:
-        if source not in known:
-            choices.append((f"{source} ({len(store.document_ids(source))})", source))
-    return choices
-
-
-def export_zip(ctx, formats: list[str] | None, source: str | None, annotator: str | None) -> Path:
-    """The accepted corrections (latest answer per document) in ``formats``, zipped."""
-    from ner.export import FORMATS, export_all
-
-    store = store_for(ctx, create=False)
-    docs = store.latest_answers((annotator or "").strip() or None, "accepted", source or None) if store else []
-    if not docs:
-        raise ValueError("no accepted corrections to export yet" + (f" in «{source}»" if source else ""))
-    out = Path(tempfile.mkdtemp(prefix="ner-corrections-"))
-    export_all(docs, out / "corrections", formats or FORMATS)
-    archive = out / "corrections.zip"
-    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
-        for path in sorted((out / "corrections").rglob("*")):
-            if path.is_file():
-                z.write(path, path.relative_to(out).as_posix())
-    return archive
-
-
-def agreement_table(ctx, first: str | None, second: str | None, source: str | None) -> list[list]:
-    """Agreement of two annotators' accepted answers on the documents both accepted."""
-    from ner.export import agreement
-
-    if not first or not second or first == second:
-        raise ValueError("choose two different annotators")
-    store = store_for(ctx, create=False)
-    if store is None:
-        raise ValueError("nothing has been annotated yet")
-    a = store.latest_answers(first, "accepted", source or None)
-    b = store.latest_answers(second, "accepted", source or None)
-    rows = agreement(a, b)
-    if not rows or not rows[0]["items"]:
-        raise ValueError(f"{first} and {second} have accepted no document in common yet")
+def agreement_rows(rows: list[dict]) -> list[list]:
     return [[r["label"], r["items"], r["correct"], r["incorrect"], r["partial"], r["missing"], r["spurious"],
              round(r["precision"], 3), round(r["recall"], 3), round(r["f1"], 3)] for r in rows]
-
-
-# ---------------------------------------------------------------- the tab
 
 
 def _read(name: str) -> str:
@@ -216,7 +55,7 @@ def build(ctx, admin) -> None:
     with gr.Row():
         annotator = gr.Textbox(label=t("ann_annotator"), placeholder="ana", scale=2, elem_id="ann-annotator",
                                max_lines=1)
-        choices = queue_choices(ctx)
+        choices = corpus_choices()
         queue = gr.Dropdown(label=t("ann_queue"), choices=choices, value=choices[0][1] if choices else None,
                             scale=3, elem_id="ann-queue")
         order = gr.Radio([(t("ann_order_position"), "position"), (t("ann_order_uncertain"), "uncertain")],
@@ -253,58 +92,84 @@ def build(ctx, admin) -> None:
             second = gr.Dropdown(label=t("ann_second"), choices=[], allow_custom_value=True, scale=2)
             compare = gr.Button(t("ann_compare"), scale=1, elem_id="ann-compare")
         table = gr.Dataframe(headers=AGREEMENT_HEADERS, interactive=False, elem_id="ann-agreement")
+        with gr.Row():
+            delete = gr.Button(t("ann_delete"), variant="stop", size="sm", scale=0, elem_id="ann-delete")
+            deleted = gr.Markdown(elem_id="ann-deleted")
 
-    def refresh(current: str | None = None):
-        found = queue_choices(ctx)
+    service = ctx.annotation
+
+    def refresh(current: str | None = None, caller=None):
+        found = service.queue_choices(caller or ctx.caller(None))
         value = current if current in {v for _, v in found} else (found[0][1] if found else None)
         return gr.Dropdown(choices=found, value=value)
 
-    def on_load(source, name, how, model, progress=gr.Progress()):  # noqa: B008 (Gradio reads the default)
+    def on_load(source, name, how, model, request: gr.Request, profile: gr.OAuthProfile | None,
+                progress=gr.Progress()):  # noqa: B008 (Gradio reads the default)
+        caller = ctx.caller(request, profile, name)
         try:
-            value = open_queue(ctx, source, name, how, model,
-                               on_progress=lambda done, total: progress(done / total, desc="pre-annotating"))
-        except (ValueError, FileNotFoundError) as exc:
-            raise gr.Error(str(exc)) from exc
-        return value, refresh(value.get("source"))
+            value = service.open_queue(caller, source, how, model,
+                                       on_progress=lambda done, total: progress(done / total, desc="pre-annotating"))
+        except REFUSED as exc:
+            raise user_error(exc) from exc
+        return value, refresh(value.get("source"), caller)
 
-    def on_add(paths, text, queue_name, name, how, model, progress=gr.Progress()):  # noqa: B008
+    def on_add(paths, text, queue_name, name, how, model, request: gr.Request, profile: gr.OAuthProfile | None,
+               progress=gr.Progress()):  # noqa: B008
+        caller = ctx.caller(request, profile, name)
         try:
-            check_annotator(name)
-            batch = upload_batch(paths, queue_name) if paths else pasted_batch(text, queue_name)
-            value = open_queue(ctx, batch.source, name, how, model, batch=batch,
-                               on_progress=lambda done, total: progress(done / total, desc="pre-annotating"))
-        except (ValueError, FileNotFoundError) as exc:
-            raise gr.Error(str(exc)) from exc
-        return value, refresh(value.get("source")), None, "", gr.Accordion(open=False)
+            service.annotator(caller)
+            limits = service.limits
+            batch = upload_batch(paths, queue_name, limits) if paths else pasted_batch(text, queue_name, limits)
+            value = service.open_queue(caller, batch.source, how, model, batch=batch,
+                                       on_progress=lambda done, total: progress(done / total, desc="pre-annotating"))
+        except REFUSED as exc:
+            raise user_error(exc) from exc
+        return value, refresh(value.get("source"), caller), None, "", gr.Accordion(open=False)
 
-    def on_submit(value, name, how, model, evt: gr.EventData):
-        request = getattr(evt, "_data", None) or (value or {}).get("request") or {}
+    def on_submit(value, name, how, model, evt: gr.EventData, request: gr.Request,
+                  profile: gr.OAuthProfile | None):
+        sent = getattr(evt, "_data", None) or (value or {}).get("request") or {}
         try:
-            return act(ctx, request, name, how, model)
-        except LookupError as exc:
-            return _kept(value, request, str(exc).strip("'\""), key="message")
-        except ValueError as exc:
-            return _kept(value, request, str(exc))
+            return service.act(ctx.caller(request, profile, name), sent, how, model)
+        except (LookupError, Forbidden) as exc:
+            return _kept(value, sent, str(exc).strip("'\""), key="message" if isinstance(exc, LookupError)
+                         and not isinstance(exc, NotFound) else "error")
+        except (ValueError, gr.Error) as exc:
+            return _kept(value, sent, getattr(exc, "message", None) or str(exc))
 
-    def on_export(token, kinds, source, name):
-        ctx.check_admin(token)
+    def on_export(token, kinds, source, name, request: gr.Request):
+        """A generator: its scratch folder is removed once Gradio has copied the archive out."""
+        caller = ctx.caller(request, token=token)
+        with scratch("ner-export-") as out:
+            try:
+                archive = service.export(caller, out, kinds, source, name)
+            except REFUSED as exc:
+                raise user_error(exc) from exc
+            yield str(archive)
+
+    def on_compare(token, a, b, source, request: gr.Request):
         try:
-            return str(export_zip(ctx, kinds, source, name))
-        except ValueError as exc:
-            raise gr.Error(str(exc)) from exc
+            return agreement_rows(service.agreement(ctx.caller(request, token=token), a, b, source))
+        except REFUSED as exc:
+            raise user_error(exc) from exc
 
-    def on_compare(a, b, source):
+    def on_delete(token, source, request: gr.Request):
+        caller = ctx.caller(request, token=token)
         try:
-            return agreement_table(ctx, a, b, source)
-        except ValueError as exc:
-            raise gr.Error(str(exc)) from exc
+            service.delete_queue(caller, source)
+        except REFUSED as exc:
+            raise user_error(exc) from exc
+        return refresh(None, caller), f"Queue «{source}» deleted (its answers stay in the history)."
 
-    def annotators():
-        store = store_for(ctx, create=False)
-        people = store.annotators() if store else []
+    def annotators(token, request: gr.Request):
+        caller = ctx.caller(request, token=token)
+        try:
+            people = service.annotators(caller)
+        except Forbidden:
+            people = []
         return (gr.Dropdown(choices=people, value=people[0] if people else None),
                 gr.Dropdown(choices=people, value=people[1] if len(people) > 1 else None),
-                gr.Dropdown(choices=[("all", "")] + queue_choices(ctx)))
+                gr.Dropdown(choices=[("all", "")] + service.queue_choices(caller)))
 
     load.click(on_load, [queue, annotator, order, ctx.model_box], [editor, queue], api_visibility="private")
     add.click(on_add, [files, pasted, new_name, annotator, order, ctx.model_box],
@@ -312,100 +177,93 @@ def build(ctx, admin) -> None:
     editor.submit(on_submit, [editor, annotator, order, ctx.model_box], [editor], api_visibility="private",
                   show_progress="hidden", trigger_mode="always_last")
     export.click(on_export, [admin, formats, only_queue, only_annotator], [archive], api_name="export_corrections")
-    compare.click(on_compare, [first, second, only_queue], [table], api_name="annotator_agreement")
-    export_box.expand(annotators, None, [first, second, only_queue], api_visibility="private")
+    compare.click(on_compare, [admin, first, second, only_queue], [table], api_name="annotator_agreement")
+    delete.click(on_delete, [admin, only_queue], [queue, deleted], api_name="delete_queue")
+    export_box.expand(annotators, [admin], [first, second, only_queue], api_visibility="private")
     _register_api(ctx)
-    _register_identity(annotator, queue, refresh, annotators, first, second, only_queue)
+    _register_identity(ctx, annotator, queue, refresh)
 
 
-def _register_identity(annotator, queue, refresh, annotators, first, second, only_queue) -> None:
-    """On page load: the annotator's name from ``?annotator=`` (or the Hugging Face login on Spaces) and fresh lists."""
+def _register_identity(ctx, annotator, queue, refresh) -> None:
+    """On page load: the annotator's name (the login, else ``?annotator=``) and the queues this person may open."""
 
-    def who(request: gr.Request):
+    def who(request: gr.Request, profile: gr.OAuthProfile | None):
+        caller = ctx.caller(request, profile)
+        if ctx.config.login:
+            name = caller.name or ""
+            return gr.Textbox(value=name, interactive=False), refresh(None, caller)
         name = (request.query_params.get("annotator") if request else None) or ""
-        return (name.strip() or gr.skip(), refresh(), *annotators())
+        return (name.strip() or gr.skip()), refresh(None, caller)
 
-    if os.environ.get("SPACE_ID") and os.environ.get("OAUTH_CLIENT_ID"):
-
-        def who_logged_in(request: gr.Request, profile: gr.OAuthProfile | None):
-            name, *rest = who(request)
-            if profile is not None and not isinstance(name, str):
-                name = profile.username
-            return (name, *rest)
-
-        gr.on(None, who_logged_in, None, [annotator, queue, first, second, only_queue], api_visibility="private")
-    else:
-        gr.on(None, who, None, [annotator, queue, first, second, only_queue], api_visibility="private")
+    gr.on(None, who, None, [annotator, queue], api_visibility="private")
 
 
 def _register_api(ctx) -> None:
-    """Typed endpoints for scripts and ``gradio_client``: the same calls the editor makes."""
+    """Typed endpoints for scripts and ``gradio_client``: the same calls the editor makes.
 
-    def load_queue(source: str, annotator: str, texts: str = "", order: str = "position", model: str = "") -> dict:
+    With a login, ``annotator`` may be left empty: the server uses the logged-in name (and
+    refuses another one).
+    """
+    service = ctx.annotation
+
+    def load_queue(source: str, annotator: str = "", texts: str = "", order: str = "position", model: str = "",
+                   request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
         """Open a queue and pre-annotate it with the model; the first item to annotate.
 
         ``source``: ``scenario1-unannotated``, ``scenario4-unannotated``, ``sample``, a queue
         already stored, or a new queue name with ``texts`` (one document per line). Items
         are ``{doc, name, source, text, entities: [{label, start, end, text, fragments,
-        score}], suggestion, model, progress, finished}``.
+        score}], suggestion, model, progress, finished, credit}``.
         """
+        caller = ctx.caller(request, profile, annotator)
         try:
-            batch = pasted_batch(texts, source) if texts.strip() else None
-            return api_item(open_queue(ctx, source, annotator, order, model or None, batch=batch))
-        except (ValueError, FileNotFoundError) as exc:
-            raise gr.Error(str(exc)) from exc
+            service.annotator(caller)
+            batch = pasted_batch(texts, source, service.limits) if isinstance(texts, str) and texts.strip() else None
+            return api_item(service.open_queue(caller, source, order, model or None, batch=batch))
+        except REFUSED as exc:
+            raise user_error(exc) from exc
 
-    def next_item(source: str, annotator: str, order: str = "position", model: str = "") -> dict:
+    def next_item(source: str, annotator: str = "", order: str = "position", model: str = "",
+                  request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
         """The next unanswered item of a queue for this annotator (``finished`` when none is left)."""
         try:
-            name, store = check_annotator(annotator), store_for(ctx)
-            predictor = _predictor(ctx, model or None, quiet=True)
-            return api_item(next_value(store, source, name, order, _model_name(predictor), predictor))
-        except ValueError as exc:
-            raise gr.Error(str(exc)) from exc
+            return api_item(service.next_item(ctx.caller(request, profile, annotator), source, order, model or None))
+        except REFUSED as exc:
+            raise user_error(exc) from exc
 
     def save_answer(doc: int, annotator: str, status: str, entities: list[dict], source: str = "",
-                    order: str = "position", model: str = "") -> dict:
+                    order: str = "position", model: str = "", request: gr.Request = None,
+                    profile: gr.OAuthProfile | None = None) -> dict:
         """Save an answer (``accept``, ``reject`` or ``skip``) with its entities; ``{answer, next}``.
 
         Entities: ``{label, fragments}``, ``{label, start, end}`` or ``{label, spans}``
         (character offsets, half-open); they must start and end on word boundaries.
         """
-        action = {v: k for k, v in ACTIONS.items()}.get(status, status)
         try:
-            store = store_for(ctx)
-            answer_id = answer(store, doc, annotator, action, entities)
-            source = source or _source_of(store, doc)
-            predictor = _predictor(ctx, model or None, quiet=True)
-            following = next_value(store, source, annotator.strip(), order, _model_name(predictor), predictor)
-            return {"answer": answer_id, "next": api_item(following)}
-        except ValueError as exc:
-            raise gr.Error(str(exc)) from exc
+            out = service.save(ctx.caller(request, profile, annotator), doc, status, entities, source, order,
+                               model or None)
+            return {"answer": out["answer"], "next": api_item(out["next"])}
+        except REFUSED as exc:
+            raise user_error(exc) from exc
 
-    def undo_answer(source: str, annotator: str) -> dict:
+    def undo_answer(source: str, annotator: str = "", request: gr.Request = None,
+                    profile: gr.OAuthProfile | None = None) -> dict:
         """Undo the annotator's last answer in the queue; that item again, with the answer's entities."""
         try:
-            value = undo_value(store_for(ctx), source, annotator)
-        except ValueError as exc:
-            raise gr.Error(str(exc)) from exc
+            value = service.undo(ctx.caller(request, profile, annotator), source)
+        except REFUSED as exc:
+            raise user_error(exc) from exc
         if value is None:
             raise gr.Error("nothing to undo in this queue")
         return api_item(value)
 
-    def queue_progress(source: str, annotator: str) -> dict:
+    def queue_progress(source: str, annotator: str = "", request: gr.Request = None,
+                       profile: gr.OAuthProfile | None = None) -> dict:
         """``{total, done, remaining, accepted, rejected, skipped}`` of an annotator in a queue."""
         try:
-            store = store_for(ctx)
-            return item_value(store, source, check_annotator(annotator), None)["progress"]
-        except ValueError as exc:
-            raise gr.Error(str(exc)) from exc
+            return service.progress(ctx.caller(request, profile, annotator), source)
+        except REFUSED as exc:
+            raise user_error(exc) from exc
 
     for fn in (load_queue, next_item, save_answer, undo_answer, queue_progress):
         gr.api(fn, api_name=fn.__name__)
-
-
-def _source_of(store: Store, doc: int) -> str:
-    row = store.conn.execute("SELECT source FROM documents WHERE id = ?", (doc,)).fetchone()
-    if row is None:
-        raise ValueError(f"unknown document id {doc!r}")
-    return row[0]

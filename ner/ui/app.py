@@ -2,55 +2,74 @@
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 
 import gradio as gr
 
-from ner.checkpoints import checkpoints_dir
-from ner.jobs import TrainingJobs
+from ner.access import AdminGate, Caller, Forbidden
+from ner.annotation.service import AnnotationService
+from ner.files import redact, remove_stale_staging
+from ner.jobs import Busy, TrainingJobs
+from ner.models import Models
+from ner.settings import Settings
 from ner.ui.i18n import I18N, say, t
-from ner.ui.models import Models
 from ner.ui.render import COLORS
 
-
-@dataclass(frozen=True)
-class AppConfig:
-    """Where the app keeps things and who may train, delete or export.
-
-    ``admin_token`` (``$NER_ADMIN_TOKEN``): when set, training, downloading and exporting
-    ask for it; leave it unset on a private machine.
-    """
-
-    checkpoints: Path = field(default_factory=checkpoints_dir)
-    data_dir: Path = field(default_factory=lambda: Path(os.environ.get("NER_DATA_DIR", "data")))
-    admin_token: str | None = field(default_factory=lambda: os.environ.get("NER_ADMIN_TOKEN") or None)
-    train_split: str | None = None  # None: the corpus's train split when it is there, else the sample
-
-    def splits(self) -> dict:
-        """Train/dev/eval split settings for runs started from the app."""
-        from ner import corpus
-
-        split = self.train_split or ("train" if corpus.corpus_available() else "sample")
-        if split == "train":
-            return {"train_split": "train", "dev_split": "dev", "eval_splits": ("dev", "test")}
-        return {"train_split": split, "dev_split": split, "eval_splits": (split,)}
+AppConfig = Settings  # the app's configuration is the settings object (ner/settings.py)
 
 
 @dataclass
 class AppContext:
-    """What the tabs share: the config, the models, the training jobs and the model chooser."""
+    """What the tabs share: the settings, the models, the training jobs, the annotation service, the admin gate."""
 
-    config: AppConfig
+    config: Settings
     models: Models
     jobs: TrainingJobs
+    annotation: AnnotationService
+    gate: AdminGate
     model_box: gr.Dropdown | None = None
 
-    def check_admin(self, token: str | None) -> None:
-        """Raise a visible error when an admin token is configured and ``token`` is not it."""
-        if self.config.admin_token and (token or "") != self.config.admin_token:
-            raise gr.Error("This needs the admin token (NER_ADMIN_TOKEN) of this deployment.")
+    def check_admin(self, token: str | None, request: gr.Request | None = None) -> None:
+        """Raise a visible error unless ``token`` grants admin rights (see :class:`ner.access.AdminGate`)."""
+        try:
+            self.gate.check(token, _client(request))
+        except Forbidden as exc:
+            raise gr.Error(str(exc)) from exc
+
+    def is_admin(self, token: str | None, request: gr.Request | None = None) -> bool:
+        return self.gate.open or (bool(token) and self.gate.is_admin(token, _client(request)))
+
+    def caller(self, request: gr.Request | None, profile=None, typed: str | None = None,
+               token: str | None = None) -> Caller:
+        """Who is calling, from what the server knows: the login (``auth`` or Hugging Face), else the typed name.
+
+        With a login the name sent by the client is never trusted: a different one is refused.
+        """
+        admin = self.is_admin(token, request)
+        if not self.config.login:
+            return Caller(typed, admin=admin)
+        name = getattr(request, "username", None) if self.config.users else getattr(profile, "username", None)
+        typed = (typed or "").strip() if isinstance(typed, str) else ""
+        if name and typed and typed != name:
+            raise gr.Error(f"you are logged in as {name}: answers are saved under that name")
+        return Caller(name, admin=admin, verified=bool(name))
+
+    def predictor(self, model: str | None, token: str | None = None, request: gr.Request | None = None):
+        """The chosen model, loaded (a model the caller may not load is a visible error)."""
+        try:
+            return self.models.get(model, admin=self.is_admin(token, request))
+        except ValueError as exc:  # no model, not allowed, bad checkpoint, hub unreachable
+            raise user_error(exc) from exc
+
+
+def user_error(exc: BaseException | str) -> gr.Error:
+    """A visible error saying what was wrong with the input, never a server path."""
+    return gr.Error(redact(str(exc).strip("'\"")))
+
+
+def _client(request: gr.Request | None) -> str:
+    client = getattr(request, "client", None)
+    return str(getattr(client, "host", "") or "")
 
 
 CSS = """
@@ -65,17 +84,20 @@ CSS = """
 """
 
 
-def build_app(config: AppConfig | None = None) -> gr.Blocks:
-    """The whole interface; models load on first use, not here."""
+def build_app(config: Settings | None = None) -> gr.Blocks:
+    """The whole interface; models load on first use, not here. Stale staging folders are removed."""
     from ner.ui import analyse, annotate, evaluate, train
 
-    config = config or AppConfig()
+    config = config or Settings()
+    remove_stale_staging(config.checkpoints)
     from ner.training import train as run_training
     from ner.ui.zerogpu import TRAIN_SECONDS, gpu
 
     jobs = TrainingJobs(config.checkpoints, gpu(TRAIN_SECONDS)(run_training))
-    ctx = AppContext(config, Models(config.checkpoints), jobs)
-    with gr.Blocks(title="Spanish biomedical NER") as demo:
+    models = Models(config)
+    ctx = AppContext(config, models, jobs, AnnotationService(config, models),
+                     AdminGate(config.admin_token, config.public))
+    with gr.Blocks(title="Spanish biomedical NER", delete_cache=(3600, 3600)) as demo:
         gr.Markdown("# Spanish biomedical NER · NER biomédico en español")
         gr.Markdown(t("subtitle"))
         with gr.Row():
@@ -88,15 +110,18 @@ def build_app(config: AppConfig | None = None) -> gr.Blocks:
             crf_button = gr.Button(t("train_crf"), variant="primary", elem_id="train-crf")
             download_button = gr.Button(t("download"), elem_id="download-corpus")
         with gr.Row():
-            admin = gr.Textbox(label=t("admin_token"), type="password", visible=bool(config.admin_token), scale=1)
+            admin = gr.Textbox(label=t("admin_token"), type="password", visible=bool(config.admin_token), scale=1,
+                               elem_id="admin-token")
             notice = gr.Markdown(elem_id="notice")
+            if config.oauth:
+                gr.LoginButton(scale=0)
         with gr.Tabs():
             with gr.Tab(t("tab_analyse"), id="analyse"):
-                analyse.build(ctx)
+                analyse.build(ctx, admin)
             with gr.Tab(t("tab_train"), id="train"):
                 train.build(ctx, admin)
             with gr.Tab(t("tab_evaluate"), id="evaluate"):
-                evaluate.build(ctx)
+                evaluate.build(ctx, admin)
             with gr.Tab(t("tab_annotate"), id="annotate"):
                 annotate.build(ctx, admin)
 
@@ -107,24 +132,29 @@ def build_app(config: AppConfig | None = None) -> gr.Blocks:
             return gr.Dropdown(choices=choices, value=value), gr.Row(visible=not choices)
 
         def quick_crf(token: str | None, request: gr.Request = None):
-            ctx.check_admin(token)
+            ctx.check_admin(token, request)
             from ner.training import TrainSettings
-            from ner.training import train as run_training
 
             settings = TrainSettings(base_model="crf", **config.splits())
-            folder = run_training(settings, root=config.checkpoints)
-            choices, row = refresh_models(str(folder))
-            return choices, row, say(request, "crf_trained", split=settings.train_split, name=folder.name)
+            try:
+                jobs.start(settings)  # the Train tab's runner: one run at a time
+            except Busy as exc:
+                raise gr.Error(str(exc)) from exc
+            state = jobs.wait()
+            if state.status != "done" or state.result is None:
+                raise gr.Error(say(request, "train_failed", error=redact(state.error or state.status)))
+            choices, row = refresh_models(str(state.result))
+            return choices, row, say(request, "crf_trained", split=settings.train_split, name=state.result.name)
 
         def download(token: str | None, request: gr.Request = None):
-            ctx.check_admin(token)
+            ctx.check_admin(token, request)
             from ner.download import download as fetch
 
             try:
                 folder, notice_text = _download_result(fetch())
             except Exception as exc:  # offline, checksum: say it, keep the app up
-                raise gr.Error(f"Download failed: {exc}") from exc
-            return say(request, "corpus_in", folder=folder, notice=notice_text)
+                raise gr.Error(redact(f"Download failed: {exc}")) from exc
+            return say(request, "corpus_in", folder=redact(folder), notice=notice_text)
 
         demo.load(refresh_models, [ctx.model_box], [ctx.model_box, no_model], api_visibility="private")
         refresh.click(refresh_models, [ctx.model_box], [ctx.model_box, no_model], api_visibility="private")
@@ -143,9 +173,19 @@ def _download_result(result) -> tuple[str, str]:
     return str(result), LICENCE_NOTICE
 
 
-def launch_kwargs() -> dict:
-    """What ``launch()`` needs besides host and port: translations, theme, CSS."""
-    return {"i18n": I18N, "css": CSS, "theme": gr.themes.Soft(primary_hue="orange"), "show_error": True}
+def launch_kwargs(config: Settings | None = None) -> dict:
+    """What ``launch()`` needs besides host and port: translations, theme, CSS, logins and the upload limit.
+
+    Only ``gr.Error`` messages reach the client (``show_error=False``): an unexpected
+    exception says "Error", never a library's internals.
+    """
+    config = config or Settings()
+    kwargs = {"i18n": I18N, "css": CSS, "theme": gr.themes.Soft(primary_hue="orange"), "show_error": False,
+              "max_file_size": config.limits.upload_bytes}
+    if config.users:
+        kwargs["auth"] = list(config.users)
+        kwargs["auth_message"] = "Log in to annotate: answers are saved under your name."
+    return kwargs
 
 
-__all__ = ["AppConfig", "AppContext", "COLORS", "build_app", "launch_kwargs"]
+__all__ = ["AppConfig", "AppContext", "COLORS", "build_app", "launch_kwargs", "user_error"]

@@ -107,6 +107,7 @@ function draw() {
   const hidden = hiddenEntities();
   if (hidden.length) root.append(overlapList(hidden));
   root.append(actions(), h("div", "ann-help", fill(T.help, { n: labels().length, t: Math.round((item.threshold ?? 0.6) * 100) })));
+  if (item.credit) root.append(h("div", "ann-credit", item.credit));
 }
 
 function header() {

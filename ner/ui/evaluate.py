@@ -3,41 +3,56 @@
 from __future__ import annotations
 
 import html
-import tempfile
-import zipfile
 from pathlib import Path
 
 import gradio as gr
 
 from ner.entities import Document
+from ner.files import check_upload, redact, safe_extract, scratch
+from ner.settings import DEFAULT_LIMITS, Limits
+from ner.tokens import check_text
+from ner.ui.app import user_error
 from ner.ui.i18n import t
 from ner.ui.render import render
 from ner.ui.train import METRIC_HEADERS, metrics_rows
 
+SPLITS = ("dev", "test", "sample")
+CREDIT = ("<p class='ner-credit'><small>Sentences from the eHealth-KD 2020 corpus (Knowledge Learning Project, "
+          "IberLEF 2020), licensed <a href='https://creativecommons.org/licenses/by-nc-sa/4.0/'>CC BY-NC-SA "
+          "4.0</a>.</small></p>")
 ERROR_KINDS = ["any error", "missing", "spurious", "wrong type", "partial", "all sentences"]
 _KIND_FIELD = {"missing": "missing", "spurious": "spurious", "wrong type": "incorrect", "partial": "partial"}
 MAX_SHOWN = 60
 
 
-def load_uploaded(path: str) -> list[Document]:
-    """Gold documents from an uploaded BRAT ``.zip`` (one scenario.txt + .ann inside) or ``.ann``/``.txt``."""
+def load_uploaded(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Document]:
+    """Gold documents from an uploaded BRAT ``.zip`` (one scenario.txt + .ann inside) or ``.txt`` (+ ``.ann``).
+
+    The zip is checked and unpacked by :func:`ner.files.safe_extract` into a scratch folder
+    that is gone when this returns; errors name the upload, never a server path.
+    """
     from ner.brat import read_brat
 
     path = Path(path)
-    if path.suffix.lower() != ".zip":
-        return read_brat(path.with_suffix(".txt"))
-    out = Path(tempfile.mkdtemp(prefix="ner-upload-"))
-    with zipfile.ZipFile(path) as z:
-        for member in z.namelist():
-            target = (out / member).resolve()
-            if not str(target).startswith(str(out.resolve())):
-                raise ValueError(f"{path.name}: unsafe path {member!r} in the archive")
-        z.extractall(out)
-    found = sorted(out.rglob("*.txt"))
-    found = [p for p in found if p.with_suffix(".ann").is_file()]
-    if not found:
-        raise ValueError(f"{path.name}: no .txt file with its .ann beside it in the archive")
-    return read_brat(found[0])
+    check_upload(path, limits)
+    with scratch("ner-upload-") as out:
+        if path.suffix.lower() == ".zip":
+            found = [p for p in sorted(safe_extract(path, out, limits, path.name))
+                     if p.suffix.lower() == ".txt" and p.with_suffix(".ann").is_file()]
+            if not found:
+                raise ValueError(f"{path.name}: no .txt file with its .ann beside it in the archive")
+            txt = found[0]
+        else:
+            txt = path.with_suffix(".txt")
+        try:
+            docs = read_brat(txt)
+        except (ValueError, OSError) as exc:
+            raise ValueError(redact(str(exc).replace(str(out), path.stem))) from None
+    if len(docs) > limits.upload_lines:
+        raise ValueError(f"{path.name}: {len(docs):,} sentences (the limit is {limits.upload_lines:,})")
+    for i, doc in enumerate(docs):
+        check_text(doc.text, limits.line_chars, f"{path.name}, line {i + 1}")
+    return docs
 
 
 def error_kinds(gold: Document, pred: Document) -> set[str]:
@@ -70,41 +85,46 @@ def browse(gold: list[Document], pred: list[Document], kind: str) -> str:
     return f"<p><b>{total}</b> sentences.</p>" + "".join(shown) + more
 
 
-def build(ctx) -> None:
-    def run(model, split, upload, kind, other):
+def build(ctx, admin: gr.Textbox) -> None:
+    def run(model, split, upload, kind, other, token, request: gr.Request = None):
         from ner import corpus
         from ner.checkpoints import predict_documents
         from ner.scoring import score
 
         try:
-            gold = load_uploaded(upload) if upload else corpus.load(split)
-            predictor = ctx.models.get(model)
-            pred = predict_documents(predictor, gold)
-            evals = {f"{split if not upload else 'upload'} · {Path(str(predictor.name)).name}": score(gold, pred)}
-            if other:
-                other_pred = predict_documents(ctx.models.get(other), gold)
-                evals[f"… · {Path(str(other)).name}"] = score(gold, other_pred)
-        except (ValueError, FileNotFoundError, zipfile.BadZipFile) as exc:
-            raise gr.Error(str(exc)) from exc
-        return metrics_rows(evals), browse(gold, pred, kind), (gold, pred)
+            gold = load_uploaded(upload, ctx.config.limits) if upload else corpus.load(_split(split))
+        except (ValueError, FileNotFoundError) as exc:
+            raise user_error(exc) from exc
+        predictor = ctx.predictor(model, token, request)
+        pred = predict_documents(predictor, gold)
+        evals = {f"{split if not upload else 'upload'} · {Path(str(predictor.name)).name}": score(gold, pred)}
+        if other:
+            other_pred = predict_documents(ctx.predictor(other, token, request), gold)
+            evals[f"… · {Path(str(other)).name}"] = score(gold, other_pred)
+        credit = "" if upload else CREDIT
+        return metrics_rows(evals), browse(gold, pred, kind) + credit, (gold, pred, credit)
 
     def refilter(kind, state):
         if not state:
             return ""
-        return browse(state[0], state[1], kind)
+        return browse(state[0], state[1], kind) + (state[2] if len(state) > 2 else "")
 
-    def evaluate_api(model: str, split: str = "test") -> dict:
-        """Official Task A and nervaluate scores of a model on a split (the same as `python -m ner evaluate`)."""
+    def evaluate_api(model: str, split: str = "test", admin_token: str = "", request: gr.Request = None) -> dict:
+        """Official Task A and nervaluate scores of a model on ``dev``, ``test`` or ``sample``.
+
+        The same as ``python -m ner evaluate``; other models than the listed ones need ``admin_token``.
+        """
         from ner import corpus
         from ner.checkpoints import evaluate
 
         try:
-            return evaluate(ctx.models.get(model), corpus.load(split))
+            docs = corpus.load(_split(split))
         except (ValueError, FileNotFoundError) as exc:
-            raise gr.Error(str(exc)) from exc
+            raise user_error(exc) from exc
+        return evaluate(ctx.predictor(model, admin_token, request), docs)
 
     with gr.Row():
-        split = gr.Radio(["dev", "test", "sample"], value="test", label=t("split"), elem_id="eval-split")
+        split = gr.Radio(list(SPLITS), value="test", label=t("split"), elem_id="eval-split")
         upload = gr.File(label=t("upload_brat"), file_types=[".zip", ".ann", ".txt"], type="filepath")
         other = gr.Dropdown(label=t("compare_with"), choices=[], allow_custom_value=True, elem_id="eval-other")
     with gr.Row():
@@ -114,7 +134,14 @@ def build(ctx) -> None:
     errors = gr.HTML(elem_id="eval-errors", js_on_load=None)
     state = gr.State()
 
-    button.click(run, [ctx.model_box, split, upload, kind, other], [table, errors, state], api_visibility="private")
+    button.click(run, [ctx.model_box, split, upload, kind, other, admin], [table, errors, state],
+                 api_visibility="private")
     kind.change(refilter, [kind, state], [errors], api_visibility="private")
     other.focus(lambda: gr.Dropdown(choices=ctx.models.choices()), None, [other], api_visibility="private")
     gr.api(evaluate_api, api_name="evaluate")
+
+
+def _split(split: str) -> str:
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r} (expected one of {', '.join(SPLITS)})")
+    return split

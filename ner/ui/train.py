@@ -7,6 +7,7 @@ import json
 import gradio as gr
 import pandas as pd
 
+from ner.files import redact
 from ner.gpu import describe_gpus
 from ner.jobs import Busy, JobState
 from ner.training import DEFAULT_BASE_MODEL, TrainSettings
@@ -59,7 +60,7 @@ def status_text(state: JobState, request: gr.Request | None = None) -> str:
     if state.status == "done" and state.result:
         return say(request, "train_done", name=state.result.name)
     if state.status == "failed":
-        return say(request, "train_failed", error=state.error)
+        return say(request, "train_failed", error=redact(state.error or ""))
     if state.status == "cancelled":
         return say(request, "train_cancelled")
     if state.status == "cancelling":
@@ -70,8 +71,8 @@ def status_text(state: JobState, request: gr.Request | None = None) -> str:
 def build(ctx, admin: gr.Textbox) -> None:
     jobs = ctx.jobs
 
-    def start(token, base, epochs, lr, batch, max_length, patience, freeze, corrections):
-        ctx.check_admin(token)
+    def start(token, base, epochs, lr, batch, max_length, patience, freeze, corrections, request: gr.Request = None):
+        ctx.check_admin(token, request)
         if not (base or "").strip():
             raise gr.Error("Enter a base model: a hub id, a local folder, or crf.")
         settings = TrainSettings(
@@ -79,7 +80,7 @@ def build(ctx, admin: gr.Textbox) -> None:
             max_length=int(max_length), patience=int(patience), freeze_embeddings=bool(freeze),
             **ctx.config.splits(),
         )
-        extra = _corrections(ctx) if corrections else None
+        extra = ctx.annotation.accepted(ctx.caller(request, token=token)) if corrections else None
         try:
             jobs.start(settings, extra)
         except Busy as exc:
@@ -88,7 +89,7 @@ def build(ctx, admin: gr.Textbox) -> None:
             f" with {len(extra)} corrections" if extra else "")
 
     def cancel(token, request: gr.Request = None):
-        ctx.check_admin(token)
+        ctx.check_admin(token, request)
         return say(request, "cancelling") if jobs.cancel() else say(request, "nothing_training")
 
     def poll(current_model, request: gr.Request = None):
@@ -155,12 +156,6 @@ def _state_json(state: JobState) -> dict:
         "step": p.step if p else 0,
         "total_steps": p.total_steps if p else 0,
         "dev_f1": state.dev_f1,
-        "result": str(state.result) if state.result else None,
-        "error": state.error,
+        "result": state.result.name if state.result else None,
+        "error": redact(state.error) if state.error else None,
     }
-
-
-def _corrections(ctx) -> list:
-    from ner.ui.annotate import accepted_corrections
-
-    return accepted_corrections(ctx)

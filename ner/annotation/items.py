@@ -1,4 +1,4 @@
-"""What the annotation editor shows and sends back, and the queue actions behind it.
+"""What the annotation editor shows and sends back: its value, entities both ways, answers and undo.
 
 The editor's value is a JSON object: the document (``doc``, ``text``, ``words`` as
 ``[start, end)`` offsets from :func:`ner.tokens.words`), its entities as
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import re
-import threading
+import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -144,76 +144,6 @@ def item_value(
     }
 
 
-def next_value(
-    store: Store, source: str, annotator: str, order: str, model: str | None, predictor=None, message: str = ""
-) -> dict[str, Any]:
-    """The editor's value for the next unanswered document of the queue, with its suggestion.
-
-    The active ``model``'s suggestion is preferred, then the newest of any agent; a document
-    no model has seen is pre-annotated by ``predictor`` (when given) on the way.
-    """
-    doc_id = next_unanswered(store, source, annotator, order, model)
-    if doc_id is None:
-        return item_value(store, source, annotator, None, message=message)
-    return item_value(store, source, annotator, doc_id, suggestion=_suggestion(store, doc_id, model, predictor),
-                      message=message)
-
-
-# The queue's order is computed once per (store, source, order, model): ranking by
-# uncertainty reads every suggestion, far too slow to redo after each answer of a large
-# queue. A cursor per annotator remembers where the last search stopped.
-_orders: dict[tuple, list[int]] = {}
-_cursors: dict[tuple, int] = {}
-_lock = threading.Lock()
-
-
-def queue_order(store: Store, source: str, order: str, model: str | None, refresh: bool = False) -> list[int]:
-    """Document ids of a queue in ``order`` (``position``: as added; ``uncertain``: most uncertain first)."""
-    order = _order(order)
-    if order == "position":
-        return store.document_ids(source)
-    key = (str(store.path), source, order, model or "")
-    with _lock:
-        ids = None if refresh else _orders.get(key)
-    if ids is None:
-        ids = [it.id for it in store.next_items(source, "", order=order, model=model)]  # "" has answered nothing
-        with _lock:
-            _orders[key] = ids
-    return ids
-
-
-def next_unanswered(store: Store, source: str, annotator: str, order: str, model: str | None) -> int | None:
-    """The first document of the queue (in ``order``) without a current answer of ``annotator``, or None."""
-    ids = queue_order(store, source, order, model)
-    key = (str(store.path), source, _order(order), model or "", annotator)
-    with _lock:
-        start = min(_cursors.get(key, 0), len(ids))
-    for sweep in (range(start, len(ids)), range(start)):  # then from the top: undone answers, other sessions
-        for i in sweep:
-            if store.current_answer(ids[i], annotator) is None:
-                with _lock:
-                    _cursors[key] = i
-                return ids[i]
-    return None
-
-
-def _order(order: str | None) -> str:
-    order = order or "position"
-    if order not in ORDERS:
-        raise ValueError(f"unknown order {order!r} (expected one of {', '.join(ORDERS)})")
-    return order
-
-
-def _suggestion(store: Store, doc_id: int, model: str | None, predictor):
-    found = (store.latest_suggestion(doc_id, model) if model else None) or store.latest_suggestion(doc_id)
-    if found is None and predictor is not None:
-        from ner.ui.annotate_sources import predict_one
-
-        predict_one(store, doc_id, predictor)
-        found = store.latest_suggestion(doc_id)
-    return found
-
-
 def answer(
     store: Store, doc_id: int, annotator: str, action: str, raw_entities: Any, suggestion: int | None = None
 ) -> int:
@@ -228,10 +158,9 @@ def answer(
 
 def _own(store: Store, doc_id: int, suggestion: int | None) -> int | None:
     """``suggestion`` when it belongs to ``doc_id`` (a stale editor may send another's)."""
-    if suggestion is None:
+    if isinstance(suggestion, bool) or not isinstance(suggestion, int):
         return None
-    row = store.conn.execute("SELECT document FROM suggestions WHERE id = ?", (suggestion,)).fetchone()
-    return suggestion if row is not None and row[0] == doc_id else None
+    return suggestion if store.suggestion_document(suggestion) == doc_id else None
 
 
 def undo_value(store: Store, source: str, annotator: str) -> dict[str, Any] | None:
@@ -244,8 +173,7 @@ def undo_value(store: Store, source: str, annotator: str) -> dict[str, Any] | No
     value["message"] = f"↩ {undone.status} answer undone: edit it and answer again"
     value["suggestion"] = _own(store, undone.document, undone.suggestion)
     if value["suggestion"] is not None:
-        row = store.conn.execute("SELECT model FROM suggestions WHERE id = ?", (value["suggestion"],)).fetchone()
-        value["model"] = Path(row[0]).name
+        value["model"] = Path(store.suggestion(value["suggestion"]).model).name
     return value
 
 
@@ -256,6 +184,8 @@ def check_annotator(annotator: str | None) -> str:
         raise ValueError("type your name in 'Annotator' first: answers are saved per annotator")
     if len(name) > 100:
         raise ValueError("the annotator name is longer than 100 characters")
+    if any(unicodedata.category(c) in {"Cc", "Cs"} for c in name):
+        raise ValueError("the annotator name holds control or invalid characters")
     return name
 
 

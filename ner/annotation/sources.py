@@ -8,17 +8,16 @@ lines with their entities, which become a suggestion of the agent ``brat:<file n
 from __future__ import annotations
 
 import re
-import tempfile
-import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ner.entities import Document, Entity
+from ner.files import check_upload, safe_extract, scratch
+from ner.settings import DEFAULT_LIMITS, Limits
 from ner.store import Store, check_entities
+from ner.tokens import check_text
 
-MAX_DOCS = 20_000
-MAX_LINE_CHARS = 20_000
 CORPUS_SOURCES: dict[str, str] = {
     "scenario1-unannotated": "scenario1",
     "scenario4-unannotated": "scenario4",
@@ -47,18 +46,17 @@ def source_name(name: str) -> str:
     return name[:80] or "pasted"
 
 
-def lines_to_docs(text: str, source: str, where: str) -> list[Document]:
+def lines_to_docs(text: str, source: str, where: str, limits: Limits = DEFAULT_LIMITS) -> list[Document]:
     """One document per non-empty line (surrounding spaces dropped); ``ValueError`` names the bad line."""
     docs = []
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line:
             continue
-        if len(line) > MAX_LINE_CHARS:
-            raise ValueError(f"{where}, line {number}: {len(line):,} characters (the limit is {MAX_LINE_CHARS:,})")
+        check_text(line, limits.line_chars, f"{where}, line {number}")
         docs.append(Document(f"{source}/{number}", line, annotated=False))
-    if len(docs) > MAX_DOCS:
-        raise ValueError(f"{where}: {len(docs):,} lines (the limit is {MAX_DOCS:,}); split the file")
+        if len(docs) > limits.upload_lines:
+            raise ValueError(f"{where}: more than {limits.upload_lines:,} lines (the limit); split the file")
     return docs
 
 
@@ -88,45 +86,45 @@ def corpus_batch(source: str, limit: int | None = None) -> Batch:
     return Batch(source, docs[:limit] if limit else docs, named=True)
 
 
-def _brat_batch(txt: Path, source: str, label: str) -> Batch:
+def _brat_batch(txt: Path, source: str, label: str, limits: Limits) -> Batch:
     from ner.export import import_brat
 
     docs = import_brat(txt)
     keep = [d for d in docs if d.text.strip()]
-    if len(keep) > MAX_DOCS:
-        raise ValueError(f"{label}: {len(keep):,} lines (the limit is {MAX_DOCS:,}); split the file")
+    if len(keep) > limits.upload_lines:
+        raise ValueError(f"{label}: {len(keep):,} lines (the limit is {limits.upload_lines:,}); split the file")
     entities = {}
     for i, doc in enumerate(keep):
+        check_text(doc.text, limits.line_chars, f"{label}, line {i + 1}")
         if doc.entities:
             entities[i] = check_entities(doc.text, doc.entities, f"{label}, line {doc.id}")
     plain = [Document(d.id, d.text, annotated=False) for d in keep]
     return Batch(source, plain, f"brat:{label}", entities)
 
 
-def _safe_extract(archive: Path) -> Path:
-    out = Path(tempfile.mkdtemp(prefix="ner-annotate-"))
-    with zipfile.ZipFile(archive) as z:
-        for member in z.namelist():
-            target = (out / member).resolve()
-            if not target.is_relative_to(out.resolve()):
-                raise ValueError(f"{archive.name}: unsafe path {member!r} in the archive")
-        z.extractall(out)
-    return out
+def upload_batch(paths: Sequence[str | Path], name: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Batch:
+    """The documents of uploaded files: ``.txt`` lines, a ``.txt`` + ``.ann`` pair, or a ``.zip`` of either.
 
-
-def upload_batch(paths: Sequence[str | Path], name: str | None = None) -> Batch:
-    """The documents of uploaded files: ``.txt`` lines, a ``.txt`` + ``.ann`` pair, or a ``.zip`` of either."""
-    from ner.brat import read_text
-
+    Zips are unpacked (:func:`ner.files.safe_extract`) into a scratch folder that is gone
+    when this returns; every limit is checked before the store sees anything.
+    """
     paths = [Path(p) for p in paths]
     if not paths:
         raise ValueError("choose a .txt file, a .txt + .ann pair or a BRAT .zip first")
-    files: list[Path] = []
-    for path in paths:
-        if path.suffix.lower() == ".zip":
-            files += sorted(p for p in _safe_extract(path).rglob("*") if p.suffix.lower() in {".txt", ".ann"})
-        else:
-            files.append(path)
+    with scratch("ner-annotate-") as tmp:
+        files: list[Path] = []
+        for n, path in enumerate(paths):
+            check_upload(path, limits)
+            if path.suffix.lower() == ".zip":
+                files += sorted(safe_extract(path, tmp / f"zip{n}", limits, path.name))
+            else:
+                files.append(path)
+        return _files_batch(paths, files, name, tmp, limits)
+
+
+def _files_batch(paths: list[Path], files: list[Path], name: str | None, tmp: Path, limits: Limits) -> Batch:
+    from ner.brat import read_text
+
     texts = [p for p in files if p.suffix.lower() == ".txt" and not p.name.startswith(".")]
     if not texts:
         raise ValueError("no .txt file among the uploads (an .ann needs its .txt beside it)")
@@ -138,26 +136,31 @@ def upload_batch(paths: Sequence[str | Path], name: str | None = None) -> Batch:
     if anns:
         ann = anns[0]
         if ann.parent != txt.parent or ann.stem != txt.stem:  # uploaded separately: Gradio keeps the names
-            pair = Path(tempfile.mkdtemp(prefix="ner-annotate-"))
+            pair = tmp / "pair"
+            pair.mkdir()
             (pair / "scenario.txt").write_bytes(txt.read_bytes())
             (pair / "scenario.ann").write_bytes(ann.read_bytes())
             txt = pair / "scenario.txt"
-        return _brat_batch(txt, source, _display_stem(paths[0]))
+        return _brat_batch(txt, source, _display_stem(paths[0]), limits)
     try:
         text = read_text(txt)
     except ValueError as exc:
         raise ValueError(str(exc).replace(str(txt), txt.name)) from None
-    return Batch(source, lines_to_docs(text, source, txt.name))
+    return Batch(source, lines_to_docs(text, source, txt.name, limits))
 
 
 def _display_stem(path: Path) -> str:
     return path.stem or "upload"
 
 
-def pasted_batch(text: str, name: str | None = None) -> Batch:
+def pasted_batch(text: str, name: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Batch:
     """One document per non-empty line of pasted text."""
+    if not isinstance(text, str):
+        raise ValueError("the pasted text must be text")
+    if len(text) > limits.upload_bytes:
+        raise ValueError(f"the pasted text has {len(text):,} characters (the limit is {limits.upload_bytes:,})")
     source = source_name(name or "pasted")
-    docs = lines_to_docs(text or "", source, "the pasted text")
+    docs = lines_to_docs(text, source, "the pasted text", limits)
     if not docs:
         raise ValueError("paste some text first (one document per line)")
     return Batch(source, docs)

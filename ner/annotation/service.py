@@ -1,0 +1,384 @@
+"""The annotation service: queues, ordering, cursors, answers, undo, exports and agreement, with permissions.
+
+The web app and the CLI both call :class:`AnnotationService`; it is the one place that
+decides who may read or change what. A :class:`~ner.access.Caller` comes from the web
+layer (a login the server verified, or the name typed on a private machine) and rights
+follow from it:
+
+- on a *private* deployment (no login, not public) everyone sees every queue, as before;
+- with a login or in public mode, a queue made by an annotator is theirs alone (the corpus
+  queues are shared), and nobody can read, undo or write another annotator's answers;
+- annotators, agreement, exports and deleting a queue need admin rights.
+
+Every check runs before anything is written: a refused request leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+import zipfile
+from collections import OrderedDict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ner.access import Caller, Forbidden
+from ner.annotation.items import (
+    ACTIONS,
+    ORDERS,
+    answer,
+    check_annotator,
+    item_value,
+    undo_value,
+)
+from ner.annotation.sources import CORPUS_SOURCES, SAMPLE_SOURCE, Batch, add_batch, corpus_batch, corpus_choices
+from ner.entities import Document
+from ner.settings import Settings
+from ner.store import Store
+
+CORPUS_CREDIT = (
+    "Corpus text: eHealth-KD 2020 (Knowledge Learning Project, IberLEF 2020), "
+    "licensed CC BY-NC-SA 4.0: https://creativecommons.org/licenses/by-nc-sa/4.0/"
+)
+_MAX_ORDERS = 64  # cached queue orders (each a list of document ids)
+_MAX_CURSORS = 10_000
+
+
+class NotFound(LookupError):
+    """No such queue or document, as far as this caller may know."""
+
+
+class AnnotationService:
+    """Owns the annotation store of ``settings.data_dir`` and the queue state; thread-safe."""
+
+    def __init__(self, settings: Settings, models=None, path: Path | None = None):
+        self.settings = settings
+        self.limits = settings.limits
+        self.models = models
+        self.path = Path(path) if path is not None else Path(settings.data_dir) / "annotations.db"
+        self._stores: dict[str, Store] = {}
+        self._lock = threading.Lock()
+        self._orders: OrderedDict[tuple, list[int]] = OrderedDict()
+        self._cursors: OrderedDict[tuple, int] = OrderedDict()
+
+    # ------------------------------------------------------------ stores
+
+    @property
+    def private(self) -> bool:
+        """Queues and answers are per annotator (a login, or a public deployment)."""
+        return self.settings.login or self.settings.public
+
+    def store(self, create: bool = True, synchronous: str = "FULL") -> Store | None:
+        """The store, opened on first use (``create=False``: None while there is no database file).
+
+        Answers are written with ``FULL`` sync (they survive a power cut); model suggestions,
+        which can be computed again, go through a ``NORMAL`` connection, faster in bulk.
+        """
+        with self._lock:
+            if synchronous not in self._stores:
+                if not create and not self.path.exists():
+                    return None
+                self._stores[synchronous] = Store(self.path, synchronous=synchronous)
+            return self._stores[synchronous]
+
+    def close(self) -> None:
+        with self._lock:
+            stores, self._stores = list(self._stores.values()), {}
+        for store in stores:
+            store.close()
+
+    # ------------------------------------------------------------ identity and queues
+
+    def annotator(self, caller: Caller) -> str:
+        """The caller's annotator name; ``Forbidden`` when this deployment needs a login and there is none."""
+        if self.private and not caller.verified:
+            if self.settings.login:
+                raise Forbidden("log in first: answers are saved under your login")
+            raise Forbidden("annotating needs a login on this public deployment (NER_USERS or Sign in with "
+                            "Hugging Face)")
+        return check_annotator(caller.name)
+
+    def _may_see(self, caller: Caller, owner: str | None) -> bool:
+        return not self.private or owner is None or caller.admin or owner == caller.name
+
+    def queue_choices(self, caller: Caller) -> list[tuple[str, str]]:
+        """The corpus queues, then every queue the caller may open (with its size)."""
+        choices = corpus_choices()
+        known = {value for _, value in choices}
+        store = self.store(create=False)
+        for q in store.queues() if store else []:
+            if q.name not in known and self._may_see(caller, q.owner):
+                choices.append((f"{q.name} ({q.size})", q.name))
+        return choices
+
+    def _check_queue(self, store: Store, caller: Caller, source: Any) -> str:
+        if not isinstance(source, str) or not source:
+            raise ValueError("load a queue first")
+        q = store.queue(source)
+        if q is None or q.deleted or not self._may_see(caller, q.owner):
+            raise NotFound(f"no queue named {source!r}")
+        return source
+
+    def delete_queue(self, caller: Caller, source: str) -> None:
+        """Take a queue off every list (admin); its documents and answers stay in the history."""
+        if not caller.admin:
+            raise Forbidden("deleting a queue needs the admin token")
+        store = self.store(create=False)
+        if store is None or not store.delete_queue(source):
+            raise NotFound(f"no queue named {source!r}")
+        with self._lock:
+            for key in [k for k in self._orders if k[0] == source]:
+                del self._orders[key]
+
+    # ------------------------------------------------------------ opening a queue
+
+    def open_queue(self, caller: Caller, source: str, order: str, model: str | None, batch: Batch | None = None,
+                   on_progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+        """Fill a queue (corpus, a batch, or one already stored), pre-annotate it; the editor's first item.
+
+        Everything is checked first (the annotator, the order, the model, the queue's owner
+        and size, the caller's number of queues); only then are documents written.
+        """
+        name = self.annotator(caller)
+        order = _order(order)
+        predictor = self._predictor(caller, model)
+        corpus = batch is None and source in (*CORPUS_SOURCES, SAMPLE_SOURCE)
+        if corpus:
+            batch = corpus_batch(source)
+        store = self.store()
+        if batch is not None:
+            source = batch.source
+            self._check_new_documents(store, caller, name, batch, shared=corpus)
+            store.create_queue(source, None if corpus else name)
+            ids = add_batch(store, batch)
+        else:
+            source = self._check_queue(store, caller, source)
+            ids = store.document_ids(source)
+        predicted = 0
+        if predictor is not None:
+            from ner.annotation.sources import preannotate
+
+            predicted = preannotate(self.store(synchronous="NORMAL"), ids, predictor, on_progress=on_progress)
+        self.queue_order(store, source, order, _model_name(predictor), refresh=True)
+        n = len(set(ids))
+        message = f"Queue «{source}»: {n} document{'s' if n != 1 else ''}"
+        if predictor is None:
+            message += "; no model yet, so nothing is pre-annotated (train the instant CRF above for suggestions)"
+        elif predicted:
+            message += f", {predicted} pre-annotated by {Path(str(predictor.name)).name}"
+        return self._next(store, caller, name, source, order, predictor, message)
+
+    def _check_new_documents(self, store: Store, caller: Caller, name: str, batch: Batch, shared: bool) -> None:
+        """Refuse a batch before anything is written: a name taken by someone else, too many queues or documents."""
+        q = store.queue(batch.source)
+        if not shared:
+            if batch.source in (*CORPUS_SOURCES, SAMPLE_SOURCE):
+                raise ValueError(f"{batch.source!r} is the name of a corpus queue: choose another name")
+            taken = q is not None and (q.deleted or (self.private and q.owner != name and not caller.admin))
+            if taken:
+                raise ValueError(f"a queue named {batch.source!r} already exists: choose another name")
+            if q is None:
+                mine = sum(1 for x in store.queues(deleted=True) if x.owner == name)
+                if mine >= self.limits.queues_per_annotator:
+                    raise ValueError(f"you have made {mine} queues, the limit is {self.limits.queues_per_annotator}")
+        size = q.size if q is not None else 0
+        if size + len(batch.docs) > self.limits.queue_documents:
+            raise ValueError(f"queue {batch.source!r} would hold {size + len(batch.docs):,} documents "
+                             f"(the limit is {self.limits.queue_documents:,})")
+
+    def _predictor(self, caller: Caller, model: str | None, quiet: bool = False):
+        """The model that suggests entities, or None when there is none yet."""
+        if self.models is None or (not (model or "").strip() and self.models.default() is None):
+            return None
+        try:
+            return self.models.get(model, admin=caller.admin)
+        except ValueError:
+            if quiet:
+                return None
+            raise
+
+    # ------------------------------------------------------------ the queue's order
+
+    def queue_order(self, store: Store, source: str, order: str, model: str | None, refresh: bool = False) -> list[int]:
+        """Document ids of a queue in ``order`` (``position``: as added; ``uncertain``: most uncertain first).
+
+        Ranking by uncertainty reads every suggestion, too slow to redo after each answer of
+        a large queue, so it is computed once per (queue, order, model) and kept (a few).
+        """
+        order = _order(order)
+        if order == "position":
+            return store.document_ids(source)
+        key = (source, order, model or "")
+        with self._lock:
+            ids = None if refresh else self._orders.get(key)
+        if ids is None:
+            ids = [it.id for it in store.next_items(source, "", order=order, model=model)]  # "" answered nothing
+            with self._lock:
+                self._orders[key] = ids
+                while len(self._orders) > _MAX_ORDERS:
+                    self._orders.popitem(last=False)
+        return ids
+
+    def _next_unanswered(self, store: Store, source: str, annotator: str, order: str, model: str | None) -> int | None:
+        ids = self.queue_order(store, source, order, model)
+        key = (source, order, model or "", annotator)
+        with self._lock:
+            start = min(self._cursors.get(key, 0), len(ids))
+        for sweep in (range(start, len(ids)), range(start)):  # then from the top: undone answers, other sessions
+            for i in sweep:
+                if store.current_answer(ids[i], annotator) is None:
+                    with self._lock:
+                        self._cursors[key] = i
+                        self._cursors.move_to_end(key)
+                        while len(self._cursors) > _MAX_CURSORS:
+                            self._cursors.popitem(last=False)
+                    return ids[i]
+        return None
+
+    def _next(self, store: Store, caller: Caller, name: str, source: str, order: str, predictor,
+              message: str = "") -> dict[str, Any]:
+        model = _model_name(predictor)
+        doc_id = self._next_unanswered(store, source, name, order, model)
+        if doc_id is None:
+            return self._credited(item_value(store, source, name, None, message=message))
+        suggestion = self._suggestion(store, doc_id, model, predictor)
+        return self._credited(item_value(store, source, name, doc_id, suggestion=suggestion, message=message))
+
+    def _suggestion(self, store: Store, doc_id: int, model: str | None, predictor):
+        found = (store.latest_suggestion(doc_id, model) if model else None) or store.latest_suggestion(doc_id)
+        if found is None and predictor is not None:
+            from ner.annotation.sources import predict_one
+
+            predict_one(store, doc_id, predictor)
+            found = store.latest_suggestion(doc_id)
+        return found
+
+    @staticmethod
+    def _credited(value: dict[str, Any]) -> dict[str, Any]:
+        """Corpus text carries its licence and credit wherever it is shown."""
+        value["credit"] = CORPUS_CREDIT if value.get("source") in CORPUS_SOURCES else ""
+        return value
+
+    # ------------------------------------------------------------ items and answers
+
+    def next_item(self, caller: Caller, source: str, order: str = "position", model: str | None = None
+                  ) -> dict[str, Any]:
+        """The next unanswered item of a queue for the caller (``finished`` when none is left)."""
+        name, store = self.annotator(caller), self.store()
+        source = self._check_queue(store, caller, source)
+        return self._next(store, caller, name, source, _order(order), self._predictor(caller, model, quiet=True))
+
+    def answer(self, caller: Caller, doc: Any, action: str, entities: Any, suggestion: Any = None) -> int:
+        """Save the caller's ``accept``, ``reject`` or ``skip`` for a document; the answer id."""
+        name, store = self.annotator(caller), self.store()
+        if isinstance(doc, bool) or not isinstance(doc, int):
+            raise ValueError("no document to answer: load a queue first")
+        try:
+            source = store.document_source(doc)
+        except ValueError:
+            raise NotFound(f"unknown document id {doc!r}") from None
+        self._check_queue(store, caller, source)
+        return answer(store, doc, name, action, entities, suggestion)
+
+    def act(self, caller: Caller, request: Any, order: str, model: str | None) -> dict[str, Any]:
+        """Carry out an editor request ``{action, doc, source, suggestion, entities}``; the editor's next value."""
+        if not isinstance(request, dict):
+            raise ValueError("the editor sent no request")
+        action, source = request.get("action"), request.get("source")
+        if action == "undo":
+            value = self.undo(caller, source)
+            if value is None:
+                raise LookupError("nothing to undo in this queue")
+            return value
+        self.answer(caller, request.get("doc"), action, request.get("entities"), request.get("suggestion"))
+        value = self.next_item(caller, source, order, model)
+        value["message"] = f"✓ {ACTIONS[action]}"
+        return value
+
+    def save(self, caller: Caller, doc: Any, status: str, entities: Any, source: str = "",
+             order: str = "position", model: str | None = None) -> dict[str, Any]:
+        """An answer given by status (``accepted`` or ``accept``…): ``{answer, next}`` with the next editor value."""
+        action = {v: k for k, v in ACTIONS.items()}.get(status, status)
+        answer_id = self.answer(caller, doc, action, entities)
+        source = source or self.store().document_source(doc)
+        return {"answer": answer_id, "next": self.next_item(caller, source, order, model)}
+
+    def undo(self, caller: Caller, source: str) -> dict[str, Any] | None:
+        """Retract the caller's last answer in the queue; the editor back on that item, or None."""
+        name, store = self.annotator(caller), self.store()
+        source = self._check_queue(store, caller, source)
+        value = undo_value(store, source, name)
+        return None if value is None else self._credited(value)
+
+    def progress(self, caller: Caller, source: str) -> dict[str, int]:
+        """``{total, done, remaining, accepted, rejected, skipped}`` of the caller in a queue."""
+        name, store = self.annotator(caller), self.store()
+        source = self._check_queue(store, caller, source)
+        return item_value(store, source, name, None)["progress"]
+
+    # ------------------------------------------------------------ admin: people, exports, agreement
+
+    def _admin(self, caller: Caller, what: str) -> None:
+        if not caller.admin:
+            raise Forbidden(f"{what} needs the admin token")
+
+    def annotators(self, caller: Caller) -> list[str]:
+        """Everyone who has answered something (admin)."""
+        self._admin(caller, "the list of annotators")
+        store = self.store(create=False)
+        return store.annotators() if store else []
+
+    def accepted(self, caller: Caller, source: str | None = None, annotator: str | None = None) -> list[Document]:
+        """The latest accepted answer of every document (admin): the corrections that training and exports use."""
+        self._admin(caller, "reading the collected answers")
+        store = self.store(create=False)
+        return store.latest_answers((annotator or "").strip() or None, "accepted", source or None) if store else []
+
+    def export(self, caller: Caller, out: Path, formats: list[str] | None = None, source: str | None = None,
+               annotator: str | None = None) -> Path:
+        """The accepted corrections in ``formats``, zipped into ``out/corrections.zip`` (admin)."""
+        from ner.export import FORMATS, export_all
+
+        docs = self.accepted(caller, source, annotator)
+        if not docs:
+            raise ValueError("no accepted corrections to export yet" + (f" in «{source}»" if source else ""))
+        unknown = [f for f in formats or () if f not in FORMATS]
+        if unknown:
+            raise ValueError(f"unknown export format {unknown[0]!r} (expected some of {', '.join(FORMATS)})")
+        with tempfile.TemporaryDirectory(prefix="ner-corrections-") as tmp:
+            export_all(docs, Path(tmp) / "corrections", formats or FORMATS)
+            archive = Path(out) / "corrections.zip"
+            with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+                for path in sorted((Path(tmp) / "corrections").rglob("*")):
+                    if path.is_file():
+                        z.write(path, path.relative_to(tmp).as_posix())
+        return archive
+
+    def agreement(self, caller: Caller, first: str | None, second: str | None, source: str | None = None
+                  ) -> list[dict]:
+        """Agreement of two annotators' accepted answers on the documents both accepted (admin)."""
+        from ner.export import agreement
+
+        self._admin(caller, "agreement between annotators")
+        if not first or not second or first == second:
+            raise ValueError("choose two different annotators")
+        store = self.store(create=False)
+        if store is None:
+            raise ValueError("nothing has been annotated yet")
+        rows = agreement(store.latest_answers(first, "accepted", source or None),
+                         store.latest_answers(second, "accepted", source or None))
+        if not rows or not rows[0]["items"]:
+            raise ValueError(f"{first} and {second} have accepted no document in common yet")
+        return rows
+
+
+def _model_name(predictor) -> str | None:
+    return None if predictor is None else str(predictor.name)
+
+
+def _order(order: str | None) -> str:
+    order = order or "position"
+    if order not in ORDERS:
+        raise ValueError(f"unknown order {order!r} (expected one of {', '.join(ORDERS)})")
+    return order

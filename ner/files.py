@@ -1,0 +1,127 @@
+"""Files from outside: bounded zip extraction, scratch folders that go away, stale staging folders.
+
+Every archive the app receives goes through :func:`safe_extract`: its directory is checked
+first (member count, uncompressed size, paths that would leave the folder), then only the
+``.txt`` and ``.ann`` members are written, each read with a hard cap in case the directory
+lies. Every temporary folder is a :func:`scratch` folder, removed when its ``with`` ends.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path, PurePosixPath
+
+from ner.settings import DEFAULT_LIMITS, Limits
+
+EXTRACTED = (".txt", ".ann")
+_CHUNK = 1 << 16
+
+
+@contextmanager
+def scratch(prefix: str = "ner-") -> Iterator[Path]:
+    """A fresh temporary folder, removed with everything in it when the block ends (error or not)."""
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def safe_extract(archive: Path, out: Path, limits: Limits = DEFAULT_LIMITS, name: str | None = None) -> list[Path]:
+    """The ``.txt``/``.ann`` members of a zip, written under ``out``; other members are ignored.
+
+    ``ValueError`` (naming the archive by ``name``, never by its server path) when it is not a
+    zip, holds more than ``limits.zip_members`` files, more than ``limits.zip_bytes``
+    uncompressed bytes of text, or a path that leaves ``out``.
+    """
+    name = name or Path(archive).name
+    try:
+        z = zipfile.ZipFile(archive)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ValueError(f"{name}: not a zip archive") from exc
+    with z:
+        infos = [i for i in z.infolist() if not i.is_dir()]
+        if len(infos) > limits.zip_members:
+            raise ValueError(f"{name}: {len(infos):,} files in the archive (the limit is {limits.zip_members:,})")
+        wanted = [i for i in infos if i.filename.lower().endswith(EXTRACTED)]
+        total = sum(i.file_size for i in wanted)
+        if total > limits.zip_bytes:
+            raise ValueError(f"{name}: {total:,} bytes of text once unpacked (the limit is {limits.zip_bytes:,})")
+        written, budget = [], limits.zip_bytes
+        for info in wanted:
+            parts = PurePosixPath(info.filename.replace("\\", "/")).parts
+            if info.filename.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
+                raise ValueError(f"{name}: unsafe path {info.filename!r} in the archive")
+            target = out.joinpath(*parts)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                with z.open(info) as src, open(target, "wb") as dst:
+                    while chunk := src.read(_CHUNK):
+                        budget -= len(chunk)
+                        if budget < 0:  # the directory understated the size
+                            raise ValueError(f"{name}: more than {limits.zip_bytes:,} bytes of text once unpacked")
+                        dst.write(chunk)
+            except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as exc:
+                raise ValueError(f"{name}: member {info.filename!r} cannot be read (corrupt archive)") from exc
+            written.append(target)
+    return written
+
+
+def check_upload(path: Path, limits: Limits = DEFAULT_LIMITS, name: str | None = None) -> None:
+    """``ValueError`` when an uploaded file is larger than ``limits.upload_bytes``."""
+    size = Path(path).stat().st_size
+    if size > limits.upload_bytes:
+        raise ValueError(f"{name or Path(path).name}: {size:,} bytes (the limit is {limits.upload_bytes:,})")
+
+
+_STAGING = re.compile(r"^\.tmp-.+-(\d+)-[^-]+$")
+
+
+def remove_stale_staging(root: Path, min_age_seconds: float = 0.0) -> list[str]:
+    """Remove the staging folders (``.tmp-<run>-<pid>-<random>``) of runs whose process is gone; their names.
+
+    A folder whose process still runs is kept, as is one younger than ``min_age_seconds``.
+    """
+    removed = []
+    if not root.is_dir():
+        return removed
+    for folder in root.glob(".tmp-*"):
+        match = _STAGING.match(folder.name)
+        pid = int(match.group(1)) if match else None
+        if pid is not None and pid != os.getpid() and _alive(pid):
+            continue
+        if pid == os.getpid():
+            continue
+        try:
+            if time.time() - folder.stat().st_mtime < min_age_seconds:
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder.name)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_ABSOLUTE = re.compile(r"(?<![\w.~/])(?:/[^\s/'\"`:,;()\[\]]+)+/?")
+
+
+def redact(message: str) -> str:
+    """A message with every absolute path cut to its last part: errors never show server paths."""
+    return _ABSOLUTE.sub(lambda m: Path(m.group().rstrip("/")).name or "…", message)

@@ -1,0 +1,143 @@
+"""The models the app may use, resolved and loaded once: finished checkpoints, ``NER_MODEL``, or (admin) any.
+
+A client names a model by its checkpoint folder, its run name, or the configured default.
+Anything else (another folder, a hub id) is a download or a disk probe, so it needs the
+admin: :meth:`Models.resolve` says no to everyone else, with the same message whether the
+thing exists or not. Temporary and staging folders are never loaded, and a CRF (whose
+native loader trusts its file) only from a finished checkpoint of this app whose file
+matches the checksum its trainer wrote. Loaded models sit in a small LRU cache keyed by
+the resolved model, so many spellings of one path cost one load.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+from collections import OrderedDict
+from pathlib import Path
+
+from ner.checkpoints import CheckpointInfo, list_checkpoints
+from ner.predict import CheckpointError, Predictor, load_predictor, model_kind
+from ner.settings import Settings
+
+
+class ModelNotAllowed(ValueError):
+    """A model this caller may not load (not a listed checkpoint, and no admin token)."""
+
+
+class Models:
+    """Lists, resolves and loads the models; at most ``settings.limits.model_cache`` stay loaded."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.root = settings.checkpoints
+        self._cache: OrderedDict[str, Predictor] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def checkpoints(self) -> list[CheckpointInfo]:
+        return list_checkpoints(self.root)
+
+    def choices(self) -> list[tuple[str, str]]:
+        """Dropdown choices ``(label, value)``: ``NER_MODEL`` first when set, then newest checkpoint first."""
+        pinned = self.settings.default_model
+        return ([(pinned, pinned)] if pinned else []) + [(c.label(), str(c.path)) for c in self.checkpoints()]
+
+    def default(self) -> str | None:
+        """``NER_MODEL`` (e.g. a fine-tuned model on the Hub), else the newest checkpoint, else None."""
+        choices = self.choices()
+        return choices[0][1] if choices else None
+
+    def resolve(self, model: str | None, admin: bool = False) -> str:
+        """The canonical name of the model to load: a checkpoint's resolved folder, ``NER_MODEL``, or (admin) any.
+
+        ``ValueError`` when there is no model yet; :class:`ModelNotAllowed` for a model the
+        caller may not load; :class:`~ner.predict.CheckpointError` for a temporary or
+        staging folder, or a CRF outside the checkpoints.
+        """
+        model = (model or "").strip() if isinstance(model, str) else ""
+        if not model:
+            model = self.default() or ""
+            if not model:
+                raise ValueError("no model yet: train one (the instant CRF takes seconds)")
+        if model == self.settings.default_model:
+            return model
+        listed = {c.name: c.path for c in self.checkpoints()}
+        if model in listed:
+            return str(listed[model])
+        if "\x00" not in model:
+            found = _resolved(model)
+            if found is not None and found.parent == self.root and found.name in listed:
+                return str(found)
+        names = ", ".join(list(listed)[:10]) or "none yet"
+        if not admin:
+            raise ModelNotAllowed(f"no such model: choose a listed checkpoint ({names}); "
+                                  "other folders and hub ids need the admin token")
+        found = _resolved(model) if "\x00" not in model else None
+        if found is not None and found.exists():
+            if _is_temporary(found):
+                raise CheckpointError("temporary and staging folders are never loaded")
+            if model_kind(found) == "crf":
+                raise CheckpointError("a CRF loads only from a finished checkpoint of this app")
+            return str(found)
+        if model_kind(model) == "crf":
+            raise CheckpointError("a CRF loads only from a finished checkpoint of this app")
+        return model  # a hub id (downloaded by transformers)
+
+    def get(self, model: str | None, admin: bool = False) -> Predictor:
+        """The loaded predictor for ``model`` (see :meth:`resolve`); the newest checkpoint when empty."""
+        key = self.resolve(model, admin)
+        with self._lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+            if model_kind(key) == "crf":
+                _check_crf(Path(key))
+            from ner.ui.zerogpu import PREDICT_SECONDS, gpu
+
+            predictor = load_predictor(key, **self._options(key))
+            predictor.predict = gpu(PREDICT_SECONDS)(predictor.predict)
+            self._cache[key] = predictor
+            while len(self._cache) > max(1, self.settings.limits.model_cache):
+                self._cache.popitem(last=False)
+            return predictor
+
+    def loaded(self) -> list[str]:
+        """The resolved names of the models in memory, least recently used first."""
+        with self._lock:
+            return list(self._cache)
+
+    def _options(self, model: str) -> dict:
+        """``NER_INT8=1`` (a CPU-only deployment, e.g. a free Space): transformers run quantised to int8."""
+        import torch
+
+        if self.settings.int8 and not torch.cuda.is_available() and model_kind(model) == "transformer":
+            return {"int8": True, "device": "cpu"}
+        return {}
+
+
+def _resolved(model: str) -> Path | None:
+    try:
+        return Path(model).expanduser().resolve()
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def _is_temporary(folder: Path) -> bool:
+    """A staging folder, an upload in Gradio's cache, or one of this app's scratch folders."""
+    temp = Path(tempfile.gettempdir()).resolve()
+    uploads = Path(os.environ.get("GRADIO_TEMP_DIR") or temp / "gradio").resolve()
+    scratch = folder.is_relative_to(temp) and len(folder.relative_to(temp).parts) > 0 \
+        and folder.relative_to(temp).parts[0].startswith("ner-")
+    return scratch or folder.is_relative_to(uploads) or any(part.startswith(".tmp-") for part in folder.parts)
+
+
+def _check_crf(folder: Path) -> None:
+    """A CRF checkpoint must carry the checksum its trainer wrote (``CrfModel.load`` then compares it)."""
+    try:
+        info = json.loads((folder / "crf.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise CheckpointError(f"checkpoint {folder.name}: its CRF description is unreadable") from exc
+    if not isinstance(info, dict) or not isinstance(info.get("sha256"), str):
+        raise CheckpointError(f"checkpoint {folder.name}: its CRF has no checksum, so it is not loaded")

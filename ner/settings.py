@@ -1,0 +1,113 @@
+"""The app's settings, read from the environment in one place: folders, access, limits.
+
+Every ``NER_*`` setting of the web app, ``SPACE_ID`` and ``OAUTH_CLIENT_ID`` is read here,
+once, when :class:`Settings` is built. Paths are resolved against the working directory.
+
+Public mode (``NER_PUBLIC=1``, on by default when ``SPACE_ID`` is set, i.e. on a Hugging
+Face Space) assumes a hostile client: models are chosen from the finished checkpoints
+only, annotating needs a login, and every admin action needs ``NER_ADMIN_TOKEN`` (without
+one, nobody can train, export or read other annotators' answers).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upper bounds on what one request may ask for; each refusal names the limit it hit.
+
+    One more bound lives with the words it counts: a sentence longer than
+    :data:`ner.tokens.CHUNK_WORDS` words is cut into chunks before any model sees it.
+    """
+
+    text_chars: int = 100_000  # one text typed or sent to /predict or /analyse
+    line_chars: int = 20_000  # one line of an uploaded or pasted file
+    upload_bytes: int = 10 * 2**20  # one uploaded file (also Gradio's max_file_size)
+    upload_lines: int = 20_000  # lines of one uploaded or pasted text
+    zip_bytes: int = 50 * 2**20  # the uncompressed .txt/.ann members of one zip, read from its directory
+    zip_members: int = 200  # files in one zip
+    queue_documents: int = 20_000  # documents in one annotation queue
+    queues_per_annotator: int = 20  # queues one annotator may create
+    model_cache: int = 2  # models kept loaded (least recently used evicted)
+
+
+DEFAULT_LIMITS = Limits()
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    return default if value is None or not value.strip() else value.strip().lower() in _TRUE
+
+
+def parse_users(value: str | None) -> tuple[tuple[str, str], ...]:
+    """``NER_USERS``: ``name:password`` pairs separated by commas, or ``@file`` with one pair per line."""
+    if not value or not value.strip():
+        return ()
+    value = value.strip()
+    if value.startswith("@"):
+        value = Path(value[1:]).read_text(encoding="utf-8").replace("\n", ",")
+    users = []
+    for item in value.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        name, sep, password = item.partition(":")
+        if not sep or not name.strip() or not password:
+            raise ValueError("NER_USERS: expected name:password pairs separated by commas")
+        users.append((name.strip(), password))
+    return tuple(users)
+
+
+def _path(name: str, default: str) -> Path:
+    return Path(os.environ.get(name) or default).resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the app keeps things, who may do what, and the limits; defaults read from the environment.
+
+    - ``checkpoints`` (``NER_CHECKPOINTS_DIR``, ``checkpoints``), ``data_dir`` (``NER_DATA_DIR``, ``data``).
+    - ``admin_token`` (``NER_ADMIN_TOKEN``): training, downloading, exporting, agreement and
+      deleting queues ask for it. Unset on a private machine: everyone is admin there; unset
+      in public mode: nobody is.
+    - ``public`` (``NER_PUBLIC``; default on when ``SPACE_ID`` is set).
+    - ``users`` (``NER_USERS``): ``name:password`` logins for ``launch(auth=...)``.
+    - ``oauth``: Sign in with Hugging Face (on a Space with ``hf_oauth: true``, which sets ``OAUTH_CLIENT_ID``).
+    - ``default_model`` (``NER_MODEL``): a model offered first, besides the checkpoints.
+    - ``int8`` (``NER_INT8``): transformers quantised to int8 on a CPU.
+    """
+
+    checkpoints: Path = field(default_factory=lambda: _path("NER_CHECKPOINTS_DIR", "checkpoints"))
+    data_dir: Path = field(default_factory=lambda: _path("NER_DATA_DIR", "data"))
+    admin_token: str | None = field(default_factory=lambda: os.environ.get("NER_ADMIN_TOKEN") or None)
+    public: bool = field(default_factory=lambda: _flag("NER_PUBLIC", bool(os.environ.get("SPACE_ID"))))
+    users: tuple[tuple[str, str], ...] = field(default_factory=lambda: parse_users(os.environ.get("NER_USERS")))
+    oauth: bool = field(default_factory=lambda: bool(os.environ.get("SPACE_ID") and os.environ.get("OAUTH_CLIENT_ID")))
+    default_model: str | None = field(default_factory=lambda: os.environ.get("NER_MODEL") or None)
+    int8: bool = field(default_factory=lambda: _flag("NER_INT8"))
+    limits: Limits = field(default_factory=lambda: Limits(model_cache=int(os.environ.get("NER_MODEL_CACHE") or 2)))
+    train_split: str | None = None  # None: the corpus's train split when it is there, else the sample
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "checkpoints", Path(self.checkpoints).resolve())
+        object.__setattr__(self, "data_dir", Path(self.data_dir).resolve())
+
+    @property
+    def login(self) -> bool:
+        """Annotators are identified by the server (a login), not by a name the client sends."""
+        return bool(self.users) or self.oauth
+
+    def splits(self) -> dict:
+        """Train/dev/eval split settings for runs started from the app."""
+        from ner import corpus
+
+        split = self.train_split or ("train" if corpus.corpus_available() else "sample")
+        if split == "train":
+            return {"train_split": "train", "dev_split": "dev", "eval_splits": ("dev", "test")}
+        return {"train_split": split, "dev_split": split, "eval_splits": (split,)}
