@@ -63,8 +63,8 @@ def encoder_trainer(encoder: Path, epochs: int, root: Path):
 
 
 def curve(train_docs, dev_docs, strategy: str, seed: int, start: int, step: int, rounds: int, fit=crf_trainer) -> list:
-    from ner.checkpoints import predict_documents
     from ner.annotation.ordering import uncertainty
+    from ner.checkpoints import predict_documents
     from ner.scoring import score
 
     rng = random.Random(seed)

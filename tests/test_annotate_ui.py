@@ -15,9 +15,9 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from ner.store import Store
 from ner.annotation.items import entities_from_editor, fragments_to_spans
 from ner.annotation.sources import lines_to_docs, upload_batch
+from ner.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "tests" / "screenshots"

@@ -191,7 +191,8 @@ def check_annotator(annotator: str | None) -> str:
 
 def api_item(value: dict[str, Any]) -> dict[str, Any]:
     """An editor value as the API gives it: entities with start, end, text and fragments."""
-    out = {k: value.get(k) for k in ("doc", "name", "source", "text", "suggestion", "model", "progress", "message")}
+    keys = ("doc", "name", "source", "text", "suggestion", "model", "progress", "message", "credit")
+    out = {k: value.get(k) for k in keys}
     text = value.get("text") or ""
     out["entities"] = [
         entity_to_dict(Entity(fragments_of_spans(text, e["spans"]), e["label"], e.get("score")), text)

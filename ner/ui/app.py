@@ -37,7 +37,13 @@ class AppContext:
             raise gr.Error(str(exc)) from exc
 
     def is_admin(self, token: str | None, request: gr.Request | None = None) -> bool:
-        return self.gate.open or (bool(token) and self.gate.is_admin(token, _client(request)))
+        """Admin rights: none without a token; a wrong token is an error (and counts against the client)."""
+        if self.gate.open:
+            return True
+        if not token:
+            return False
+        self.check_admin(token, request)
+        return True
 
     def caller(self, request: gr.Request | None, profile=None, typed: str | None = None,
                token: str | None = None) -> Caller:
