@@ -197,6 +197,20 @@ def test_a_sentence_without_punctuation_reaches_the_model_in_bounded_chunks():
     assert sentences("Tiene fiebre. Tose mucho.", CHUNK_WORDS) == [(0, 13), (14, 25)]
 
 
+def test_memory_stays_bounded_for_the_longest_text_without_punctuation(public):
+    import tracemalloc
+
+    predictor = public.ner_context.models.get("crf-sample")
+    text = "fiebre dolor cabeza " * 5_000  # 100,000 characters (the limit), 15,000 words, one "sentence"
+    tracemalloc.start()
+    try:
+        assert predictor.predict([text])[0]
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 2**20  # about 4 MB in chunks of words; 86 MB as one sentence
+
+
 def test_an_upload_over_max_file_size_is_refused_by_gradio(public, tmp_path):
     big = tmp_path / "big.txt"
     big.write_bytes(b"a" * (public.ner_context.config.limits.upload_bytes + 1))
@@ -417,3 +431,31 @@ def test_corpus_text_carries_its_licence_and_credit(public, ana, real_corpus):
     assert not mine["credit"]
     ok, data = call_handler(public, http(public), "run", ["", "test", None, "any error", None, ""])
     assert ok and "CC BY-NC-SA 4.0" in data[1]
+
+
+def test_with_hugging_face_login_the_annotator_is_the_profile_never_the_typed_name(tmp_path, monkeypatch):
+    """The identity rule behind Sign in with Hugging Face (the login itself needs a real Space)."""
+    from types import SimpleNamespace
+
+    import gradio as gr
+
+    from ner.annotation.service import AnnotationService
+    from ner.jobs import TrainingJobs
+    from ner.models import Models
+    from ner.ui.app import AppContext
+
+    monkeypatch.setenv("SPACE_ID", "someone/ner")  # what a Space with hf_oauth: true sets
+    monkeypatch.setenv("OAUTH_CLIENT_ID", "client-id")
+    settings = Settings(checkpoints=tmp_path / "c", data_dir=tmp_path / "d")
+    assert settings.public and settings.oauth and settings.login
+    models = Models(settings)
+    ctx = AppContext(settings, models, TrainingJobs(settings.checkpoints), AnnotationService(settings, models),
+                     AdminGate(None, settings.public))
+    ana = SimpleNamespace(username="ana")
+    assert ctx.caller(None, ana, "") == Caller("ana", verified=True)
+    assert ctx.caller(None, ana, "ana") == Caller("ana", verified=True)
+    with pytest.raises(gr.Error, match="logged in as ana"):
+        ctx.caller(None, ana, "ben")
+    assert ctx.caller(None, None, "ben") == Caller(None, verified=False)  # logged out: no name at all
+    with pytest.raises(Forbidden, match="log in first"):
+        ctx.annotation.annotator(ctx.caller(None, None, "ben"))
