@@ -3,16 +3,22 @@
 A :class:`Caller` is made by the web layer from what the *server* knows (the login, the
 token) and handed to the services, which decide. Wrong admin tokens from one client are
 slowed down: after ``free`` failures, each new one locks that client out for twice as long
-(up to ``max_lock`` seconds), during which no token from it is even compared.
+(up to ``max_lock`` seconds), during which no token from it is even compared. The same
+holds for all clients together after ten times as many failures, so that changing one's
+address (or a forged ``X-Forwarded-For``) does not buy more guesses.
 """
 
 from __future__ import annotations
 
 import hmac
+import math
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+
+
+_EVERYONE = "\0all"  # the key of the failures of all clients together (a client address never looks like it)
 
 
 class Forbidden(PermissionError):
@@ -62,19 +68,21 @@ class AdminGate:
         if not given:
             raise Forbidden("this needs the admin token (NER_ADMIN_TOKEN) of this deployment")
         now = time.monotonic()
+        keys = ((client, self.free), (_EVERYONE, self.free * 10))  # per client, and for all clients together
         with self._lock:
-            count, until = self._failures.get(client, (0, 0.0))
+            until = max(self._failures.get(key, (0, 0.0))[1] for key, _ in keys)
             if until > now:
-                raise Forbidden(f"too many wrong admin tokens: try again in {until - now:.0f} s")
+                raise Forbidden(f"too many wrong admin tokens: try again in {math.ceil(until - now)} s")
         if hmac.compare_digest(given.encode("utf-8", "replace"), self.token.encode("utf-8", "replace")):
             with self._lock:
                 self._failures.pop(client, None)
             return
         with self._lock:
-            count += 1
-            lock = min(2.0 ** (count - self.free), self.max_lock) if count >= self.free else 0.0
-            self._failures[client] = (count, now + lock)
-            self._failures.move_to_end(client)
+            for key, free in keys:
+                count = self._failures.get(key, (0, 0.0))[0] + 1
+                lock = min(2.0 ** (count - free), self.max_lock) if count >= free else 0.0
+                self._failures[key] = (count, now + lock)
+                self._failures.move_to_end(key)
             while len(self._failures) > self.clients:
                 self._failures.popitem(last=False)
         raise Forbidden("wrong admin token")

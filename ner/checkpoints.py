@@ -179,6 +179,8 @@ def list_checkpoints(root: Path | None = None) -> list[CheckpointInfo]:
     root = checkpoints_dir() if root is None else root
     found = []
     for folder in root.glob("*/ner_model.json") if root.is_dir() else []:
+        if folder.parent.name.startswith("."):  # a staging folder, even one about to be renamed
+            continue
         try:
             info = json.loads(folder.read_text(encoding="utf-8"))
             metrics = json.loads((folder.parent / "metrics.json").read_text(encoding="utf-8"))

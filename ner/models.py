@@ -63,7 +63,7 @@ class Models:
                 raise ValueError("no model yet: train one (the instant CRF takes seconds)")
         if model == self.settings.default_model:
             return model
-        listed = {c.name: c.path for c in self.checkpoints()}
+        listed = {c.name: c.path for c in self.checkpoints() if not _is_temporary(c.path.resolve())}
         if model in listed:
             return str(listed[model])
         if "\x00" not in model:

@@ -148,6 +148,20 @@ def test_a_model_must_be_a_listed_checkpoint_unless_admin(public, ana, tmp_path)
     assert alive(public)
 
 
+def test_a_staging_folder_holding_a_whole_checkpoint_is_neither_listed_nor_loaded(public, ana):
+    root = public.root / "checkpoints"
+    shutil.copytree(root / "crf-sample", root / ".tmp-y")  # as in the instant before finish() renames it
+    try:
+        assert ".tmp-y" not in {c.name for c in public.ner_context.models.checkpoints()}
+        for model in (".tmp-y", str(root / ".tmp-y")):
+            with pytest.raises(AppError, match="no such model"):
+                ana.predict(SENTENCE, model, "", api_name="/predict")
+        with pytest.raises(AppError, match="staging"):
+            ana.predict(SENTENCE, str(root / ".tmp-y"), TOKEN, api_name="/predict")
+    finally:
+        shutil.rmtree(root / ".tmp-y")
+
+
 def test_a_corrupted_crf_in_the_checkpoints_is_refused_by_its_checksum(tmp_path):
     from ner.models import Models
 
@@ -421,6 +435,11 @@ def test_the_admin_gate_compares_in_constant_time_and_locks_out_per_client(monke
         gate.check("tok", "1.2.3.4")
     gate.check("tok", "5.6.7.8")  # another client is not locked out
     assert compared[-1] == (b"tok", b"tok")
+    for n in range(20):  # but changing address for every guess does not buy more guesses
+        with pytest.raises(Forbidden, match="wrong|too many"):
+            gate.check("bad", f"10.0.0.{n}")
+    with pytest.raises(Forbidden, match="too many"):
+        gate.check("bad", "10.0.1.1")
     assert AdminGate(None, public=False).is_admin(None) and not AdminGate(None, public=True).is_admin("x")
 
 

@@ -70,7 +70,7 @@ class AppContext:
 
 def user_error(exc: BaseException | str) -> gr.Error:
     """A visible error saying what was wrong with the input, never a server path."""
-    return gr.Error(redact(str(exc).strip("'\"")))
+    return gr.Error(redact(str(exc)))
 
 
 def _client(request: gr.Request | None) -> str:
