@@ -17,7 +17,6 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-
 _EVERYONE = "\0all"  # the key of the failures of all clients together (a client address never looks like it)
 
 

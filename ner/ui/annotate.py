@@ -131,10 +131,11 @@ def build(ctx, admin) -> None:
         sent = getattr(evt, "_data", None) or (value or {}).get("request") or {}
         try:
             return service.act(ctx.caller(request, profile, name), sent, how, model)
-        except (LookupError, Forbidden) as exc:
-            return _kept(value, sent, str(exc).strip("'\""), key="message" if isinstance(exc, LookupError)
-                         and not isinstance(exc, NotFound) else "error")
-        except (ValueError, gr.Error) as exc:
+        except NotFound as exc:  # no such queue or document: an error
+            return _kept(value, sent, str(exc))
+        except LookupError as exc:  # nothing to undo: a message
+            return _kept(value, sent, str(exc), key="message")
+        except (ValueError, Forbidden, gr.Error) as exc:
             return _kept(value, sent, getattr(exc, "message", None) or str(exc))
 
     def on_export(token, kinds, source, name, request: gr.Request):
