@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import tempfile
-import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -84,25 +83,16 @@ def check_upload(path: Path, limits: Limits = DEFAULT_LIMITS, name: str | None =
 _STAGING = re.compile(r"^\.tmp-.+-(\d+)-[^-]+$")
 
 
-def remove_stale_staging(root: Path, min_age_seconds: float = 0.0) -> list[str]:
-    """Remove the staging folders (``.tmp-<run>-<pid>-<random>``) of runs whose process is gone; their names.
+def remove_stale_staging(root: Path) -> list[str]:
+    """Remove the staging folders (``.tmp-<run>-<pid>-<random>``) of processes that are gone; their names.
 
-    A folder whose process still runs is kept, as is one younger than ``min_age_seconds``.
+    A folder of this process or of a process that still runs is kept; one whose name holds
+    no process id (an older layout) is removed.
     """
     removed = []
-    if not root.is_dir():
-        return removed
-    for folder in root.glob(".tmp-*"):
+    for folder in root.glob(".tmp-*") if root.is_dir() else []:
         match = _STAGING.match(folder.name)
-        pid = int(match.group(1)) if match else None
-        if pid is not None and pid != os.getpid() and _alive(pid):
-            continue
-        if pid == os.getpid():
-            continue
-        try:
-            if time.time() - folder.stat().st_mtime < min_age_seconds:
-                continue
-        except OSError:
+        if match and (int(match.group(1)) == os.getpid() or _alive(int(match.group(1)))):
             continue
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder.name)

@@ -63,18 +63,16 @@ class Models:
                 raise ValueError("no model yet: train one (the instant CRF takes seconds)")
         if model == self.settings.default_model:
             return model
-        listed = {c.name: c.path for c in self.checkpoints() if not _is_temporary(c.path.resolve())}
+        listed = {c.name: c.path for c in self.checkpoints()}  # staging folders are never listed
+        found = _resolved(model)
         if model in listed:
             return str(listed[model])
-        if "\x00" not in model:
-            found = _resolved(model)
-            if found is not None and found.parent == self.root and found.name in listed:
-                return str(found)
-        names = ", ".join(list(listed)[:10]) or "none yet"
+        if found is not None and found.parent == self.root and found.name in listed:
+            return str(found)
         if not admin:
+            names = ", ".join(list(listed)[:10]) or "none yet"
             raise ModelNotAllowed(f"no such model: choose a listed checkpoint ({names}); "
                                   "other folders and hub ids need the admin token")
-        found = _resolved(model) if "\x00" not in model else None
         if found is not None and found.exists():
             if _is_temporary(found):
                 raise CheckpointError("temporary and staging folders are never loaded")
@@ -118,6 +116,8 @@ class Models:
 
 
 def _resolved(model: str) -> Path | None:
+    if "\x00" in model:
+        return None
     try:
         return Path(model).expanduser().resolve()
     except (OSError, RuntimeError, ValueError):

@@ -456,13 +456,10 @@ class Store:
         """The source (queue) a document belongs to; ``ValueError`` for an unknown id."""
         return self._doc_row(self.conn, doc_id)["source"]
 
-    def count_documents(self, source: str) -> int:
-        return self.conn.execute("SELECT COUNT(*) FROM documents WHERE source = ?", (source,)).fetchone()[0]
-
     # -- queues
 
     def create_queue(self, name: str, owner: str | None) -> None:
-        """Register a queue and its owner (None: shared); a no-op when it exists (its owner is kept)."""
+        """Register a queue and its owner (None: shared); an existing one keeps its owner and is listed again."""
         if not isinstance(name, str) or not name.strip():
             raise ValueError(f"a queue needs a non-empty name, got {name!r}")
         with self._write() as c:
