@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 import threading
 import uuid
 import zipfile
@@ -345,13 +344,17 @@ def test_public_mode_without_a_login_refuses_to_annotate(tmp_path):
 
 
 def test_a_refused_queue_writes_nothing_and_queues_are_bounded_and_deletable(public, ana, ben):
-    db = public.root / "data" / "annotations.db"
-    before = sqlite3.connect(db).execute("SELECT COUNT(*) FROM documents").fetchone()[0]
+    store = public.ner_context.annotation.store()
+
+    def documents() -> int:
+        return sum(q.size for q in store.queues(deleted=True))
+
+    before = documents()
     texts = "\n".join(f"Línea número {i} del paciente." for i in range(2_000))
     for _ in range(3):
         with pytest.raises(AppError, match="no such model"):
             ben.predict("ben-big", "", texts, "position", "/etc", api_name="/load_queue")
-    assert sqlite3.connect(db).execute("SELECT COUNT(*) FROM documents").fetchone()[0] == before
+    assert documents() == before
     for n in range(3):
         ben.predict(f"ben-{n}", "", LINES[0], "position", "", api_name="/load_queue")
     with pytest.raises(AppError, match="limit is 3"):
@@ -360,6 +363,8 @@ def test_a_refused_queue_writes_nothing_and_queues_are_bounded_and_deletable(pub
     ben.predict(item["doc"], "", "accept", [], "ben-0", api_name="/save_answer")
     with pytest.raises(AppError, match="admin token"):
         ben.predict("", "ben-0", api_name="/delete_queue")
+    with pytest.raises(AppError, match="choose the queue to delete"):
+        ben.predict(TOKEN, "", api_name="/delete_queue")
     ben.predict(TOKEN, "ben-0", api_name="/delete_queue")
     with pytest.raises(AppError, match="no queue named"):
         ben.predict("ben-0", "", api_name="/queue_progress")

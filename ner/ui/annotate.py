@@ -93,7 +93,7 @@ def build(ctx, admin) -> None:
             compare = gr.Button(t("ann_compare"), scale=1, elem_id="ann-compare")
         table = gr.Dataframe(headers=AGREEMENT_HEADERS, interactive=False, elem_id="ann-agreement")
         with gr.Row():
-            delete = gr.Button(t("ann_delete"), variant="stop", size="sm", scale=0, elem_id="ann-delete")
+            delete = gr.Button(t("ann_delete"), variant="stop", size="sm", scale=1, elem_id="ann-delete")
             deleted = gr.Markdown(elem_id="ann-deleted")
 
     service = ctx.annotation
@@ -156,11 +156,16 @@ def build(ctx, admin) -> None:
 
     def on_delete(token, source, request: gr.Request):
         caller = ctx.caller(request, token=token)
+        if not source:
+            raise gr.Error("choose the queue to delete in «Queue» above (not «all»)")
         try:
             service.delete_queue(caller, source)
         except REFUSED as exc:
             raise user_error(exc) from exc
-        return refresh(None, caller), f"Queue «{source}» deleted (its answers stay in the history)."
+        return f"Queue «{source}» deleted (its answers stay in the history)."
+
+    def after_delete(current, request: gr.Request, profile: gr.OAuthProfile | None):
+        return refresh(current, ctx.caller(request, profile))
 
     def annotators(token, request: gr.Request):
         caller = ctx.caller(request, token=token)
@@ -179,7 +184,8 @@ def build(ctx, admin) -> None:
                   show_progress="hidden", trigger_mode="always_last")
     export.click(on_export, [admin, formats, only_queue, only_annotator], [archive], api_name="export_corrections")
     compare.click(on_compare, [admin, first, second, only_queue], [table], api_name="annotator_agreement")
-    delete.click(on_delete, [admin, only_queue], [queue, deleted], api_name="delete_queue")
+    delete.click(on_delete, [admin, only_queue], [deleted], api_name="delete_queue").success(
+        after_delete, [queue], [queue], api_visibility="private")
     export_box.expand(annotators, [admin], [first, second, only_queue], api_visibility="private")
     _register_api(ctx)
     _register_identity(ctx, annotator, queue, refresh)
