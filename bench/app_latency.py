@@ -54,8 +54,8 @@ def measure(model: str, texts: list[str], repeat: int, root: Path) -> dict:
     import httpx
     from gradio_client import Client
 
+    from ner.entities import entity_to_json
     from ner.predict import load_predictor
-    from ner.ui.analyse import entities_json
     from ner.ui.app import AppConfig, build_app, launch_kwargs
 
     predictor = load_predictor(model)
@@ -77,7 +77,7 @@ def measure(model: str, texts: list[str], repeat: int, root: Path) -> dict:
         return stream
 
     try:
-        assert run(texts[0]) == entities_json(texts[0], predictor.predict([texts[0]])[0])
+        assert run(texts[0]) == [entity_to_json(e, texts[0]) for e in predictor.predict([texts[0]])[0]]
         client = Client(demo.local_url, verbose=False)
         ways = {
             "run": timings(run, texts, repeat),
@@ -98,7 +98,7 @@ def main() -> int:
     args = parser.parse_args()
     setup_environment()
     set_threads()
-    from ner.training import TrainSettings, train
+    from ner.train import TrainSettings, train
 
     texts = texts_of("test")
     root = Path(tempfile.mkdtemp(prefix="app-latency-"))

@@ -284,7 +284,7 @@ def wait_for_quiet(max_wait: float = 180.0, threshold: float = 0.3, window: floa
 
 
 def build_finetuned_encoder(epochs: int = 3, learning_rate: float = 1e-4) -> Path | None:
-    """The offline encoder fine-tuned on the training split through ``ner.training.train`` (cached), or None.
+    """The offline encoder fine-tuned on the training split through ``ner.train.train`` (cached), or None.
 
     Word embeddings frozen (the fast CPU path): ~5 minutes on 2 cores. Used where random
     weights would mislead: agreement between decoders, and the effect of int8 on F1.
@@ -295,7 +295,7 @@ def build_finetuned_encoder(epochs: int = 3, learning_rate: float = 1e-4) -> Pat
     base = offline_encoder()
     if base is None:
         return None
-    from ner.training import TrainSettings, train
+    from ner.train import TrainSettings, train
 
     settings = TrainSettings(
         base_model=str(base), run_name=name, epochs=epochs, learning_rate=learning_rate, batch_size=16,

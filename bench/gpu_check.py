@@ -10,7 +10,7 @@ in fp32, to test the script). With CUDA:
 2. a model: ``roberta`` (default; RoBERTa-base size, random weights, byte-level BPE tokenizer
    trained on the training text: speed does not depend on weights), ``e5`` (the offline
    encoder, only if already built and cached: the GPU machine cannot download it) or ``tiny``;
-3. training through ``ner.training.train`` with ``precision="bf16"`` on the real training
+3. training through ``ner.train.train`` with ``precision="bf16"`` on the real training
    split when the corpus is there (``NER_CORPUS_DIR`` or ``data/ehealthkd-2020``), else on
    ``data/sample``; bounded by ``--epochs`` and ``--max-train-docs``. Recorded: steady
    samples/s (optimisation steps only, from the progress reports), the Trainer's samples/s,
@@ -89,7 +89,7 @@ def train_phase(folder: Path, args, device: str, splits: dict) -> tuple[dict, Pa
     import torch
     from train_throughput import step_rate
 
-    from ner.training import TrainSettings, train
+    from ner.train import TrainSettings, train
 
     settings = TrainSettings(
         base_model=str(folder), run_name=f"gpu-check-{int(time.time())}", epochs=args.epochs,

@@ -435,7 +435,7 @@ class Bench:
 
 
 def train_crf(root: Path) -> Path:
-    from ner.training import TrainSettings, train
+    from ner.train import TrainSettings, train
 
     settings = TrainSettings(base_model="crf", run_name="crf-sample", train_split="sample", dev_split="sample",
                              eval_splits=("sample",))

@@ -4,7 +4,7 @@
     python bench/learning_curve.py --model e5 --seeds 1 --epochs 4     # the offline encoder (~20 min)
 
 Start from a model (the CRF, or with ``--model e5`` the offline encoder fine-tuned through
-``ner.training.train``, word embeddings frozen) trained on ``start`` random training sentences; in each round "correct"
+``ner.train.train``, word embeddings frozen) trained on ``start`` random training sentences; in each round "correct"
 ``step`` more sentences of the rest of the training split (take their gold annotations),
 chosen (a) at random or (b) most uncertain first by the app's own queue ordering
 (``ner.annotation.ordering.uncertainty``: 1 − the lowest entity confidence of the current model's
@@ -47,7 +47,7 @@ def encoder_trainer(encoder: Path, epochs: int, root: Path):
 
     def fit(docs):
         from ner.predict import load_predictor
-        from ner.training import TrainSettings, train
+        from ner.train import TrainSettings, train
 
         settings = TrainSettings(
             base_model=str(encoder), run_name=f"lc-{len(docs)}-{time.time_ns()}", epochs=epochs, learning_rate=1e-4,

@@ -1,4 +1,4 @@
-"""Training throughput on this machine through our real training path (``ner.training.train``).
+"""Training throughput on this machine through our real training path (``ner.train.train``).
 
     .venv/bin/python bench/train_throughput.py                # 3 runs, ~6 min on 2 cores
     .venv/bin/python bench/train_throughput.py --runs e5-frozen --docs 32
@@ -95,7 +95,7 @@ def worker(key: str, folder: Path, docs: int, batch_size: int, max_length: int) 
     """Subprocess body: one training run; prints its figures as JSON on the last line."""
     common.setup_environment()
     threads = common.set_threads()
-    from ner.training import TrainSettings, train
+    from ner.train import TrainSettings, train
 
     root = common.OUT_DIR / "train-runs"
     run_name = f"bench-{key}-{int(time.time())}"
@@ -201,7 +201,7 @@ def main() -> None:
         rows.append(json.loads(done.stdout.strip().splitlines()[-1]) | {"quiet_check_before": quiet})
     machine = common.machine()
     md = "\n".join([
-        "# Training throughput (CPU), through ner.training.train",
+        "# Training throughput (CPU), through ner.train.train",
         "",
         f"Machine: {common.machine_line(machine)}.",
         f"One epoch on the first {args.docs} training sentences, batch {args.batch_size}, max length "

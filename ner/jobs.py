@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ner.entities import Document
-from ner.training import Progress, TrainingCancelled, TrainSettings, train
+from ner.train import TrainingCancelled, TrainProgress, TrainSettings, train
 
 
 class Busy(RuntimeError):
@@ -26,7 +26,7 @@ class JobState:
 
     status: str = "idle"  # idle, running, cancelling, done, cancelled, failed
     settings: TrainSettings | None = None
-    progress: Progress | None = None
+    progress: TrainProgress | None = None
     losses: list[tuple[int, float]] = field(default_factory=list)
     dev_f1: list[tuple[float, float]] = field(default_factory=list)
     messages: list[str] = field(default_factory=list)
@@ -41,7 +41,7 @@ class TrainingJobs:
 
     def __init__(self, root: Path | None = None, run=train):
         self.root = root
-        self._train = run  # ``ner.training.train``, or it wrapped (e.g. for ZeroGPU)
+        self._train = run  # ``ner.train.train``, or it wrapped (e.g. for ZeroGPU)
         self._lock = threading.Lock()
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
@@ -75,7 +75,7 @@ class TrainingJobs:
             self._thread.join(timeout)
         return self.state
 
-    def _on_progress(self, p: Progress) -> None:
+    def _on_progress(self, p: TrainProgress) -> None:
         st = self.state
         st.progress = p
         if p.loss is not None and (not st.losses or st.losses[-1][0] != p.step):

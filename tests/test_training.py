@@ -13,7 +13,7 @@ from ner.checkpoints import list_checkpoints, predict_documents
 from ner.predict import CheckpointError, TransformerPredictor, load_predictor
 from ner.scoring import score
 from ner.tagging import TAGS
-from ner.training import TrainingCancelled, TrainSettings, train
+from ner.train import TrainingCancelled, TrainSettings, train
 
 SAMPLE = {"train_split": "sample", "dev_split": "sample", "eval_splits": ("sample",)}
 
@@ -227,3 +227,13 @@ def test_cli_exports_corrections_shows_agreement_and_trains_on_them(tmp_path):
     run = subprocess.run(cli + ["export", str(out), "--db", str(tmp_path / "none.db")], capture_output=True,
                          text=True, env=_env(tmp_path))
     assert run.returncode == 2 and "no annotation database" in run.stderr
+
+
+def test_without_a_dev_split_the_last_epoch_is_kept(tiny_base, tmp_path):
+    settings = tiny_settings(tiny_base, run_name="no-dev", dev_split=None, epochs=2)
+    folder = train(settings, root=tmp_path)
+    metrics = json.loads((folder / "metrics.json").read_text())
+    assert metrics["best_epoch"] == 2.0 and metrics["best_dev_f1_during_training"] is None
+    assert not any("eval_official_f1" in h for h in json.loads((folder / "log_history.json").read_text()))
+    with pytest.raises(ValueError, match="patience"):
+        train(tiny_settings(tiny_base, run_name="no-dev-2", dev_split=None, patience=2), root=tmp_path)

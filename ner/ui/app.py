@@ -96,7 +96,7 @@ def build_app(config: Settings | None = None) -> gr.Blocks:
 
     config = config or Settings()
     remove_stale_staging(config.checkpoints)
-    from ner.training import train as run_training
+    from ner.train import train as run_training
     from ner.ui.zerogpu import TRAIN_SECONDS, gpu
 
     jobs = TrainingJobs(config.checkpoints, gpu(TRAIN_SECONDS)(run_training))
@@ -139,7 +139,7 @@ def build_app(config: Settings | None = None) -> gr.Blocks:
 
         def quick_crf(token: str | None, request: gr.Request = None):
             ctx.check_admin(token, request)
-            from ner.training import TrainSettings
+            from ner.train import TrainSettings
 
             settings = TrainSettings(base_model="crf", **config.splits())
             try:

@@ -10,7 +10,7 @@ import pandas as pd
 from ner.files import redact
 from ner.gpu import describe_gpus
 from ner.jobs import Busy, JobState
-from ner.training import DEFAULT_BASE_MODEL, TrainSettings
+from ner.train import DEFAULT_BASE_MODEL, TrainSettings
 from ner.ui.i18n import say, t
 
 METRIC_HEADERS = ["split", "type", "P", "R", "F1", "correct", "incorrect", "partial", "missing", "spurious",

@@ -1,10 +1,16 @@
-"""The transformer half of :mod:`ner.training`: ``transformers.Trainer`` with the official F1 on dev."""
+"""Fine-tune a transformer into a staging folder with ``transformers.Trainer`` and finish it as a checkpoint.
+
+The best epoch is chosen by the official entity-level F1 on ``dev`` (character spans, not
+sub-word tags). Imports transformers at module level: :mod:`ner.train` imports this module
+only when a transformer run starts.
+"""
 
 from __future__ import annotations
 
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -16,7 +22,7 @@ from ner.checkpoints import evaluate_splits, finish
 from ner.entities import Document
 from ner.gpu import read_gpus
 from ner.tagging import TAGS, doc_to_bio
-from ner.training import Progress, TrainingCancelled, TrainSettings, training_documents
+from ner.train.settings import TrainingCancelled, TrainProgress, TrainSettings, training_documents
 
 
 def _precision(settings: TrainSettings, cuda: bool) -> dict:
@@ -29,8 +35,20 @@ def _precision(settings: TrainSettings, cuda: bool) -> dict:
     return {"fp16": True}
 
 
-def train_transformer(settings, extra, tmp, on_progress, cancel) -> Path:
+def train_checkpoint(
+    settings: TrainSettings,
+    extra: list[Document] | None,
+    tmp: Path,
+    on_progress: Callable[[TrainProgress], None] | None,
+    cancel: threading.Event,
+) -> Path:
+    """Fine-tune on the training documents plus ``extra`` in ``tmp``, evaluate, and return the finished checkpoint.
+
+    ``settings.run_name`` must be set; raises :class:`TrainingCancelled` once ``cancel`` is set, and
+    :class:`ner.predict.CheckpointError` when the base model cannot be loaded.
+    """
     import torch
+    from accelerate.utils import broadcast_object_list
     from transformers import (
         AutoModelForTokenClassification,
         DataCollatorForTokenClassification,
@@ -76,9 +94,12 @@ def train_transformer(settings, extra, tmp, on_progress, cancel) -> Path:
         {"input_ids": list(w.input_ids), "labels": window_labels(w, [label_id[t] for t in tagged[w.sentence][1]])}
         for w in windows
     ]
-    dev_docs = [d for d in corpus.load(settings.dev_split) if d.annotated]
+    if not settings.dev_split and settings.patience > 0:
+        raise ValueError("early stopping (patience > 0) needs a dev split to watch")
+    dev_docs = [d for d in corpus.load(settings.dev_split) if d.annotated] if settings.dev_split else []
     dev_tagged, dev_windows = windows_of(dev_docs)
     dev_rows = [{"input_ids": list(w.input_ids), "labels": [0] * len(w.input_ids)} for w in dev_windows]
+    select = bool(dev_rows)  # choose the best epoch on dev; without one, the last epoch is kept
 
     def compute_metrics(pred) -> dict:
         logits = pred.predictions
@@ -104,12 +125,12 @@ def train_transformer(settings, extra, tmp, on_progress, cancel) -> Path:
         gradient_accumulation_steps=settings.gradient_accumulation,
         warmup_steps=settings.warmup_ratio,  # a float below 1 is a fraction of the steps
         weight_decay=settings.weight_decay,
-        eval_strategy="epoch",
-        save_strategy="epoch",
+        eval_strategy="epoch" if select else "no",
+        save_strategy="epoch" if select else "no",
         save_total_limit=1,
         save_only_model=True,
-        load_best_model_at_end=True,
-        metric_for_best_model="official_f1",
+        load_best_model_at_end=select,
+        metric_for_best_model="official_f1" if select else None,
         greater_is_better=True,
         logging_steps=logging_steps,
         seed=settings.seed,
@@ -126,22 +147,30 @@ def train_transformer(settings, extra, tmp, on_progress, cancel) -> Path:
         model=model,
         args=args,
         train_dataset=train_rows,
-        eval_dataset=dev_rows,
+        eval_dataset=dev_rows or None,
         data_collator=DataCollatorForTokenClassification(tokenizer),
         processing_class=tokenizer,
-        compute_metrics=compute_metrics,
+        compute_metrics=compute_metrics if select else None,
         callbacks=callbacks,
     )
     result = trainer.train()
     if cancel.is_set():
         raise TrainingCancelled("training cancelled")
     train_seconds = time.perf_counter() - t0
+    accelerator = trainer.accelerator
+    accelerator.wait_for_everyone()  # several processes: every one has left the training loop
+    if not trainer.is_world_process_zero():  # the main process saves, evaluates and finishes alone
+        accelerator.wait_for_everyone()
+        return Path(broadcast_object_list([None])[0])
     shutil.rmtree(tmp / "trainer", ignore_errors=True)
     trainer.model.save_pretrained(tmp)
     tokenizer.save_pretrained(tmp)
     history = trainer.state.log_history
     device = "cuda" if cuda else "cpu"
-    best_epoch = next((h["epoch"] for h in history if h.get("eval_official_f1") == trainer.state.best_metric), None)
+    best_epoch = (
+        next((h["epoch"] for h in history if h.get("eval_official_f1") == trainer.state.best_metric), None)
+        if select else trainer.state.epoch
+    )
     metrics = {
         "eval": evaluate_splits(TransformerPredictor(tmp, device=device), list(settings.eval_splits)),
         "best_epoch": best_epoch,
@@ -152,13 +181,18 @@ def train_transformer(settings, extra, tmp, on_progress, cancel) -> Path:
         "train_windows": len(train_rows),
         "extra_documents": len(extra or []),
         "device": torch.cuda.get_device_name(0) if cuda else "cpu",
+        "processes": accelerator.num_processes,
     }
     if cuda:
         metrics["gpu_peak_memory_allocated_mib"] = round(torch.cuda.max_memory_allocated() / 2**20, 1)
         metrics["gpu_peak_memory_used_mib_nvml"] = round(peak["gpu_memory_used_mib"], 1)
     precision_used = next(iter(_precision(settings, cuda)), "fp32")
     settings_dict = asdict(settings) | {"tags": list(TAGS), "precision_used": precision_used}
-    return finish(tmp, settings.run_name, "transformer", settings_dict, metrics, history)
+    final = finish(tmp, settings.run_name, "transformer", settings_dict, metrics, history)
+    if accelerator.num_processes > 1:
+        accelerator.wait_for_everyone()
+        broadcast_object_list([str(final)])
+    return final
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
@@ -167,9 +201,10 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 
 
 class _ProgressCallback(TrainerCallback):
-    """Turns Trainer events into :class:`Progress` reports, reads the GPUs, and cancels."""
+    """Turns Trainer events into :class:`TrainProgress` reports, reads the GPUs, and cancels."""
 
-    def __init__(self, on_progress, cancel: threading.Event, t0: float, peak: dict):
+    def __init__(self, on_progress: Callable[[TrainProgress], None] | None, cancel: threading.Event, t0: float,
+                 peak: dict):
         self.on_progress, self.cancel, self.t0, self.peak = on_progress, cancel, t0, peak
         self.loss: float | None = None
         self.dev_f1: float | None = None
@@ -179,14 +214,14 @@ class _ProgressCallback(TrainerCallback):
         gpus = tuple(read_gpus())
         for g in gpus:
             self.peak["gpu_memory_used_mib"] = max(self.peak["gpu_memory_used_mib"], g.memory_used_mib)
-        if self.on_progress is None:
+        if self.on_progress is None or not state.is_world_process_zero:
             return
         elapsed = time.perf_counter() - self.t0
         done = state.global_step
         eta = elapsed / done * (state.max_steps - done) if done else None
         epoch = float(state.epoch or 0)
         self.on_progress(
-            Progress(done, state.max_steps, epoch, elapsed, eta, self.loss, self.dev_f1, message, gpus, evaluated)
+            TrainProgress(done, state.max_steps, epoch, elapsed, eta, self.loss, self.dev_f1, message, gpus, evaluated)
         )
 
     def on_step_end(self, args, state, control, **kwargs):
