@@ -8,14 +8,13 @@ file, the line and what is wrong.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from bisect import bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
 from ner.entities import Document, Entity, Relation
+from ner.files import atomic_write
 
 _FRAGMENTS = re.compile(r"^\d+ \d+(;\d+ \d+)*$")
 _REF = re.compile(r"\b([TR])(\d+)\b")
@@ -234,27 +233,13 @@ def _check_writable(doc: Document) -> None:
 
 
 def write_brat(docs: list[Document], txt_path: str | Path) -> Path:
-    """Write ``docs`` to ``X.txt`` + ``X.ann`` atomically (each file via a temporary + rename)."""
+    """Write ``docs`` to ``X.txt`` + ``X.ann`` atomically (each file through :func:`ner.files.atomic_write`)."""
     txt_path = Path(txt_path)
     txt_path.parent.mkdir(parents=True, exist_ok=True)
     txt, ann = to_brat(docs)
     for path, content in ((txt_path.with_suffix(".ann"), ann), (txt_path, txt)):
-        atomic_write(path, content.encode("utf-8"))
+        atomic_write(path, content)
     return txt_path
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def scenario_path(path: str | Path) -> Path:

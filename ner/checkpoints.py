@@ -19,14 +19,9 @@ from pathlib import Path
 
 from ner import corpus
 from ner.entities import Document
+from ner.files import atomic_write
 from ner.predict import Predictor
-
-DEFAULT_DIR = "checkpoints"
-
-
-def checkpoints_dir() -> Path:
-    """Where checkpoints live: ``$NER_CHECKPOINTS_DIR`` or ``checkpoints``."""
-    return Path(os.environ.get("NER_CHECKPOINTS_DIR", DEFAULT_DIR))
+from ner.settings import checkpoints_dir
 
 
 def predict_documents(predictor: Predictor, docs: list[Document]) -> list[Document]:
@@ -88,7 +83,8 @@ def staging_dir(root: Path, run_name: str) -> Path:
 
 
 def write_json(path: Path, data: object) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
+    """``data`` as indented UTF-8 JSON (what JSON cannot hold written as ``str``), through :func:`atomic_write`."""
+    atomic_write(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
 def finish(tmp: Path, run_name: str, kind: str, settings: dict, metrics: dict, log_history: list) -> Path:
@@ -96,7 +92,7 @@ def finish(tmp: Path, run_name: str, kind: str, settings: dict, metrics: dict, l
     write_json(tmp / "settings.json", settings)
     write_json(tmp / "metrics.json", metrics)
     write_json(tmp / "log_history.json", log_history)
-    (tmp / "README.md").write_text(model_card(run_name, kind, settings, metrics), encoding="utf-8")
+    atomic_write(tmp / "README.md", model_card(run_name, kind, settings, metrics))
     write_json(tmp / "ner_model.json", {"kind": kind, "run_name": run_name, "created": _now()})
     final = tmp.parent / run_name
     os.replace(tmp, final)

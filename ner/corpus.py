@@ -1,19 +1,19 @@
 """The eHealth-KD 2020 corpus by split name, and its statistics.
 
-The corpus location is a setting: ``NER_CORPUS_DIR`` (default ``data/ehealthkd-2020`` in the
-project folder, whatever the working directory), the folder that holds the organisers'
-``data/`` tree.
+The corpus location is a setting, :func:`ner.settings.corpus_dir` (``NER_CORPUS_DIR``, default
+``data/ehealthkd-2020`` in the project folder, whatever the working directory): the folder
+that holds the organisers' ``data/`` tree.
 """
 
 from __future__ import annotations
 
-import os
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ner.brat import read_brat, scenario_path
 from ner.entities import Document
+from ner.settings import PROJECT_DIR, corpus_dir
 
 SPLITS: dict[str, str] = {
     "train": "data/training",
@@ -24,14 +24,7 @@ SPLITS: dict[str, str] = {
     "scenario3": "data/testing/scenario3-taskB",
     "scenario4": "data/testing/scenario4-transfer",
 }
-PROJECT_DIR = Path(__file__).resolve().parent.parent
 SAMPLE_DIR = PROJECT_DIR / "data" / "sample"
-DEFAULT_CORPUS_DIR = PROJECT_DIR / "data" / "ehealthkd-2020"
-
-
-def corpus_dir() -> Path:
-    """Where the corpus lives: ``$NER_CORPUS_DIR`` or the project's ``data/ehealthkd-2020``."""
-    return Path(os.environ.get("NER_CORPUS_DIR") or DEFAULT_CORPUS_DIR)
 
 
 def split_path(name: str | Path) -> Path:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import struct
 import tempfile
 import threading
@@ -23,6 +22,7 @@ from pathlib import Path
 import pycrfsuite
 
 from ner.entities import Document, Entity
+from ner.files import atomic_write
 from ner.tagging import bio_to_entities, doc_to_bio
 from ner.tokens import CHUNK_WORDS
 from ner.tokens import sentences as sentence_spans
@@ -286,8 +286,8 @@ class CrfModel:
             "labels": self.labels,
             "sha256": hashlib.sha256(self.data).hexdigest(),
         }
-        _write_atomic(folder / MODEL_FILE, self.data)
-        _write_atomic(folder / INFO_FILE, (json.dumps(info, indent=2) + "\n").encode("utf-8"))
+        atomic_write(folder / MODEL_FILE, self.data)
+        atomic_write(folder / INFO_FILE, json.dumps(info, indent=2) + "\n")
 
     @classmethod
     def load(cls, folder: Path) -> CrfModel:
@@ -334,13 +334,3 @@ def model_problem(data: bytes) -> str | None:
         return "its header points outside the file"
     return None
 
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -3,9 +3,9 @@
 The files come from ``github.com/knowledge-learning/ehealthkd-2020`` at one commit, as raw
 file URLs: ``<base>/<commit>/data/<path>``. Every file is checked against :data:`MANIFEST`
 (size and SHA-256). The download goes to a temporary folder next to the destination and is
-renamed into place only when every file verified: the destination is complete or absent,
-never half-written. The destination is the folder that holds the organisers' ``data/`` tree,
-:func:`ner.corpus.corpus_dir` by default.
+renamed into place (:func:`ner.files.replace_dir`) only when every file verified: the
+destination is complete or absent, never half-written. The destination is the folder that
+holds the organisers' ``data/`` tree, :func:`ner.settings.corpus_dir` by default.
 
 The corpus is not ours: it is licensed CC BY-NC-SA 4.0 (see :data:`LICENCE_NOTICE`).
 """
@@ -13,7 +13,6 @@ The corpus is not ours: it is licensed CC BY-NC-SA 4.0 (see :data:`LICENCE_NOTIC
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
 import tempfile
 import urllib.error
@@ -22,7 +21,8 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from ner.corpus import corpus_dir
+from ner import settings
+from ner.files import replace_dir
 
 REPOSITORY = "https://github.com/knowledge-learning/ehealthkd-2020"
 COMMIT = "7cafdaee87fd10245ff604a9d141a1f5dd91c5d5"
@@ -77,7 +77,7 @@ class DownloadError(ValueError):
 
 def release_url(base_url: str | None = None) -> str:
     """``<base>/<commit>``: ``base_url``, else ``$NER_CORPUS_URL``, else GitHub's raw file host."""
-    base = (base_url or os.environ.get(URL_ENV) or BASE_URL).rstrip("/")
+    base = (base_url or settings.corpus_url() or BASE_URL).rstrip("/")
     return f"{base}/{COMMIT}"
 
 
@@ -160,7 +160,7 @@ def download(
 ) -> Path:
     """Download and verify the pinned corpus into ``dest``; return ``dest``.
 
-    ``dest`` (default :func:`ner.corpus.corpus_dir`) receives ``data/...`` as in the
+    ``dest`` (default :func:`ner.settings.corpus_dir`) receives ``data/...`` as in the
     organisers' repository. ``base_url`` (default ``$NER_CORPUS_URL``, else GitHub's raw
     file host) is the part before ``/<commit>/data/<path>``. ``progress(done, total)`` is
     called with the number of files fetched; ``echo`` receives the licence notice and
@@ -169,7 +169,7 @@ def download(
     ``force``, which replaces it. On any error ``dest`` is left as it was and the
     temporary folder is removed.
     """
-    dest = Path(dest) if dest is not None else corpus_dir()
+    dest = Path(dest) if dest is not None else settings.corpus_dir()
     say = echo or (lambda _message: None)
     say(LICENCE_NOTICE)
     total = len(MANIFEST)
@@ -201,24 +201,10 @@ def download(
             _fetch(file_url(path, base_url), target, path, timeout)
             if progress:
                 progress(done, total)
-        _move_into_place(tmp, dest, replace)
+        replace_dir(tmp, dest)  # an older copy is swapped out, and removed only once this one is in
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     say(f"the eHealth-KD 2020 corpus is in {dest} ({total} files verified).")
     return dest
 
-
-def _move_into_place(tmp: Path, dest: Path, replace: bool) -> None:
-    """Rename ``tmp`` to ``dest``; an existing ``dest`` is swapped out and removed only after."""
-    if not replace:
-        os.replace(tmp, dest)  # atomic; replaces an empty folder
-        return
-    old = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.old-"))
-    os.replace(dest, old)  # old was an empty folder: the rename replaces it
-    try:
-        os.replace(tmp, dest)
-    except BaseException:
-        os.replace(old, dest)
-        raise
-    shutil.rmtree(old, ignore_errors=True)

@@ -1,4 +1,9 @@
-"""Files from outside: bounded zip extraction, scratch folders that go away, stale staging folders.
+"""Files on disk, safely: whole-or-nothing writes and folder swaps, bounded zip extraction, scratch folders.
+
+Every file the app writes for keeps goes through :func:`atomic_write` (a temporary file
+beside it, synced, then renamed over it) and every finished folder through
+:func:`replace_dir` (renamed into place, an older one swapped out and removed only after):
+a reader, a crash or a full disk never leaves a half-written file or folder.
 
 Every archive the app receives goes through :func:`safe_extract`: its directory is checked
 first (member count, uncompressed size, paths that would leave the folder), then only the
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shutil
 import tempfile
 import zipfile
@@ -21,6 +27,80 @@ from ner.settings import DEFAULT_LIMITS, Limits
 
 EXTRACTED = (".txt", ".ann")
 _CHUNK = 1 << 16
+
+
+def atomic_write(path: str | Path, data: bytes | str) -> None:
+    """Write ``data`` (text as UTF-8) to ``path`` whole or not at all.
+
+    The bytes go to a new temporary file ``.<name>.<random>.tmp`` in the same folder (created
+    with the permissions a plain ``open`` would give), are flushed and synced, then the file
+    is renamed over ``path``. On any error the temporary file is removed and ``path`` keeps
+    what it held before. The folder must exist.
+    """
+    path = Path(path)
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    while True:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+            break
+        except FileExistsError:
+            continue
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _sync_folder(path.parent)
+
+
+def replace_dir(new: str | Path, target: str | Path) -> None:
+    """Put the finished folder ``new`` at ``target`` with renames; an existing ``target`` is replaced.
+
+    Absent ``target``: one rename. Present (a folder or a file): it is first renamed aside into a
+    hidden ``.<name>.old-*`` folder beside it, ``new`` is renamed in, and only then is the old
+    one deleted; when renaming ``new`` in fails, the old one is put back and the error raised
+    (``new`` is then left where it was, for the caller to remove). Make ``new`` beside
+    ``target``: a rename does not cross file systems.
+    """
+    new, target = Path(new), Path(target)
+    if not target.exists() and not target.is_symlink():
+        os.replace(new, target)
+        _sync_folder(target.parent)
+        return
+    aside = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.old-"))
+    old = aside / "previous"
+    try:
+        os.replace(target, old)
+    except BaseException:
+        aside.rmdir()
+        raise
+    try:
+        os.replace(new, target)
+    except BaseException:
+        os.replace(old, target)  # should this fail too, the old folder stays in `aside`, not deleted
+        aside.rmdir()
+        raise
+    _sync_folder(target.parent)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the renames in ``folder`` durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 @contextmanager

@@ -6,25 +6,55 @@ admin: :meth:`Models.resolve` says no to everyone else, with the same message wh
 thing exists or not. Temporary and staging folders are never loaded, and a CRF (whose
 native loader trusts its file) only from a finished checkpoint of this app whose file
 matches the checksum its trainer wrote. Loaded models sit in a small LRU cache keyed by
-the resolved model, so many spellings of one path cost one load.
+the resolved model, so many spellings of one path cost one load; each is held in a
+:class:`GpuPredictor`, whose ``predict`` asks ZeroGPU for a GPU on a Space.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import tempfile
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from ner.checkpoints import CheckpointInfo, list_checkpoints
+from ner.entities import Entity
 from ner.predict import CheckpointError, Predictor, load_predictor, model_kind
-from ner.settings import Settings
+from ner.settings import Settings, gradio_temp_dir
 
 
 class ModelNotAllowed(ValueError):
     """A model this caller may not load (not a listed checkpoint, and no admin token)."""
+
+
+@dataclass(frozen=True)
+class GpuPredictor:
+    """A loaded predictor whose :meth:`predict` runs under ZeroGPU's ``spaces.GPU`` (unchanged off Spaces).
+
+    The loaded predictor is left as it was: the decorated call lives in this wrapper, made
+    once by :meth:`wrap`, so ZeroGPU sees one function per model.
+    """
+
+    inner: Predictor
+    run: Callable[[list[str]], list[list[Entity]]]  # inner.predict, decorated
+
+    @classmethod
+    def wrap(cls, inner: Predictor, seconds: int | None = None) -> GpuPredictor:
+        """``inner`` with its ``predict`` decorated by :func:`ner.ui.zerogpu.gpu` (``PREDICT_SECONDS`` by default)."""
+        from ner.ui.zerogpu import PREDICT_SECONDS, gpu
+
+        return cls(inner, gpu(PREDICT_SECONDS if seconds is None else seconds)(inner.predict))
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    def predict(self, texts: list[str]) -> list[list[Entity]]:
+        """Entities per text (see the inner predictor), on a ZeroGPU GPU when there is one."""
+        return self.run(texts)
 
 
 class Models:
@@ -33,7 +63,7 @@ class Models:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.root = settings.checkpoints
-        self._cache: OrderedDict[str, Predictor] = OrderedDict()
+        self._cache: OrderedDict[str, GpuPredictor] = OrderedDict()
         self._lock = threading.Lock()
 
     def checkpoints(self) -> list[CheckpointInfo]:
@@ -83,7 +113,7 @@ class Models:
             raise CheckpointError("a CRF loads only from a finished checkpoint of this app")
         return model  # a hub id (downloaded by transformers)
 
-    def get(self, model: str | None, admin: bool = False) -> Predictor:
+    def get(self, model: str | None, admin: bool = False) -> GpuPredictor:
         """The loaded predictor for ``model`` (see :meth:`resolve`); the newest checkpoint when empty."""
         key = self.resolve(model, admin)
         with self._lock:
@@ -92,10 +122,7 @@ class Models:
                 return self._cache[key]
             if model_kind(key) == "crf":
                 _check_crf(Path(key))
-            from ner.ui.zerogpu import PREDICT_SECONDS, gpu
-
-            predictor = load_predictor(key, **self._options(key))
-            predictor.predict = gpu(PREDICT_SECONDS)(predictor.predict)
+            predictor = GpuPredictor.wrap(load_predictor(key, **self._options(key)))
             self._cache[key] = predictor
             while len(self._cache) > max(1, self.settings.limits.model_cache):
                 self._cache.popitem(last=False)
@@ -127,7 +154,7 @@ def _resolved(model: str) -> Path | None:
 def _is_temporary(folder: Path) -> bool:
     """A staging folder, an upload in Gradio's cache, or one of this app's scratch folders."""
     temp = Path(tempfile.gettempdir()).resolve()
-    uploads = Path(os.environ.get("GRADIO_TEMP_DIR") or temp / "gradio").resolve()
+    uploads = gradio_temp_dir()
     scratch = folder.is_relative_to(temp) and len(folder.relative_to(temp).parts) > 0 \
         and folder.relative_to(temp).parts[0].startswith("ner-")
     return scratch or folder.is_relative_to(uploads) or any(part.startswith(".tmp-") for part in folder.parts)

@@ -1,7 +1,13 @@
 """The app's settings, read from the environment in one place: folders, access, limits.
 
-Every ``NER_*`` setting of the web app, ``SPACE_ID`` and ``OAUTH_CLIENT_ID`` is read here,
-once, when :class:`Settings` is built. Paths are resolved against the working directory.
+Every environment variable the library reads is read here and nowhere else: each ``NER_*``
+setting, ``SPACE_ID``, ``OAUTH_CLIENT_ID``, ``HF_TOKEN`` and ``GRADIO_TEMP_DIR``. The functions
+(:func:`corpus_dir`, :func:`data_dir`, :func:`checkpoints_dir`, :func:`corpus_url`, ...) read
+the environment when called; :class:`Settings` reads it once, when it is built.
+
+Folders follow one rule: a relative path in a variable is resolved against the working
+directory; the defaults (``data/ehealthkd-2020``, ``data``, ``checkpoints``) against the
+project folder (the one that holds ``app.py``), whatever the working directory.
 
 Public mode (``NER_PUBLIC=1``, on by default when ``SPACE_ID`` is set, i.e. on a Hugging
 Face Space) assumes a hostile client: models are chosen from the finished checkpoints
@@ -12,10 +18,12 @@ one, nobody can train, export or read other annotators' answers).
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 _TRUE = {"1", "true", "yes", "on"}
+PROJECT_DIR = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -64,15 +72,78 @@ def parse_users(value: str | None) -> tuple[tuple[str, str], ...]:
     return tuple(users)
 
 
-def _path(name: str, default: str) -> Path:
-    return Path(os.environ.get(name) or default).resolve()
+def _folder(name: str, default: str) -> Path:
+    """``$name`` resolved against the working directory, else ``default`` against the project folder."""
+    value = (os.environ.get(name) or "").strip()
+    return Path(value).expanduser().resolve() if value else (PROJECT_DIR / default).resolve()
+
+
+def _text(name: str) -> str | None:
+    return (os.environ.get(name) or "").strip() or None
+
+
+def corpus_dir() -> Path:
+    """The folder holding the organisers' ``data/`` tree: ``$NER_CORPUS_DIR`` or ``<project>/data/ehealthkd-2020``."""
+    return _folder("NER_CORPUS_DIR", "data/ehealthkd-2020")
+
+
+def data_dir() -> Path:
+    """The folder of the annotation database: ``$NER_DATA_DIR`` or ``<project>/data``."""
+    return _folder("NER_DATA_DIR", "data")
+
+
+def checkpoints_dir() -> Path:
+    """Where checkpoints live: ``$NER_CHECKPOINTS_DIR`` or ``<project>/checkpoints``."""
+    return _folder("NER_CHECKPOINTS_DIR", "checkpoints")
+
+
+def corpus_url() -> str | None:
+    """``$NER_CORPUS_URL``: a mirror of GitHub's raw file host for the corpus download; None when unset."""
+    return _text("NER_CORPUS_URL")
+
+
+def hub_repo() -> str | None:
+    """``$NER_HUB_REPO``: the Hub dataset repository an export is pushed to; None when unset."""
+    return _text("NER_HUB_REPO")
+
+
+def hf_token() -> str | None:
+    """``$HF_TOKEN``: the Hugging Face token for pushing to the Hub; None when unset."""
+    return _text("HF_TOKEN")
+
+
+def gradio_temp_dir() -> Path:
+    """Where Gradio keeps uploads: ``$GRADIO_TEMP_DIR`` or ``<system temp>/gradio``, resolved."""
+    value = _text("GRADIO_TEMP_DIR")
+    return Path(value).expanduser().resolve() if value else (Path(tempfile.gettempdir()) / "gradio").resolve()
+
+
+def world_size() -> int:
+    """``$WORLD_SIZE``: how many processes a launcher (``torchrun``, ``accelerate launch``) started; 1 alone."""
+    value = _text("WORLD_SIZE")
+    try:
+        return max(1, int(value)) if value else 1
+    except ValueError:
+        raise ValueError(f"WORLD_SIZE={value!r} is not a number of processes") from None
+
+
+def process_rank() -> int:
+    """``$RANK``: this process's rank among those a launcher started (0: the main one, and when alone)."""
+    value = _text("RANK")
+    return int(value) if value and value.isdigit() else 0
+
+
+def precision() -> str:
+    """``$NER_PRECISION``: prediction precision on the CPU, ``auto`` (bf16 where native), ``bf16`` or ``fp32``."""
+    return _text("NER_PRECISION") or "auto"
 
 
 @dataclass(frozen=True)
 class Settings:
     """Where the app keeps things, who may do what, and the limits; defaults read from the environment.
 
-    - ``checkpoints`` (``NER_CHECKPOINTS_DIR``, ``checkpoints``), ``data_dir`` (``NER_DATA_DIR``, ``data``).
+    - ``checkpoints`` (:func:`checkpoints_dir`), ``data_dir`` (:func:`data_dir`); a relative
+      path given here is resolved against the working directory.
     - ``admin_token`` (``NER_ADMIN_TOKEN``): training, downloading, exporting, agreement and
       deleting queues ask for it. Unset on a private machine: everyone is admin there; unset
       in public mode: nobody is.
@@ -83,8 +154,8 @@ class Settings:
     - ``int8`` (``NER_INT8``): transformers quantised to int8 on a CPU.
     """
 
-    checkpoints: Path = field(default_factory=lambda: _path("NER_CHECKPOINTS_DIR", "checkpoints"))
-    data_dir: Path = field(default_factory=lambda: _path("NER_DATA_DIR", "data"))
+    checkpoints: Path = field(default_factory=checkpoints_dir)
+    data_dir: Path = field(default_factory=data_dir)
     admin_token: str | None = field(default_factory=lambda: os.environ.get("NER_ADMIN_TOKEN") or None)
     public: bool = field(default_factory=lambda: _flag("NER_PUBLIC", bool(os.environ.get("SPACE_ID"))))
     users: tuple[tuple[str, str], ...] = field(default_factory=lambda: parse_users(os.environ.get("NER_USERS")))
@@ -97,6 +168,11 @@ class Settings:
     def __post_init__(self) -> None:
         object.__setattr__(self, "checkpoints", Path(self.checkpoints).resolve())
         object.__setattr__(self, "data_dir", Path(self.data_dir).resolve())
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Every setting read from the environment now (what ``Settings()`` does; the name says so)."""
+        return cls()
 
     @property
     def login(self) -> bool:

@@ -1,10 +1,11 @@
 """The annotation store: documents, model suggestions and human answers in one SQLite file.
 
-The file is ``$NER_DATA_DIR/annotations.db`` (``NER_DATA_DIR`` defaults to ``data``) unless a
-path is given. It runs in WAL mode with a busy timeout and foreign keys on; every write is
-one ``BEGIN IMMEDIATE`` transaction, so threads and processes may save at once and a process
-killed mid-save leaves the file readable with every committed save in it. Each thread (and
-each process after a fork) gets its own connection.
+The file is ``annotations.db`` in :func:`ner.settings.data_dir` (``NER_DATA_DIR``, default
+``data`` in the project folder) unless a path is given. It runs in WAL mode with a busy
+timeout and foreign keys on; every write is one ``BEGIN IMMEDIATE`` transaction, so threads
+and processes may save at once and a process killed mid-save leaves the file readable with
+every committed save in it. Each thread (and each process after a fork) gets its own
+connection.
 
 Tables (Argilla v2 style: what a model proposes and what a person answers are different
 records):
@@ -12,7 +13,8 @@ records):
 - ``documents``: ``id``, ``source`` (dataset name), ``name`` (the document's own id, e.g.
   ``training/12``), ``text``, ``position`` (order within the source, from 0), ``created``.
   ``(source, text)`` is unique: adding the same text to the same source again is a no-op.
-- ``suggestions``: ``id``, ``document``, ``model``, ``entities`` (JSON, with scores),
+- ``suggestions``: ``id``, ``document``, ``model``, ``entities`` (JSON, with scores,
+  as :func:`ner.entities.entity_to_json` writes them),
   ``confidence`` (optional whole-item confidence, the queue's fallback), ``created``.
 - ``queues`` (schema 2): ``name`` (a source), ``owner`` (the annotator who made it; NULL:
   shared, e.g. the corpus queues), ``created``, ``deleted`` (when an admin removed it from
@@ -40,16 +42,15 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from ner.annotation import ordering
-from ner.entities import LABELS, Document, Entity
-from ner.tokens import words
+from ner.entities import Document, Entity, check_entities, entity_to_json
+from ner.settings import data_dir
 
 STATUSES: tuple[str, ...] = ("accepted", "rejected", "skipped")
 UNDONE = "undone"
@@ -125,11 +126,6 @@ def _statements(script: str) -> list[str]:
     return out
 
 
-def data_dir() -> Path:
-    """The data folder: ``$NER_DATA_DIR`` or ``data``."""
-    return Path(os.environ.get("NER_DATA_DIR", "data"))
-
-
 def default_path() -> Path:
     """Where the store lives unless told otherwise: ``<data folder>/annotations.db``."""
     return data_dir() / "annotations.db"
@@ -142,83 +138,18 @@ def _now() -> str:
 # ---------------------------------------------------------------- entities as JSON
 
 
-def entity_to_dict(ent: Entity, text: str | None = None) -> dict[str, Any]:
-    """``{"label", "fragments": [[s, e], ...], "score"?}``; with ``text``, also start, end and surface."""
-    out: dict[str, Any] = {"label": ent.label, "fragments": [list(f) for f in ent.fragments]}
-    if text is not None:
-        out = {"label": ent.label, "start": ent.start, "end": ent.end, "text": ent.surface(text)} | out
-    if ent.score is not None:
-        out["score"] = ent.score
-    return out
+def _entities_to_column(entities: Iterable[Entity], text: str) -> str:
+    """The ``entities`` column: a list of :func:`ner.entities.entity_to_json` objects."""
+    return json.dumps([entity_to_json(e, text) for e in entities], ensure_ascii=False, separators=(",", ":"))
 
 
-def entity_from_dict(data: Mapping[str, Any], where: str = "entity") -> Entity:
-    """An entity from ``{"label", "fragments"}`` or ``{"label", "start", "end"}`` (``score`` optional)."""
-    if not isinstance(data, Mapping):
-        raise ValueError(f"{where}: expected an object with label and fragments, got {data!r}")
-    label = data.get("label")
-    if not isinstance(label, str):
-        raise ValueError(f"{where}: missing or non-text label: {label!r}")
-    raw = data.get("fragments")
-    if raw is None and "start" in data and "end" in data:
-        raw = [[data["start"], data["end"]]]
-    try:
-        frags = tuple((_int(s), _int(e)) for s, e in raw)  # type: ignore[union-attr]
-    except (TypeError, ValueError):
-        raise ValueError(f"{where}: fragments must be [start, end] integer pairs, got {raw!r}") from None
-    score = data.get("score")
-    if score is not None and (isinstance(score, bool) or not isinstance(score, (int, float))):
-        raise ValueError(f"{where}: score must be a number, got {score!r}")
-    try:
-        return Entity(frags, label, None if score is None else float(score))
-    except ValueError as exc:
-        raise ValueError(f"{where}: {exc}") from None
+def _entities_from_column(raw: str) -> tuple[Entity, ...]:
+    """The entities of an ``entities`` column, sorted.
 
-
-def _int(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValueError(value)
-    return value
-
-
-def entities_to_json(entities: Iterable[Entity]) -> str:
-    return json.dumps([entity_to_dict(e) for e in entities], ensure_ascii=False, separators=(",", ":"))
-
-
-def entities_from_json(raw: str) -> tuple[Entity, ...]:
-    return tuple(sorted(entity_from_dict(d) for d in json.loads(raw)))
-
-
-def check_entities(text: str, entities: Iterable[Entity | Mapping[str, Any]], where: str = "") -> tuple[Entity, ...]:
-    """The entities, sorted, after checking them against ``text``; ``ValueError`` names the first bad one.
-
-    A label must be one of :data:`ner.entities.LABELS` (exactly: no HTML, no other case); each
-    fragment must lie inside the text and start and end on word boundaries
-    (:func:`ner.tokens.words`); the fragments of one entity must not overlap.
+    They were checked against their document when written, so only ``label``,
+    ``fragments`` and ``score`` are read (older rows hold nothing else).
     """
-    prefix = f"{where}: " if where else ""
-    spans = words(text)
-    starts, ends = {s for s, _ in spans}, {e for _, e in spans}
-    out = []
-    for i, raw in enumerate(entities):
-        here = f"{prefix}entity {i + 1}"
-        ent = raw if isinstance(raw, Entity) else entity_from_dict(raw, here)
-        if ent.label not in LABELS:
-            raise ValueError(f"{here}: unknown label {ent.label!r} (expected one of {', '.join(LABELS)})")
-        for s, e in ent.fragments:
-            if e > len(text):
-                raise ValueError(
-                    f"{here} ({ent.label}): fragment ({s}, {e}) ends outside the text ({len(text)} characters)"
-                )
-            if s not in starts or e not in ends:
-                raise ValueError(
-                    f"{here} ({ent.label}): fragment ({s}, {e}) {text[s:e]!r} does not start and end on word boundaries"
-                )
-        for a, b in zip(ent.fragments, ent.fragments[1:]):
-            if b[0] < a[1]:
-                raise ValueError(f"{here} ({ent.label}): fragments {a} and {b} overlap")
-        out.append(ent)
-    return tuple(sorted(out))
+    return tuple(sorted(Entity(tuple(map(tuple, d["fragments"])), d["label"], d.get("score")) for d in json.loads(raw)))
 
 
 # ---------------------------------------------------------------- records
@@ -280,7 +211,7 @@ class Queue:
 
 
 @dataclass(frozen=True)
-class Progress:
+class QueueProgress:
     """How far an annotator is through a source: ``done`` counts any current answer, skips included."""
 
     total: int
@@ -503,7 +434,7 @@ class Store:
     # -- suggestions
 
     def add_suggestion(
-        self, doc_id: int, model: str, entities: Iterable[Entity | Mapping[str, Any]], confidence: float | None = None
+        self, doc_id: int, model: str, entities: Iterable[Entity], confidence: float | None = None
     ) -> int:
         """Store a model's entities (with scores) for a document; the suggestion id.
 
@@ -519,7 +450,7 @@ class Store:
             ents = check_entities(text, entities, f"suggestion for document {doc_id}")
             cur = c.execute(
                 "INSERT INTO suggestions (document, model, entities, confidence, created) VALUES (?, ?, ?, ?, ?)",
-                (doc_id, model, entities_to_json(ents), confidence, _now()),
+                (doc_id, model, _entities_to_column(ents, text), confidence, _now()),
             )
             return int(cur.lastrowid)  # type: ignore[arg-type]
 
@@ -529,7 +460,7 @@ class Store:
             row["id"],
             row["document"],
             row["model"],
-            entities_from_json(row["entities"]),
+            _entities_from_column(row["entities"]),
             row["confidence"],
             row["created"],
         )
@@ -551,7 +482,7 @@ class Store:
             document=row["document"],
             annotator=row["annotator"],
             status=row["status"],
-            entities=entities_from_json(row["entities"]),
+            entities=_entities_from_column(row["entities"]),
             created=row["created"],
             suggestion=row["suggestion"],
             previous=row["previous"],
@@ -572,13 +503,14 @@ class Store:
         doc_id: int,
         annotator: str,
         status: str,
-        entities: Iterable[Entity | Mapping[str, Any]] = (),
+        entities: Iterable[Entity] = (),
         suggestion: int | None = None,
     ) -> int:
         """Append an annotator's answer for a document (one transaction); the answer id.
 
         ``status`` is ``accepted``, ``rejected`` or ``skipped``. Entities are checked with
-        :func:`check_entities` (``ValueError`` names the bad one) and stored without scores.
+        :func:`ner.entities.check_entities` (``ValueError`` names the bad one; entities sent as
+        JSON go through :func:`ner.entities.entities_from_json` first) and stored without scores.
         """
         if not isinstance(annotator, str) or not annotator.strip():
             raise ValueError(f"annotator must be a non-empty name, got {annotator!r}")
@@ -602,7 +534,7 @@ class Store:
                     doc_id,
                     annotator,
                     status,
-                    entities_to_json(ents),
+                    _entities_to_column(ents, text),
                     suggestion,
                     self._current_id(c, doc_id, annotator),
                     _now(),
@@ -745,7 +677,7 @@ class Store:
             items = sorted(items, key=lambda it: (rank.get(it.id, len(rank)), it.position))
         return items if limit is None else items[:limit]
 
-    def progress(self, source: str, annotator: str) -> Progress:
+    def progress(self, source: str, annotator: str) -> QueueProgress:
         """How many of ``source``'s documents the annotator has answered (skips count) and how many remain."""
         with self._read() as c:
             total = c.execute("SELECT COUNT(*) FROM documents WHERE source = ?", (source,)).fetchone()[0]
@@ -756,7 +688,7 @@ class Store:
             ).fetchall()
         by_status = {status: 0 for status in STATUSES} | {r[0]: r[1] for r in rows}
         done = sum(by_status.values())
-        return Progress(total=total, done=done, remaining=total - done, by_status=by_status)
+        return QueueProgress(total=total, done=done, remaining=total - done, by_status=by_status)
 
     def integrity_check(self) -> str:
         """SQLite's ``PRAGMA integrity_check`` (``ok`` when the file is sound)."""

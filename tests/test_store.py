@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from ner.entities import Document, Entity, entity
-from ner.store import Store, check_entities, default_path
+from ner.entities import Document, Entity, entities_from_json, entity, entity_to_json
+from ner.store import Store, default_path
 
 ROOT = Path(__file__).resolve().parent.parent
 ASMA = "El asma es una enfermedad crónica de los pulmones."
@@ -51,8 +51,11 @@ def test_default_path_follows_ner_data_dir(tmp_path, monkeypatch):
     assert default_path() == tmp_path / "elsewhere" / "annotations.db"
     with Store() as s:
         assert s.path.is_file()
-    monkeypatch.delenv("NER_DATA_DIR")
-    assert default_path() == Path("data") / "annotations.db"
+    monkeypatch.setenv("NER_DATA_DIR", "relative")  # a relative setting: against the working directory
+    monkeypatch.chdir(tmp_path)
+    assert default_path() == tmp_path / "relative" / "annotations.db"
+    monkeypatch.delenv("NER_DATA_DIR")  # the default: the project's data/, whatever the working directory
+    assert default_path() == ROOT / "data" / "annotations.db"
 
 
 def test_database_settings(store):
@@ -205,8 +208,7 @@ def test_answers_cannot_be_updated_or_deleted(store, ids):
         (entity(len("El "), len("El as"), "Concept"), "word boundaries"),
         (entity(len("El"), len("El asma"), "Concept"), "word boundaries"),  # starts on a space
         (Entity(((3, 7), (5, 10)), "Concept"), "word boundaries|overlap"),
-        ({"label": "Concept", "fragments": [[3, "7"]]}, "integer pairs"),
-        ({"fragments": [[3, 7]]}, "label"),
+        ({"label": "Concept", "fragments": [[3, 7]]}, "expected an Entity, got dict"),
     ],
 )
 def test_bad_entities_are_refused_and_nothing_is_written(store, ids, bad, message):
@@ -222,18 +224,24 @@ def test_error_messages_name_the_document_and_entity(store, ids):
         store.save_answer(ids[0], "ana", "accepted", [ent(ASMA, "asma"), entity(3, 5, "Concept")])
 
 
-def test_overlapping_fragments_within_one_entity_are_refused():
-    with pytest.raises(ValueError, match="overlap"):
-        check_entities("uno dos tres", [Entity(((0, 7), (4, 12)), "Concept")])
-
-
-def test_entities_as_dicts_are_accepted(store, ids):
-    store.save_answer(ids[0], "ana", "accepted", [{"label": "Concept", "start": 3, "end": 7}])
-    store.save_answer(ids[1], "ana", "accepted", [{"label": "Action", "fragments": [list(at(GRIPE, "reduce"))]}])
+def test_json_entities_are_read_by_the_codec_then_saved(store, ids):
+    store.save_answer(ids[0], "ana", "accepted", entities_from_json(ASMA, [{"label": "Concept", "start": 3, "end": 7}]))
+    reduce = entities_from_json(GRIPE, [{"label": "Action", "fragments": [list(at(GRIPE, "reduce"))]}])
+    store.save_answer(ids[1], "ana", "accepted", reduce)
     assert [d.entities for d in store.latest_answers("ana")] == [
         (ent(ASMA, "asma"),),
         (ent(GRIPE, "reduce", "Action"),),
     ]
+
+
+def test_entity_columns_hold_the_json_shape(store, ids):
+    store.add_suggestion(ids[0], "m", [ent(ASMA, "asma", score=0.8)])
+    store.save_answer(ids[0], "ana", "accepted", [ent(ASMA, "asma", score=0.8)])
+    column = store.conn.execute("SELECT entities FROM suggestions").fetchone()[0]
+    assert json.loads(column) == [entity_to_json(ent(ASMA, "asma", score=0.8), ASMA)]
+    column = store.conn.execute("SELECT entities FROM answers").fetchone()[0]
+    assert json.loads(column) == [{"label": "Concept", "start": 3, "end": 7, "text": "asma", "fragments": [[3, 7]],
+                                   "score": None}]  # answers keep no score
 
 
 @pytest.mark.parametrize(
@@ -312,11 +320,12 @@ def test_threads_and_processes_saving_at_once_lose_nothing(tmp_path):
 
 CHILD = """
 import sys
+from ner.entities import entity
 from ner.store import Store
 store = Store(sys.argv[1])
 doc_id = store.add_documents("crash", ["Una frase cualquiera con palabras."])[0]
 for k in range(100000):
-    answer = store.save_answer(doc_id, "child", "accepted", [{"label": "Concept", "start": 4, "end": 9}])
+    answer = store.save_answer(doc_id, "child", "accepted", [entity(4, 9, "Concept")])
     print(answer, flush=True)
 """
 
@@ -338,9 +347,74 @@ def test_a_killed_process_leaves_every_committed_save(tmp_path):
         assert set(flagged) <= set(stored)
         assert len(stored) - len(flagged) <= 1  # at most the save that committed before its id was printed
         for (raw,) in conn.execute("SELECT entities FROM answers"):
-            assert json.loads(raw) == [{"label": "Concept", "fragments": [[4, 9]]}]
+            assert json.loads(raw) == [
+                {"label": "Concept", "start": 4, "end": 9, "text": "frase", "fragments": [[4, 9]], "score": None}
+            ]
     finally:
         conn.close()
     with Store(path) as again:  # and the store carries on
         assert again.current_answer(1, "child").id == stored[-1]
         again.save_answer(1, "child", "rejected", [])
+
+
+# --- schema versions ----------------------------------------------------------------------
+
+# The file as schema version 1 wrote it: no queues table.
+SCHEMA_V1 = """
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, source TEXT NOT NULL, name TEXT NOT NULL, text TEXT NOT NULL,
+    position INTEGER NOT NULL, created TEXT NOT NULL, UNIQUE (source, text));
+CREATE INDEX documents_source ON documents (source, position);
+CREATE TABLE suggestions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, document INTEGER NOT NULL REFERENCES documents (id),
+    model TEXT NOT NULL, entities TEXT NOT NULL, confidence REAL, created TEXT NOT NULL);
+CREATE INDEX suggestions_document ON suggestions (document, model, id);
+CREATE TABLE answers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, document INTEGER NOT NULL REFERENCES documents (id),
+    annotator TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('accepted', 'rejected', 'skipped', 'undone')),
+    entities TEXT NOT NULL, suggestion INTEGER REFERENCES suggestions (id),
+    previous INTEGER REFERENCES answers (id), undoes INTEGER REFERENCES answers (id),
+    created TEXT NOT NULL, CHECK ((status = 'undone') = (undoes IS NOT NULL)));
+CREATE INDEX answers_document ON answers (document, annotator, id);
+CREATE INDEX answers_annotator ON answers (annotator, id);
+CREATE TRIGGER answers_no_update BEFORE UPDATE ON answers
+BEGIN SELECT RAISE(ABORT, 'answers are append-only: save a new answer or undo'); END;
+CREATE TRIGGER answers_no_delete BEFORE DELETE ON answers
+BEGIN SELECT RAISE(ABORT, 'answers are append-only: save a new answer or undo'); END;
+INSERT INTO documents VALUES (1, 'demo', 'demo/1', 'El asma es una enfermedad.', 0, '2024-01-02T00:00:00+00:00');
+INSERT INTO documents VALUES (2, 'demo', 'demo/2', 'Nada que decir.', 1, '2024-01-03T00:00:00+00:00');
+INSERT INTO documents VALUES (3, 'otra', 'otra/1', 'La gripe.', 0, '2024-02-01T00:00:00+00:00');
+INSERT INTO answers VALUES (1, 1, 'ana', 'accepted', '[{"label": "Concept", "fragments": [[3, 7]]}]',
+    NULL, NULL, NULL, '2024-03-01T00:00:00+00:00');
+PRAGMA user_version = 1;
+"""
+
+
+def test_a_version_1_file_is_migrated_and_keeps_everything(tmp_path):
+    path = tmp_path / "v1.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(SCHEMA_V1)
+    conn.close()
+    with Store(path) as s:
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        # every source of a v1 file becomes a shared queue, dated by its first document
+        assert [(q.name, q.owner, q.created, q.deleted, q.size) for q in s.queues()] == [
+            ("demo", None, "2024-01-02T00:00:00+00:00", None, 2),
+            ("otra", None, "2024-02-01T00:00:00+00:00", None, 1),
+        ]
+        assert s.current_answer(1, "ana").entities == (entity(len("El "), len("El asma"), "Concept"),)
+        assert s.progress("demo", "ana").done == 1
+        s.create_queue("nueva", "ana")  # and the v2 tables work
+        assert s.queue("nueva").owner == "ana"
+    with Store(path) as again:  # opening a v2 file migrates nothing twice
+        assert [q.name for q in again.queues()] == ["demo", "nueva", "otra"]
+
+
+def test_a_file_from_newer_code_is_refused(tmp_path):
+    path = tmp_path / "v9.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 9")
+    conn.close()
+    with pytest.raises(ValueError, match="schema version 9 is newer than this code"):
+        Store(path)
