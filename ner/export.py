@@ -1,5 +1,9 @@
 """Export corrected documents (BRAT, JSONL, a Hugging Face dataset, CoNLL BIO) and read them back.
 
+Also here: :func:`predict_to_brat` (a model's entities for each line of a ``.txt`` file, as
+BRAT: ``python -m ner predict`` and the app's file upload) and :func:`agreement` between
+two annotators (the official Task A matching of :mod:`ner.scoring`).
+
 Every write goes through a temporary file or folder and a rename: a reader never sees a
 half-written export. What each format keeps:
 
@@ -7,9 +11,12 @@ half-written export. What each format keeps:
   exactly, multi-fragment included, relations and notes. BRAT has no document ids, so
   ``scenario.meta.jsonl`` (one ``{"id", "annotated"}`` per line) travels beside it;
   :func:`import_brat` uses it when its line count matches.
-- **JSONL**: one object per document, ``{"id", "text", "entities": [{"label", "start",
-  "end", "text", "fragments", "score"?}]}`` plus ``relations``/``notes``/``annotated`` when
-  they say something. Exact round trip.
+- **JSONL**: one object per document, ``{"id", "text", "entities": [...]}`` with entities in
+  the shape of :func:`ner.entities.entity_to_json` (``{"label", "start", "end", "text",
+  "fragments", "score"}``), plus ``relations``/``notes``/``annotated`` when they say
+  something. Exact round trip for fragments without whitespace inside (the reader cuts a
+  fragment at whitespace, the corpus's convention: one development-set entity, "B 6",
+  comes back as two fragments).
 - **Hugging Face dataset** (``DatasetDict.save_to_disk``): ``id``, ``text``, ``tokens``,
   ``offsets`` (``[start, end)`` of each token) and ``ner_tags`` (``ClassLabel`` over
   :data:`ner.tagging.TAGS`). Entities go through the BIO tag policy of :mod:`ner.tagging`
@@ -21,18 +28,22 @@ half-written export. What each format keeps:
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ner.brat import atomic_write, read_brat, scenario_path, write_brat
-from ner.entities import LABELS, Document, Entity, Relation
-from ner.store import check_entities, entity_from_dict, entity_to_dict
+from ner import settings
+from ner.brat import read_brat, read_text, scenario_path, split_lines, write_brat
+from ner.entities import Document, Relation, entities_from_json, entity_to_json
+from ner.files import atomic_write, replace_dir
+from ner.scoring import COUNTS, OfficialScore, labels_of, match_document, tally
 from ner.tagging import TAGS, bio_to_entities, doc_to_bio
-from ner.tokens import words
+from ner.tokens import check_text, words
+
+if TYPE_CHECKING:
+    from ner.predict import Predictor
 
 META_SUFFIX = ".meta.jsonl"
 
@@ -88,6 +99,55 @@ def import_brat(path: str | Path) -> list[Document]:
     ]
 
 
+# ---------------------------------------------------------------- predicting a .txt file into BRAT
+
+
+def lines_to_documents(text: str, stem: str, where: str = "text", limits: settings.Limits | None = None
+                       ) -> list[Document]:
+    """One document per line of ``text``, exactly as written; ids ``stem/1``, ``stem/2``, ...
+
+    ``\\r\\n`` and a final newline are allowed (:func:`ner.brat.split_lines`). With ``limits``,
+    a line longer than ``limits.line_chars`` or more than ``limits.upload_lines`` non-blank
+    lines raise ``ValueError`` naming ``where`` and the line (from 1).
+    """
+    docs, filled = [], 0
+    for number, (_, line) in enumerate(split_lines(text), start=1):
+        if limits is not None:
+            check_text(line, limits.line_chars, f"{where}, line {number}")
+            filled += bool(line.strip())
+            if filled > limits.upload_lines:
+                raise ValueError(f"{where}: more than {limits.upload_lines:,} lines (the limit); split the file")
+        docs.append(Document(f"{stem}/{number}", line))
+    return docs
+
+
+def read_lines(path: str | Path, limits: settings.Limits | None = None) -> list[Document]:
+    """The lines of the ``.txt`` file ``path`` as documents (:func:`lines_to_documents`).
+
+    ``ValueError`` names the file: not UTF-8, a limit broken, or no text at all.
+    """
+    path = Path(path)
+    docs = lines_to_documents(read_text(path), path.stem, path.name, limits)
+    if not any(d.text.strip() for d in docs):
+        raise ValueError(f"{path.name}: no text in the file")
+    return docs
+
+
+def predict_to_brat(predictor: Predictor, docs: list[Document], txt_path: str | Path) -> list[Document]:
+    """The documents with the predictor's entities, written as BRAT to ``txt_path`` (+ ``.ann``).
+
+    Blank documents get no entity and are not sent to the predictor; each line of the
+    output is a document's text as given, so the lines of :func:`read_lines` line up with
+    the input file (what the official scorer needs). Both files are written atomically.
+    """
+    todo = [i for i, d in enumerate(docs) if d.text.strip()]
+    predicted = list(docs)
+    for i, ents in zip(todo, predictor.predict([docs[i].text for i in todo])):
+        predicted[i] = docs[i].with_entities(ents)
+    write_brat(predicted, txt_path)
+    return predicted
+
+
 # ---------------------------------------------------------------- JSONL
 
 
@@ -96,7 +156,7 @@ def doc_to_json(doc: Document) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": doc.id,
         "text": doc.text,
-        "entities": [entity_to_dict(e, doc.text) for e in doc.entities],
+        "entities": [entity_to_json(e, doc.text) for e in doc.entities],
     }
     if doc.relations:
         out["relations"] = [{"kind": r.kind, "args": [list(a) for a in r.args], "star": r.star} for r in doc.relations]
@@ -110,23 +170,13 @@ def doc_to_json(doc: Document) -> dict[str, Any]:
 def doc_from_json(data: Mapping[str, Any], where: str = "document") -> Document:
     """A document from its JSONL object; ``ValueError`` names what is wrong.
 
-    Entities keep their listed order (relations point at them by index); labels and word
-    boundaries are checked as the store checks them, and a ``text`` given for an entity
-    must be what its fragments cover.
+    Entities keep their listed order (relations point at them by index) and are read and
+    checked by :func:`ner.entities.entities_from_json`.
     """
     if not isinstance(data, Mapping) or not isinstance(data.get("id"), str) or not isinstance(data.get("text"), str):
         raise ValueError(f"{where}: expected an object with string 'id' and 'text'")
     text = data["text"]
-    raw = data.get("entities", [])
-    if not isinstance(raw, list):
-        raise ValueError(f"{where}: 'entities' must be a list")
-    ents = [entity_from_dict(e, f"{where}, entity {i + 1}") for i, e in enumerate(raw)]
-    check_entities(text, ents, where)
-    for i, (ent, e) in enumerate(zip(ents, raw)):
-        if "text" in e and e["text"] != ent.surface(text):
-            raise ValueError(
-                f"{where}, entity {i + 1}: text {e['text']!r} differs from its fragments' {ent.surface(text)!r}"
-            )
+    ents = entities_from_json(text, data.get("entities", []), where)
     relations = []
     for i, r in enumerate(data.get("relations", [])):
         try:
@@ -232,25 +282,10 @@ def export_dataset(splits: Mapping[str, Iterable[Document]] | Iterable[Document]
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp"))
     try:
         dd.save_to_disk(str(tmp))
-        _replace_folder(tmp, folder)
+        replace_dir(tmp, folder)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return folder
-
-
-def _replace_folder(new: Path, target: Path) -> None:
-    if not target.exists():
-        os.replace(new, target)
-        return
-    old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
-    os.replace(target, old / "x")
-    try:
-        os.replace(new, target)
-    except BaseException:
-        os.replace(old / "x", target)
-        raise
-    finally:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def import_dataset(folder: str | Path) -> dict[str, list[Document]]:
@@ -391,8 +426,8 @@ def push_to_hub(path: str | Path, repo_id: str | None = None, token: str | None 
     :func:`export_dataset` is pushed as a dataset (``DatasetDict.push_to_hub``); any other
     file or folder is uploaded as it is.
     """
-    repo_id = repo_id or os.environ.get("NER_HUB_REPO")
-    token = token or os.environ.get("HF_TOKEN")
+    repo_id = repo_id or settings.hub_repo()
+    token = token or settings.hf_token()
     if not token:
         raise ValueError("no Hugging Face token: pass token= or set HF_TOKEN to push to the Hub")
     if not repo_id:
@@ -419,56 +454,30 @@ def push_to_hub(path: str | Path, repo_id: str | None = None, token: str | None 
 # ---------------------------------------------------------------- agreement
 
 
-def _counts(gold: list[Entity], pred: list[Entity]) -> dict[str, int]:
-    """Official Task A matching for one document: correct, incorrect, partial, missing, spurious."""
-    gold, pred = list(gold), list(pred)
-    counts = dict.fromkeys(("correct", "incorrect", "partial", "missing", "spurious"), 0)
-    for same_label, key in ((True, "correct"), (False, "incorrect")):
-        for p in pred[:]:
-            g = next((g for g in gold if g.fragments == p.fragments and (g.label == p.label) == same_label), None)
-            if g is not None:
-                counts[key] += 1
-                gold.remove(g)
-                pred.remove(p)
-    for p in pred[:]:
-        g = next(
-            (
-                g
-                for g in gold
-                if g.label == p.label and any(a < d and c < b for a, b in p.fragments for c, d in g.fragments)
-            ),
-            None,
-        )
-        if g is not None:
-            counts["partial"] += 1
-            gold.remove(g)
-            pred.remove(p)
-    counts["spurious"], counts["missing"] = len(pred), len(gold)
-    return counts
+AGREEMENT_COUNTS: tuple[str, ...] = (*COUNTS, "incorrect_pred")
 
 
-def _row(label: str, items: int, c: dict[str, int]) -> dict[str, Any]:
-    hit = c["correct"] + 0.5 * c["partial"]
-    r_den = c["correct"] + c["partial"] + c["incorrect"] + c["missing"]
-    p_den = c["correct"] + c["partial"] + c["incorrect"] + c["spurious"]
-    recall = hit / r_den if r_den else 0.0
-    precision = hit / p_den if p_den else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    if not r_den and not p_den:
-        precision = recall = f1 = 1.0  # both said "nothing here": full agreement
-    return {"label": label, "items": items, **c, "precision": precision, "recall": recall, "f1": f1}
+def _row(label: str, items: int, score: OfficialScore) -> dict[str, Any]:
+    """One agreement row; figures are None where neither annotator has an entity of ``label``."""
+    counts = {k: getattr(score, k) for k in AGREEMENT_COUNTS}
+    used = any(counts.values())
+    figures = {k: getattr(score, k) if used else None for k in ("precision", "recall", "f1")}
+    return {"label": label, "items": items, **counts, **figures}
 
 
 def agreement(docs_a: Iterable[Document], docs_b: Iterable[Document]) -> list[dict[str, Any]]:
     """How far annotator B agrees with annotator A on the items both answered (matched by id).
 
-    A is taken as gold and B as the prediction, so precision and recall swap with the order
-    and F1 does not. Matching is the official Task A one (correct, incorrect = same
-    fragments with another label, partial = overlap with the same label counting ½, missing,
-    spurious). Rows: ``overall`` first, then one per label, where both sides are restricted
-    to that label (an incorrect label there counts as one missing and one spurious). A row
-    where neither side has an entity has F1 1.0. Raises ``ValueError`` when an id has two
-    different texts.
+    A is taken as gold and B as the prediction, and each document is matched by
+    :func:`ner.scoring.match_document`, the official Task A rules (correct, incorrect = same
+    fragments with another label, partial = overlap with the same label counting ½,
+    missing, spurious). Unlike the official score, a document where A has no entity still
+    counts (B's entities there are spurious), so swapping A and B swaps precision and
+    recall. Rows: ``overall`` first, then one per label (:func:`ner.scoring.labels_of`) as
+    :func:`ner.scoring.tally` counts it: ``incorrect`` is A's entities of that label that B
+    labelled otherwise (in recall), ``incorrect_pred`` B's entities of that label that A
+    labelled otherwise (in precision). Precision, recall and F1 are None in a row where
+    neither annotator has an entity. Raises ``ValueError`` when an id has two different texts.
     """
     by_id = {d.id: d for d in docs_a}
     pairs = []
@@ -479,13 +488,6 @@ def agreement(docs_a: Iterable[Document], docs_b: Iterable[Document]) -> list[di
         if a.text != b.text:
             raise ValueError(f"document {b.id}: the two annotators' texts differ")
         pairs.append((a, b))
-    rows = []
-    for label in ("overall", *LABELS):
-        total = dict.fromkeys(("correct", "incorrect", "partial", "missing", "spurious"), 0)
-        for a, b in pairs:
-            gold = [e for e in a.entities if label in ("overall", e.label)]
-            pred = [e for e in b.entities if label in ("overall", e.label)]
-            for key, value in _counts(gold, pred).items():
-                total[key] += value
-        rows.append(_row(label, len(pairs), total))
-    return rows
+    matches = [match_document(a, b) for a, b in pairs]
+    rows = [_row("overall", len(pairs), tally(matches))]
+    return rows + [_row(label, len(pairs), tally(matches, label)) for label in labels_of(pairs)]

@@ -16,28 +16,14 @@ What BIO cannot express, and what we do about it (the tag policy):
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
-from ner.entities import LABELS, Document, Entity
+from ner.entities import LABELS, Document, Entity, fragments_of
 from ner.tokens import words as text_words
 
 Span = tuple[int, int, str]  # (start, end, label), half-open character offsets
 
 TAGS: tuple[str, ...] = ("O",) + tuple(f"{p}-{label}" for label in LABELS for p in ("B", "I"))
-_SPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
-
-
-def fragments_of(start: int, end: int, text: str) -> tuple[tuple[int, int], ...]:
-    """``[start, end)`` cut at runs of whitespace: the fragments the corpus would store."""
-    frags, pos = [], start
-    for gap in _SPACE.finditer(text, start, end):
-        if gap.start() > pos:
-            frags.append((pos, gap.start()))
-        pos = gap.end()
-    if end > pos:
-        frags.append((pos, end))
-    return tuple(frags)
 
 
 def span_to_entity(span: Span, text: str, score: float | None = None) -> Entity:

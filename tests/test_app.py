@@ -9,9 +9,9 @@ import pytest
 from gradio_client import Client
 
 from ner.checkpoints import list_checkpoints
+from ner.entities import entity_to_json
 from ner.predict import load_predictor
-from ner.training import TrainSettings, train
-from ner.ui.analyse import entities_json
+from ner.train import TrainSettings, train
 from ner.ui.app import AppConfig, build_app, launch_kwargs
 
 SENTENCE = "La diabetes aumenta el riesgo de enfermedad cardiovascular en los adultos."
@@ -42,7 +42,7 @@ def app(crf_root, tmp_path_factory):
 def test_predict_endpoint_returns_the_predictor_entities(app, crf_root):
     _, client = app
     got = client.predict(SENTENCE, "", api_name="/predict")
-    expected = entities_json(SENTENCE, load_predictor(crf_root / "crf-sample").predict([SENTENCE])[0])
+    expected = [entity_to_json(e, SENTENCE) for e in load_predictor(crf_root / "crf-sample").predict([SENTENCE])[0]]
     assert got == json.loads(json.dumps(expected))
     assert got and all(SENTENCE[e["start"]:e["end"]].startswith(e["text"].split(" ")[0]) for e in got)
 

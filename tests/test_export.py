@@ -25,7 +25,10 @@ from ner.export import (
     import_conll,
     import_dataset,
     import_jsonl,
+    lines_to_documents,
+    predict_to_brat,
     push_to_hub,
+    read_lines,
     to_conll,
     to_jsonl,
 )
@@ -97,8 +100,6 @@ def policy_expected(docs: list[Document]) -> list[Document]:
 def small_docs(request) -> list[Document]:
     if request.param == "literal":
         return LITERAL
-    if not (corpus.SAMPLE_DIR / "scenario.txt").is_file():
-        pytest.skip("data/sample is not there yet")
     return corpus.load("sample")
 
 
@@ -188,6 +189,61 @@ def test_official_scorer_reads_a_training_export(tmp_path, train):
     assert official_f1(ours, original, skip_b=False) == 1.0
 
 
+# --- predicting a .txt file into BRAT ---------------------------------------------------
+
+
+class FiebrePredictor:
+    """Finds every "fiebre"; remembers what it was asked."""
+
+    name = "fiebre"
+
+    def __init__(self):
+        self.seen: list[str] = []
+
+    def predict(self, texts: list[str]) -> list[list[Entity]]:
+        self.seen += texts
+        return [[entity(t.index("fiebre"), t.index("fiebre") + len("fiebre"), "Concept", 0.9)] if "fiebre" in t else []
+                for t in texts]
+
+
+def test_lines_to_documents_keeps_every_line_exactly():
+    docs = lines_to_documents("Tiene fiebre.\r\n\n  Sin nada  \n", "in")
+    assert [(d.id, d.text) for d in docs] == [("in/1", "Tiene fiebre."), ("in/2", ""), ("in/3", "  Sin nada  ")]
+
+
+def test_lines_to_documents_checks_limits_by_line():
+    from ner.settings import Limits
+
+    with pytest.raises(ValueError, match="f.txt, line 2 has 6 characters; the limit is 5"):
+        lines_to_documents("uno\nsesent\n", "f", "f.txt", Limits(line_chars=5))
+    with pytest.raises(ValueError, match="f.txt: more than 2 lines"):
+        lines_to_documents("uno\n\ndos\ntres", "f", "f.txt", Limits(upload_lines=2))
+    assert len(lines_to_documents("uno\n\ndos", "f", "f.txt", Limits(upload_lines=2))) == 3  # blank lines are free
+
+
+def test_predict_to_brat_writes_the_lines_as_given(tmp_path):
+    src = tmp_path / "in.txt"
+    src.write_text("Tiene fiebre.\n\n  La fiebre alta  \nNada.\n", encoding="utf-8")
+    predictor = FiebrePredictor()
+    docs = predict_to_brat(predictor, read_lines(src), tmp_path / "out" / "pred.txt")
+    assert predictor.seen == ["Tiene fiebre.", "  La fiebre alta  ", "Nada."]  # the blank line is not sent
+    back = read_brat(tmp_path / "out" / "pred.txt")
+    assert [d.text for d in back] == ["Tiene fiebre.", "", "  La fiebre alta  ", "Nada."]
+    assert [d.entities for d in back] == [d.entities for d in docs] == [
+        (entity(len("Tiene "), len("Tiene fiebre"), "Concept"),),
+        (),
+        (entity(len("  La "), len("  La fiebre"), "Concept"),),
+        (),
+    ]
+
+
+def test_read_lines_refuses_a_file_without_text(tmp_path):
+    empty = tmp_path / "vacío.txt"
+    empty.write_text("\n  \n", encoding="utf-8")
+    with pytest.raises(ValueError, match="vacío.txt: no text in the file"):
+        read_lines(empty)
+
+
 # --- JSONL ------------------------------------------------------------------------------
 
 
@@ -201,6 +257,7 @@ def test_jsonl_line_for_a_literal_document():
         "end": e + len(" crónica"),
         "text": "enfermedad crónica",
         "fragments": [[s, e], [e + 1, e + len(" crónica")]],
+        "score": None,
     }
     assert line["relations"] == [{"kind": "is-a", "args": [["Arg1", 0], ["Arg2", 1]], "star": False}]
 
@@ -338,10 +395,12 @@ def test_push_to_hub_without_a_token_says_so(tmp_path, monkeypatch):
 # --- agreement --------------------------------------------------------------------------
 
 
-def test_agreement_with_oneself_is_full():
-    rows = agreement(LITERAL, LITERAL)
-    assert rows[0]["label"] == "overall" and rows[0]["items"] == 4
-    assert all(r["f1"] == 1.0 for r in rows)
+def test_agreement_with_oneself_is_full_and_unused_labels_are_none():
+    rows = {r["label"]: r for r in agreement(LITERAL, LITERAL)}
+    assert list(rows) == ["overall", "Concept", "Action", "Predicate", "Reference"]
+    assert rows["overall"]["items"] == 4
+    assert all(rows[label]["f1"] == 1.0 for label in ("overall", "Concept", "Action", "Predicate"))
+    assert [rows["Reference"][k] for k in ("precision", "recall", "f1")] == [None, None, None]  # neither used it
 
 
 def test_agreement_counts_like_the_official_scorer():
@@ -369,10 +428,48 @@ def test_agreement_counts_like_the_official_scorer():
     assert overall["recall"] == pytest.approx(1.5 / 3)
     assert overall["precision"] == pytest.approx(1.5 / 4)
     assert overall["f1"] == pytest.approx(2 * 0.5 * 0.375 / 0.875)
-    assert rows["Concept"]["missing"] == 1 and rows["Action"]["spurious"] == 2
-    assert rows["Reference"]["f1"] == 1.0  # neither used it
+    # per label as the official per-label score counts: "pulmones" is a Concept B called Action
+    concept, action = rows["Concept"], rows["Action"]
+    assert [concept[k] for k in ("correct", "incorrect", "partial", "missing", "spurious", "incorrect_pred")] == [
+        1, 1, 1, 0, 0, 0]
+    assert [action[k] for k in ("correct", "incorrect", "partial", "missing", "spurious", "incorrect_pred")] == [
+        0, 0, 0, 0, 1, 1]
+    assert concept["recall"] == pytest.approx(1.5 / 3) and concept["precision"] == pytest.approx(1.5 / 2)
+    assert (action["precision"], action["recall"], action["f1"]) == (0.0, 0.0, 0.0)
+    assert rows["Predicate"]["f1"] is None and rows["Reference"]["f1"] is None  # neither used them
     swapped = {r["label"]: r for r in agreement(b, a)}["overall"]
     assert (swapped["precision"], swapped["recall"]) == (overall["recall"], overall["precision"])
+
+
+ARTRITIS = "Tiene artritis reumatoide."
+
+
+def test_agreement_compares_a_span_with_its_pieces_as_the_official_scorer_does():
+    # A wrote the corpus's two fragments, B one span over both words: the official scorer
+    # cuts B's span at the space, so this is correct (a plain overlap test said partial)
+    a = [doc("d", ARTRITIS, ent(ARTRITIS, "artritis", "reumatoide"))]
+    b = [doc("d", ARTRITIS, entity(len("Tiene "), len("Tiene artritis reumatoide"), "Concept"))]
+    overall = agreement(a, b)[0]
+    assert (overall["correct"], overall["partial"], overall["f1"]) == (1, 0, 1.0)
+
+
+def test_agreement_takes_the_first_gold_entity_with_the_same_fragments():
+    # A gave "artritis" two labels; B's Concept meets A's Action first (entities sort by label),
+    # which the official rules count as incorrect, leaving A's Concept missing
+    a = [doc("d", ARTRITIS, ent(ARTRITIS, "artritis"), ent(ARTRITIS, "artritis", label="Action"))]
+    b = [doc("d", ARTRITIS, ent(ARTRITIS, "artritis"))]
+    overall = agreement(a, b)[0]
+    assert [overall[k] for k in ("correct", "incorrect", "missing", "spurious")] == [0, 1, 1, 0]
+
+
+def test_agreement_without_any_entity_is_none_not_full():
+    rows = agreement([doc("d", NADA)], [doc("d", NADA)])
+    assert rows[0]["items"] == 1 and all(r["f1"] is None and r["precision"] is None for r in rows)
+
+
+def test_agreement_counts_what_b_found_where_a_found_nothing():
+    overall = agreement([doc("d", ASMA)], [doc("d", ASMA, ent(ASMA, "asma"))])[0]
+    assert (overall["spurious"], overall["precision"], overall["f1"]) == (1, 0.0, 0.0)
 
 
 def test_agreement_refuses_different_texts_under_one_id():

@@ -32,7 +32,7 @@ LINES = ["El paciente presenta fiebre alta.", "La insulina reduce la glucosa en 
 
 
 def crf(root: Path, name: str = "crf-sample") -> Path:
-    from ner.training import TrainSettings, train
+    from ner.train import TrainSettings, train
 
     return train(TrainSettings(base_model="crf", run_name=name, train_split="sample", dev_split="sample",
                                eval_splits=("sample",)), root=root)

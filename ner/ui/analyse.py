@@ -8,7 +8,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from ner.entities import Entity
+from ner.entities import entity_to_json
 from ner.files import check_upload, scratch
 from ner.tokens import check_text
 from ner.ui.app import user_error
@@ -24,21 +24,6 @@ EXAMPLES = [
 HEADERS = ["text", "label", "start", "end", "confidence"]
 
 
-def entities_json(text: str, entities: list[Entity]) -> list[dict]:
-    """Entities as plain JSON objects (offsets are half-open character offsets into ``text``)."""
-    return [
-        {
-            "text": e.surface(text),
-            "label": e.label,
-            "start": e.start,
-            "end": e.end,
-            "fragments": [list(f) for f in e.fragments],
-            "score": e.score,
-        }
-        for e in entities
-    ]
-
-
 def build(ctx, admin: gr.Textbox) -> None:
     limits = ctx.config.limits
 
@@ -49,14 +34,14 @@ def build(ctx, admin: gr.Textbox) -> None:
             raise user_error(f"{exc}. Longer texts: upload them as a .txt file.") from exc
 
     def predict_api(text: str, model: str = "", admin_token: str = "", request: gr.Request = None) -> list[dict]:
-        """Entities of a Spanish health text: a list of {text, label, start, end, fragments, score}.
+        """Entities of a Spanish health text: a list of {label, start, end, text, fragments, score}.
 
         ``model``: a listed checkpoint (folder or run name); empty for the app's newest one.
         Other folders and hub ids need ``admin_token``.
         """
         text = check(text)
         predictor = ctx.predictor(model, admin_token, request)
-        return entities_json(text, predictor.predict([text])[0])
+        return [entity_to_json(e, text) for e in predictor.predict([text])[0]]
 
     def analyse(text: str, model: str, token: str, request: gr.Request = None):
         text = check(text)
@@ -72,21 +57,18 @@ def build(ctx, admin: gr.Textbox) -> None:
         """A generator: the BRAT zip's scratch folder goes once Gradio has copied the zip out."""
         if not file:
             raise gr.Error("Choose a .txt file first.")
-        from ner.annotation.sources import lines_to_docs, source_name
-        from ner.brat import read_text, write_brat
-        from ner.checkpoints import predict_documents
+        from ner.annotation.sources import source_name
+        from ner.export import predict_to_brat, read_lines
 
         stem = source_name(Path(file).stem)
         try:
             check_upload(Path(file), limits)
-            docs = lines_to_docs(read_text(file), stem, Path(file).name, limits)
+            docs = read_lines(file, limits)
         except ValueError as exc:
             raise user_error(exc) from exc
-        if not docs:
-            raise gr.Error(f"{Path(file).name}: no text in the file")
-        predicted = predict_documents(ctx.predictor(model, token, request), docs)
+        predictor = ctx.predictor(model, token, request)
         with scratch("ner-brat-") as out:
-            write_brat(predicted, out / stem / "scenario.txt")
+            predict_to_brat(predictor, docs, out / stem / "scenario.txt")
             archive = out / f"{stem}-predictions.zip"
             with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
                 for name in ("scenario.txt", "scenario.ann"):
