@@ -57,35 +57,61 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def _predictor(args: argparse.Namespace):
     from ner.predict import load_predictor, model_kind
+    from ner.settings import precision
 
     if args.int8 and model_kind(args.model) != "transformer":
         raise ValueError("--int8 quantises a transformer model; a CRF has nothing to quantise")
-    return load_predictor(args.model, **({"int8": True, "device": "cpu"} if args.int8 else {}))
+    options = {"precision": args.precision or precision()} | ({"int8": True, "device": "cpu"} if args.int8 else {})
+    return load_predictor(args.model, **options)
+
+
+def shard_bounds(n_items: int, shard: int, shards: int) -> tuple[int, int]:
+    """``[start, end)`` of shard ``shard`` (0-based) of ``shards`` contiguous, near-equal parts.
+
+    The first ``n_items % shards`` shards hold one item more: the split of
+    ``accelerate``'s ``split_between_processes``.
+    """
+    if not 0 <= shard < shards:
+        raise ValueError(f"shard {shard + 1} of {shards} does not exist")
+    size, extra = divmod(n_items, shards)
+    start = shard * size + min(shard, extra)
+    return start, start + size + (shard < extra)
+
+
+def _shard(value: str | None) -> tuple[int, int]:
+    """``--shard K/N`` (1-based), else this process's place under torchrun / accelerate launch."""
+    from ner.settings import process_rank, world_size
+
+    if not value:
+        return process_rank(), world_size()
+    k, _, n = value.partition("/")
+    if not (k.isdigit() and n.isdigit()) or not 1 <= int(k) <= int(n):
+        raise ValueError(f"--shard {value!r}: expected K/N with 1 <= K <= N, e.g. 2/4")
+    return int(k) - 1, int(n)
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from ner.brat import read_text, split_lines, write_brat
-    from ner.checkpoints import predict_documents
-    from ner.entities import Document
+    from ner.export import predict_to_brat, read_lines
 
     source = Path(args.input)
-    text = read_text(source)
-    docs = [Document(f"{source.stem}/{i + 1}", line) for i, (_, line) in enumerate(split_lines(text))]
-    predicted = predict_documents(_predictor(args), docs)
+    docs = read_lines(source)
     out = Path(args.output) if args.output else source.with_suffix(".pred.txt")
-    write_brat(predicted, out)
+    shard, shards = _shard(args.shard)
+    if shards > 1:  # one BRAT document per shard, side by side: together they are one BRAT folder
+        start, end = shard_bounds(len(docs), shard, shards)
+        docs = docs[start:end]
+        out = out.with_name(f"{out.stem}.part{shard + 1:0{len(str(shards))}d}of{shards}{out.suffix}")
+    predicted = predict_to_brat(_predictor(args), docs, out)
     n = sum(len(d.entities) for d in predicted)
-    print(f"{n} entities in {len(docs)} lines -> {out} + {out.with_suffix('.ann').name}")
+    print(f"{n} entities in {len(predicted)} lines -> {out} + {out.with_suffix('.ann').name}")
     return 0
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from ner.training import TrainSettings, train
+    from ner.flags import dataclass_from_args
+    from ner.train import TrainSettings, train
 
-    fields = {f: getattr(args, f) for f in TrainSettings.__dataclass_fields__ if getattr(args, f, None) is not None}
-    if "eval_splits" in fields:
-        fields["eval_splits"] = tuple(fields["eval_splits"].split(","))
-    settings = TrainSettings(**fields)
+    settings = dataclass_from_args(TrainSettings, args)
     extra = _corrections(args.db) if args.corrections else []
     if args.extra:
         from ner.export import import_any
@@ -93,9 +119,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         for path in args.extra:
             extra += import_any(path)
     from ner.gpu import describe_gpus
+    from ner.settings import process_rank
 
-    print(describe_gpus())
+    main = process_rank() == 0  # under torchrun / accelerate launch only the main process reports
+    if main:
+        print(describe_gpus())
     folder = train(settings, extra=extra)
+    if not main:
+        return 0
     metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
     for split, result in metrics["eval"].items():
         print(f"{split}: official F1 {result['official']['f1']:.4f} "
@@ -150,26 +181,17 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         return 0
     print(f"{'label':<10} {'items':>5} {'P':>6} {'R':>6} {'F1':>6}")
     for r in rows:
-        print(f"{r['label']:<10} {r['items']:>5} {r['precision']:>6.3f} {r['recall']:>6.3f} {r['f1']:>6.3f}")
+        figures = " ".join("   n/a" if r[k] is None else f"{r[k]:>6.3f}" for k in ("precision", "recall", "f1"))
+        print(f"{r['label']:<10} {r['items']:>5} {figures}")
     return 0
 
 
 def _add_train_arguments(p: argparse.ArgumentParser) -> None:
-    from dataclasses import MISSING, fields
+    """One flag per field of :class:`TrainSettings`, typed by its type hint (see :mod:`ner.flags`)."""
+    from ner.flags import add_dataclass_arguments
+    from ner.train.settings import TrainSettings
 
-    from ner.training import TrainSettings
-
-    for f in fields(TrainSettings):
-        flag = "--" + f.name.replace("_", "-")
-        default = f.default if f.default is not MISSING else None
-        kind = {"int": int, "float": float, "str": str, "bool": None}.get(str(f.type).split(" ")[0], str)
-        if isinstance(default, bool):
-            p.add_argument(flag, dest=f.name, action=argparse.BooleanOptionalAction, default=None,
-                           help=f"default {default}")
-        elif isinstance(default, tuple):
-            p.add_argument(flag, dest=f.name, help=f"comma-separated, default {','.join(default)}")
-        else:
-            p.add_argument(flag, dest=f.name, type=kind or str, help=f"default {default}")
+    add_dataclass_arguments(p, TrainSettings)
 
 
 def cmd_download(args: argparse.Namespace) -> int:
@@ -182,6 +204,8 @@ def cmd_download(args: argparse.Namespace) -> int:
     return 0
 
 
+PRECISIONS = ("auto", "bf16", "fp32")
+PRECISION_HELP = "CPU prediction precision: auto (default, $NER_PRECISION): bf16 where the CPU has it natively"
 INT8_HELP = "CPU: quantise the model's linear layers to int8 (2-3x faster, official F1 about 0.02 lower)"
 
 
@@ -218,6 +242,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", required=True, help="checkpoint folder or hub id")
     p.add_argument("--output", help="output .txt path (default INPUT.pred.txt, with its .ann)")
     p.add_argument("--int8", action="store_true", help=INT8_HELP)
+    p.add_argument("--precision", choices=PRECISIONS, default=None, help=PRECISION_HELP)
+    p.add_argument("--shard", metavar="K/N", help="predict only the K-th of N contiguous parts of the lines, into "
+                   "OUTPUT.partKofN.txt/.ann (under torchrun / accelerate launch: this process's part)")
     p.set_defaults(func=cmd_predict)
 
     p = sub.add_parser("evaluate", help="score a model on a split: the same table as `score`")
@@ -225,6 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split", default="test")
     p.add_argument("--json", action="store_true")
     p.add_argument("--int8", action="store_true", help=INT8_HELP)
+    p.add_argument("--precision", choices=PRECISIONS, default=None, help=PRECISION_HELP)
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("export", help="the accepted corrections of the annotation database as training data")

@@ -10,6 +10,7 @@ from typing import Protocol
 import numpy as np
 
 from ner.alignment import encode, word_probabilities
+from ner.decoding import DECODERS, decode
 from ner.entities import Entity
 from ner.tagging import bio_to_spans, span_to_entity
 from ner.tokens import CHUNK_WORDS
@@ -38,11 +39,40 @@ def split_for_model(texts: list[str]) -> list[tuple[int, int, list[tuple[int, in
     return items
 
 
-def tags_to_entities(text: str, words: list[tuple[int, int]], probs: np.ndarray, tags: list[str]) -> list[Entity]:
-    """Entities from word probabilities: argmax tags, repaired spans, score = mean chosen probability."""
-    chosen = probs.argmax(axis=1)
+PRECISIONS: tuple[str, ...] = ("auto", "bf16", "fp32")
+
+
+def cpu_has_fast_bf16() -> bool:
+    """Does this CPU run bf16 matrix products natively (AVX-512 BF16 or AMX)? Elsewhere it is emulated."""
+    import torch
+
+    cpu = torch.cpu
+    return bool(getattr(cpu, "_is_avx512_bf16_supported", lambda: False)()
+                or getattr(cpu, "_is_amx_tile_supported", lambda: False)())
+
+
+def resolve_precision(precision: str, device: str, int8: bool = False) -> str:
+    """``bf16`` or ``fp32`` for a prediction run: ``auto`` is bf16 on a CPU with native bf16, else fp32.
+
+    On a GPU ``auto`` stays fp32 (the checkpoint's own precision); int8 runs its own kernels.
+    """
+    if precision not in PRECISIONS:
+        raise ValueError(f"unknown precision {precision!r} (expected one of {', '.join(PRECISIONS)})")
+    if int8 or precision == "fp32":
+        return "fp32"
+    if precision == "bf16":
+        return "bf16"
+    return "bf16" if device == "cpu" and cpu_has_fast_bf16() else "fp32"
+
+
+def tags_to_entities(
+    text: str, words: list[tuple[int, int]], probs: np.ndarray, tags: list[str], decoder: str = "viterbi"
+) -> list[Entity]:
+    """Entities from word probabilities: decoded tags (:mod:`ner.decoding`), spans, score = mean
+    probability of the chosen tags."""
+    chosen = decode(probs, tags, decoder)
     labels = [tags[i] for i in chosen]
-    best = probs.max(axis=1)
+    best = probs[np.arange(len(chosen)), chosen] if chosen else np.empty(0)
     out = []
     starts = {s: i for i, (s, _) in enumerate(words)}
     ends = {e: i for i, (_, e) in enumerate(words)}
@@ -53,11 +83,15 @@ def tags_to_entities(text: str, words: list[tuple[int, int]], probs: np.ndarray,
 
 
 class TransformerPredictor:
-    """A token-classification checkpoint loaded once; :meth:`predict` takes texts of any length."""
+    """A token-classification checkpoint loaded once; :meth:`predict` takes texts of any length.
+
+    ``precision``: ``auto`` (bf16 autocast on a CPU with native bf16, fp32 elsewhere), ``bf16``
+    or ``fp32``; ``decoder``: ``viterbi`` (BIO-constrained) or ``argmax``.
+    """
 
     def __init__(
         self, model: str | Path, device: str | None = None, batch_size: int = 32, max_length: int = 512,
-        int8: bool = False,
+        int8: bool = False, precision: str = "auto", decoder: str = "viterbi",
     ):
         import torch
         from transformers import AutoModelForTokenClassification
@@ -75,7 +109,11 @@ class TransformerPredictor:
                 f"{model} has no NER head of BIO labels with 'O' first (labels: {self.tags[:6]}...); "
                 "fine-tune it first with `python -m ner train --base-model ...`"
             )
+        if decoder not in DECODERS:
+            raise ValueError(f"unknown decoder {decoder!r} (expected one of {', '.join(DECODERS)})")
+        self.decoder = decoder
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.precision = resolve_precision(precision, str(torch.device(self.device).type), int8)
         self.model.to(self.device).eval()
         if int8:
             if self.device != "cpu":
@@ -96,7 +134,9 @@ class TransformerPredictor:
         order = sorted(range(len(windows)), key=lambda k: len(windows[k].input_ids))
         probs: list[np.ndarray] = [np.empty(0)] * len(windows)
         pad = self.tokenizer.pad_token_id or 0
-        with torch.inference_mode():
+        autocast = torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16,
+                                  enabled=self.precision == "bf16")
+        with torch.inference_mode(), autocast:
             for i in range(0, len(order), self.batch_size):
                 batch = order[i : i + self.batch_size]
                 width = max(len(windows[k].input_ids) for k in batch)
@@ -113,7 +153,7 @@ class TransformerPredictor:
         per_word = word_probabilities(windows, probs, [len(ws) for _, _, ws in items], len(self.tags))
         out: list[list[Entity]] = [[] for _ in texts]
         for (t, _, ws), wp in zip(items, per_word):
-            out[t].extend(tags_to_entities(texts[t], ws, wp, self.tags))
+            out[t].extend(tags_to_entities(texts[t], ws, wp, self.tags, self.decoder))
         return [sorted(ents) for ents in out]
 
 

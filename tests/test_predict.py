@@ -1,0 +1,80 @@
+"""Prediction precision and decoding: bf16 on CPUs that have it, the same entities as fp32, and the fallbacks."""
+
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from ner import corpus
+from ner.checkpoints import predict_documents
+from ner.predict import TransformerPredictor, cpu_has_fast_bf16, load_predictor, resolve_precision
+from ner.train import TrainSettings, train
+
+SAMPLE = {"train_split": "sample", "dev_split": "sample", "eval_splits": ()}
+
+
+@pytest.fixture(scope="module")
+def trained(tiny_base, tmp_path_factory):
+    """A tiny model trained until its predictions are confident (bf16 rounding must not flip them)."""
+    settings = TrainSettings(base_model=str(tiny_base), run_name="tiny-confident", epochs=12, learning_rate=3e-3,
+                             batch_size=8, max_length=32, patience=0, **SAMPLE)
+    return train(settings, root=tmp_path_factory.mktemp("ck"))
+
+
+def entity_sets(predictor, docs):
+    return [{(e.fragments, e.label) for e in d.entities} for d in predict_documents(predictor, docs)]
+
+
+def test_auto_is_bf16_exactly_where_the_cpu_has_native_bf16(monkeypatch):
+    expected = "bf16" if cpu_has_fast_bf16() else "fp32"
+    assert resolve_precision("auto", "cpu") == expected
+    assert resolve_precision("auto", "cuda") == "fp32"  # a GPU keeps the checkpoint's precision
+    assert resolve_precision("bf16", "cpu", int8=True) == "fp32"  # int8 runs its own kernels
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    assert not cpu_has_fast_bf16() and resolve_precision("auto", "cpu") == "fp32"
+    with pytest.raises(ValueError, match="fp8"):
+        resolve_precision("fp8", "cpu")
+
+
+def test_bf16_finds_the_same_entities_as_fp32_on_the_sample_corpus(trained):
+    docs = corpus.load("sample")
+    fp32 = load_predictor(trained, precision="fp32", device="cpu")
+    bf16 = load_predictor(trained, precision="bf16", device="cpu")
+    assert (fp32.precision, bf16.precision) == ("fp32", "bf16")
+    found = entity_sets(fp32, docs)
+    assert sum(map(len, found)) > 20  # a model that finds things, so the comparison means something
+    assert entity_sets(bf16, docs) == found
+
+
+def test_the_default_predictor_falls_back_to_fp32_without_native_bf16(trained, monkeypatch):
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
+    predictor = TransformerPredictor(trained, device="cpu")
+    assert predictor.precision == "fp32" and predictor.predict(["El asma causa tos."])
+
+
+def test_viterbi_never_starts_an_entity_with_i_and_argmax_is_still_there(trained):
+    docs = corpus.load("sample")
+    for decoder in ("viterbi", "argmax"):
+        predictor = TransformerPredictor(trained, device="cpu", decoder=decoder)
+        assert predictor.decoder == decoder and entity_sets(predictor, docs)
+    with pytest.raises(ValueError, match="beam"):
+        TransformerPredictor(trained, device="cpu", decoder="beam")
+
+
+def test_cli_precision_flag_and_setting(trained, tmp_path):
+    lines = tmp_path / "in.txt"
+    lines.write_text("El asma causa tos.\nLa insulina reduce la glucosa.\n", encoding="utf-8")
+    outs = []
+    for flag in ("fp32", "bf16"):
+        run = subprocess.run([sys.executable, "-m", "ner", "predict", str(lines), "--model", str(trained),
+                              "--precision", flag, "--output", str(tmp_path / f"{flag}.txt")],
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        outs.append((tmp_path / f"{flag}.ann").read_text(encoding="utf-8"))
+    assert outs[0] == outs[1]
+    bad = subprocess.run([sys.executable, "-m", "ner", "predict", str(lines), "--model", str(trained),
+                          "--precision", "fp8"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "fp8" in bad.stderr
