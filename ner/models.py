@@ -134,12 +134,15 @@ class Models:
             return list(self._cache)
 
     def _options(self, model: str) -> dict:
-        """``NER_INT8=1`` (a CPU-only deployment, e.g. a free Space): transformers run quantised to int8."""
+        """``NER_PRECISION`` for transformers, and ``NER_INT8=1`` (a CPU-only deployment, e.g. a free Space):
+        transformers run quantised to int8."""
         import torch
 
-        if self.settings.int8 and not torch.cuda.is_available() and model_kind(model) == "transformer":
+        if model_kind(model) != "transformer":
+            return {}
+        if self.settings.int8 and not torch.cuda.is_available():
             return {"int8": True, "device": "cpu"}
-        return {}
+        return {"precision": self.settings.precision}
 
 
 def _resolved(model: str) -> Path | None:

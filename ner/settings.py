@@ -152,6 +152,7 @@ class Settings:
     - ``oauth``: Sign in with Hugging Face (on a Space with ``hf_oauth: true``, which sets ``OAUTH_CLIENT_ID``).
     - ``default_model`` (``NER_MODEL``): a model offered first, besides the checkpoints.
     - ``int8`` (``NER_INT8``): transformers quantised to int8 on a CPU.
+    - ``precision`` (``NER_PRECISION``): ``auto`` (bf16 on a CPU with native bf16), ``bf16`` or ``fp32``.
     """
 
     checkpoints: Path = field(default_factory=checkpoints_dir)
@@ -162,10 +163,13 @@ class Settings:
     oauth: bool = field(default_factory=lambda: bool(os.environ.get("SPACE_ID") and os.environ.get("OAUTH_CLIENT_ID")))
     default_model: str | None = field(default_factory=lambda: os.environ.get("NER_MODEL") or None)
     int8: bool = field(default_factory=lambda: _flag("NER_INT8"))
+    precision: str = field(default_factory=precision)
     limits: Limits = field(default_factory=lambda: Limits(model_cache=int(os.environ.get("NER_MODEL_CACHE") or 2)))
     train_split: str | None = None  # None: the corpus's train split when it is there, else the sample
 
     def __post_init__(self) -> None:
+        if self.precision not in ("auto", "bf16", "fp32"):
+            raise ValueError(f"NER_PRECISION={self.precision!r}: expected auto, bf16 or fp32")
         object.__setattr__(self, "checkpoints", Path(self.checkpoints).resolve())
         object.__setattr__(self, "data_dir", Path(self.data_dir).resolve())
 

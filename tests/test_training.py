@@ -190,6 +190,18 @@ def test_the_app_loads_transformers_as_int8_when_ner_int8_is_set(trained, tmp_pa
     assert not Models(Settings(checkpoints=tmp_path)).get(str(trained[0]), admin=True).name.endswith("(int8)")
 
 
+@pytest.mark.parametrize("setting", ["fp32", "bf16"])
+def test_the_app_predicts_in_the_precision_ner_precision_asks(trained, tmp_path, monkeypatch, setting):
+    from ner.models import Models
+    from ner.settings import Settings
+
+    monkeypatch.setenv("NER_PRECISION", setting)
+    assert Models(Settings(checkpoints=tmp_path)).get(str(trained[0]), admin=True).inner.precision == setting
+    monkeypatch.setenv("NER_PRECISION", "fp8")
+    with pytest.raises(ValueError, match="fp8"):
+        Settings()
+
+
 def test_cli_exports_corrections_shows_agreement_and_trains_on_them(tmp_path):
     from ner.brat import read_brat
     from ner.entities import Entity
