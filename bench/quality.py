@@ -56,11 +56,11 @@ def run_crf(out: Path) -> dict:
     return {"test": metrics["eval"]["test"], "dev": metrics["eval"]["dev"], "train_seconds": metrics["train_seconds"]}
 
 
-def recipe(encoder: Path, epochs: int, seed: int, **kw):
+def recipe(encoder: Path, epochs: int, seed: int, prefix: str = "ours", **kw):
     from ner.train import TrainSettings
 
     return TrainSettings(
-        base_model=str(encoder), run_name=f"ours-s{seed}-{int(time.time())}", epochs=epochs, learning_rate=1e-4,
+        base_model=str(encoder), run_name=f"{prefix}-s{seed}-{int(time.time())}", epochs=epochs, learning_rate=1e-4,
         batch_size=16, max_length=256, warmup_ratio=0.1, patience=0, freeze_embeddings=True, use_cpu=True,
         seed=seed, eval_splits=(), **kw,
     )
@@ -99,7 +99,7 @@ def run_final(out: Path, encoder: Path, epochs: int, seed: int) -> dict:
     from ner.train import train
 
     dev = [d for d in corpus.load("dev") if d.annotated]
-    folder = train(recipe(encoder, epochs, seed, dev_split=None), extra=dev, root=out)
+    folder = train(recipe(encoder, epochs, seed, "final", dev_split=None), extra=dev, root=out)
     metrics = json.loads((folder / "metrics.json").read_text())
     return {"seed": seed, "folder": str(folder), "train_seconds": metrics["train_seconds"], "epochs": epochs,
             "decoded": decoded_scores(folder)}

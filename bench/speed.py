@@ -1,6 +1,6 @@
 """Prediction speed: our TransformerPredictor against transformers' token-classification pipeline.
 
-    .venv/bin/python bench/speed.py                      # both models, ~6 min on 2 cores
+    .venv/bin/python bench/speed.py                      # both models, ~8 min on 2 cores
     .venv/bin/python bench/speed.py --models roberta --rounds 1 --no-memory   # quick look
 
 Both competitors use the same model folder, the same torch threads (the cores this process
@@ -18,6 +18,13 @@ may use) and the official test split (100 sentences). Measured, per model:
   between ours and the pipeline (``aggregation_strategy="simple"``; the pipeline's spans are
   trimmed of surrounding whitespace). With random weights the entities are arbitrary but
   deterministic; differences come from tokenisation and sub-word aggregation.
+
+``ours`` is our predictor as the app and the CLI run it: on a CPU with native bf16 (AVX-512
+BF16 or AMX) in bf16 autocast, else fp32 (``ner.predict.resolve_precision``). The row
+``ours, fp32`` forces fp32; its "same entities" column counts the sentences where the
+default's entities are identical to fp32's. The pipeline runs as a user would run it, in fp32.
+The ``finetuned`` model is the one ``bench/quality.py`` trained last (else one trained here),
+so that entity agreement is measured on a model that finds entities.
 
 A row ``ours, int8`` is our predictor with ``int8=True`` (``python -m ner predict --int8``,
 ``NER_INT8=1`` in the app): its Linear layers dynamically quantised to int8
@@ -46,10 +53,23 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
-MODELS = {"roberta": "RoBERTa-base size, random weights", "e5": "offline encoder (multilingual-e5-small)"}
+MODELS = {"roberta": "RoBERTa-base size, random weights", "e5": "offline encoder (multilingual-e5-small)",
+          "finetuned": "offline encoder fine-tuned (bench/quality.py's model)"}
+FP32 = "ours, fp32 (--precision fp32)"
+
+
+def finetuned_folder() -> tuple[Path | None, str]:
+    """The model ``bench/quality.py`` fine-tuned last, else the offline encoder fine-tuned 3 epochs here."""
+    quality_runs = sorted((common.OUT_DIR / "quality-runs").glob("ours-*"), key=lambda f: f.stat().st_mtime)
+    if quality_runs:
+        return quality_runs[-1], "the offline encoder as `bench/quality.py` fine-tuned it (10 epochs, best on dev)"
+    return (common.build_finetuned_encoder(),
+            "offline encoder fine-tuned 3 epochs (frozen word embeddings, lr 1e-4, batch 16) on train")
 
 
 def model_folder(key: str) -> Path | None:
+    if key == "finetuned":
+        return finetuned_folder()[0]
     return common.build_roberta_base() if key == "roberta" else common.build_encoder_ner()
 
 
@@ -75,10 +95,10 @@ def peak_rss_mib() -> float:
     return _status_mib("VmHWM")
 
 
-def load_ours(folder: Path, batch_size: int, int8: bool = False):
+def load_ours(folder: Path, batch_size: int, int8: bool = False, precision: str = "auto"):
     from ner.predict import TransformerPredictor
 
-    return TransformerPredictor(folder, device="cpu", batch_size=batch_size, int8=int8)
+    return TransformerPredictor(folder, device="cpu", batch_size=batch_size, int8=int8, precision=precision)
 
 
 def load_pipeline(folder: Path, aggregation: str = "simple"):
@@ -146,9 +166,11 @@ def tokens_per_sentence(folder: Path, texts: list[str]) -> dict:
 def time_model(folder: Path, texts: list[str], batch_size: int, rounds: int, int8: bool) -> dict:
     """Throughput rounds, latencies and agreement for one model folder, all in this process."""
     ours = load_ours(folder, batch_size)
+    fp32 = load_ours(folder, batch_size, precision="fp32")
     pipe = load_pipeline(folder)
     runners = {
         "ours": lambda xs: ours.predict(xs),
+        FP32: lambda xs: fp32.predict(xs),
         f"pipeline (batch_size={batch_size})": lambda xs: pipe(xs, batch_size=batch_size),
         "pipeline (default batch_size)": lambda xs: pipe(xs),
     }
@@ -259,13 +281,7 @@ def finetuned_check(batch_size: int) -> None:
     from ner.scoring import score
     from ner.tagging import span_to_entity
 
-    quality_runs = sorted((common.OUT_DIR / "quality-runs").glob("ours-*"), key=lambda f: f.stat().st_mtime)
-    if quality_runs:
-        folder = quality_runs[-1]
-        described = "the offline encoder as `bench/quality.py` fine-tuned it (\"ours\": 10 epochs, best on dev)"
-    else:
-        folder = common.build_finetuned_encoder()
-        described = "offline encoder fine-tuned 3 epochs (frozen word embeddings, lr 1e-4, batch 16) on train"
+    folder, described = finetuned_folder()
     if folder is None:
         print("the offline encoder could not be built; nothing to check", file=sys.stderr)
         return
@@ -321,7 +337,7 @@ def finetuned_check(batch_size: int) -> None:
 def table(results: dict, batch_size: int) -> str:
     headers = ["model", "competitor", "sentences/s (best)", "sentences/s (median)", "vs pipeline, same batch",
                "vs pipeline, default batch", "latency median ms", "latency p95 ms",
-               "peak RSS MiB (Δ from before load)", "same entities as ours"]
+               "peak RSS MiB (Δ from before load)", "sentences with the same entities as ours"]
     rows = []
     for key, res in results.items():
         same_batch = res["throughput_best"][f"pipeline (batch_size={batch_size})"]
@@ -349,7 +365,7 @@ def table(results: dict, batch_size: int) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--models", default="roberta,e5", help="comma-separated: roberta, e5")
+    ap.add_argument("--models", default="roberta,finetuned", help="comma-separated: roberta, e5, finetuned")
     ap.add_argument("--rounds", type=int, default=3, help="throughput rounds per competitor")
     ap.add_argument("--batch-size", type=int, default=32, help="ours, and the pipeline's matched batch_size")
     ap.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
