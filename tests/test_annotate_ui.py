@@ -15,8 +15,9 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from ner.annotation.items import entities_from_editor, fragments_to_spans
+from ner.annotation.items import api_item, item_value
 from ner.annotation.sources import lines_to_docs, upload_batch
+from ner.entities import Entity, entities_from_json, entity_to_json
 from ner.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +37,7 @@ CHROMIUM_ARGS = [
 
 def train_model(root: Path) -> Path:
     """The instant CRF as a finished checkpoint under ``root``."""
-    from ner.training import TrainSettings, train
+    from ner.train import TrainSettings, train
 
     return train(TrainSettings(base_model="crf", train_split="sample", dev_split="sample", eval_splits=("sample",)),
                  root=root)
@@ -67,25 +68,37 @@ def labelled(entities) -> set[tuple[str, tuple]]:
 # ---------------------------------------------------------------- pure helpers
 
 
-def test_spans_join_whitespace_fragments_and_cut_back():
+def test_editor_value_and_api_item_carry_entities_in_the_json_shape(tmp_path):
     text = "un infarto de miocardio"
-    frags = [(len("un "), len("un infarto")), (len("un infarto "), len("un infarto de")),
-             (len("un infarto de "), len(text))]
-    assert fragments_to_spans(text, frags) == [[len("un "), len(text)]]
-    ents = entities_from_editor(text, [{"label": "Concept", "spans": [[len("un "), len(text)]]}])
-    assert ents[0].fragments == tuple(frags)
+    frags = ((len("un "), len("un infarto")), (len("un infarto "), len("un infarto de")),
+             (len("un infarto de "), len(text)))
+    ents = [Entity(frags, "Concept", 0.5), Entity(((0, len("un")),), "Reference", 0.25)]
+    with Store(tmp_path / "a.db") as store:
+        (doc,) = store.add_documents("q", [text])
+        store.add_suggestion(doc, "m", ents)
+        value = item_value(store, "q", "ana", doc, suggestion=store.latest_suggestion(doc))
+    assert value["entities"] == [entity_to_json(e, text) for e in sorted(ents)]
+    assert value["entities"][1] == {"label": "Concept", "start": len("un "), "end": len(text),
+                                    "text": "infarto de miocardio", "fragments": [list(f) for f in frags],
+                                    "score": 0.5}
+    assert api_item(value)["entities"] == value["entities"]
+    # what the editor sends back: one selection over the three words, cut into the corpus's fragments
+    assert entities_from_json(text, [{"label": "Concept", "fragments": [[len("un "), len(text)]]}]) == (
+        Entity(frags, "Concept"),)
 
 
 def test_editor_entities_are_checked():
     text = "El asma."
     with pytest.raises(ValueError, match="unknown label"):
-        entities_from_editor(text, [{"label": "<b>Concept</b>", "spans": [[len("El "), len("El asma")]]}])
+        entities_from_json(text, [{"label": "<b>Concept</b>", "fragments": [[len("El "), len("El asma")]]}])
     with pytest.raises(ValueError, match="word boundaries"):
-        entities_from_editor(text, [{"label": "Concept", "spans": [[len("El "), len("El as")]]}])
+        entities_from_json(text, [{"label": "Concept", "fragments": [[len("El "), len("El as")]]}])
     with pytest.raises(ValueError, match="outside the text"):
-        entities_from_editor(text, [{"label": "Concept", "spans": [[len("El "), len(text) + 3]]}])
+        entities_from_json(text, [{"label": "Concept", "fragments": [[len("El "), len(text) + 3]]}])
     with pytest.raises(ValueError, match="integers"):
-        entities_from_editor(text, [{"label": "Concept", "spans": [["3", 7]]}])
+        entities_from_json(text, [{"label": "Concept", "fragments": [["3", 7]]}])
+    with pytest.raises(ValueError, match="unknown key 'spans'"):
+        entities_from_json(text, [{"label": "Concept", "spans": [[len("El "), len("El asma")]]}])
 
 
 def test_uploads_txt_lines_and_brat_pairs(tmp_path):
@@ -167,19 +180,16 @@ def test_api_most_uncertain_first(client):
 
 
 def test_editor_error_keeps_the_edits(server):
+    """The service refuses, saving nothing (the editor shows its message over the edits: tests/test_browser.py)."""
     from ner.access import Caller
-    from ner.ui.annotate import _kept
 
     service, ana = server.ner_context.annotation, Caller("ana")
     value = service.open_queue(ana, "kept-queue", "position", None, batch=_pasted(TEXTS[3:]))
-    edits = [{"label": "Action", "spans": [[0, len("Beber")]]}, {"label": "Concept", "spans": [[0, 2]]}]
+    edits = [{"label": "Action", "fragments": [[0, len("Beber")]]}, {"label": "Concept", "fragments": [[0, 2]]}]
     request = {"action": "accept", "doc": value["doc"], "source": "kept-queue", "entities": edits}
     with pytest.raises(ValueError, match="entity 2 .*word boundaries") as caught:
         service.act(ana, request, "position", None)
-    shown = _kept(value, request, str(caught.value))
-    assert shown["error"] == str(caught.value) and shown["doc"] == value["doc"]
-    assert [(e["label"], e["spans"]) for e in shown["entities"]] == [(e["label"], e["spans"]) for e in edits]
-    assert shown["rev"] > value["rev"]  # the editor redraws
+    assert "entity 2" in str(caught.value) and service.store().history(value["doc"], "ana") == []
     with pytest.raises(LookupError):
         service.act(ana, {"action": "undo", "source": "kept-queue"}, "position", None)
 
@@ -324,7 +334,7 @@ def test_browser_correct_accept_undo(server):
         browser.close()
 
     text = store.document(doc).text
-    want = {(label, tuple(f for f in entities_from_editor(text, [{"label": label, "spans": [[s, e]]}])[0].fragments))
+    want = {(label, tuple(f for f in entities_from_json(text, [{"label": label, "fragments": [[s, e]]}])[0].fragments))
             for label, s, e in expected}
     history = store.history(doc, "eva")
     assert [a.status for a in history] == ["accepted", "undone", "accepted"]

@@ -5,7 +5,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from ner.training import TrainSettings, train
+from ner.train import TrainSettings, train
 from ner.ui.app import AppConfig, build_app, launch_kwargs
 
 pytestmark = pytest.mark.browser
@@ -110,5 +110,76 @@ def test_a_spanish_browser_gets_the_interface_and_messages_in_spanish(page, serv
         analyse(spanish, "La fiebre alta preocupa a los médicos.")
         spanish.wait_for_function("() => document.querySelector('#analyse-info').innerText.includes('entidades')")
         assert "Ejemplos" in spanish.locator("body").inner_text()
+        spanish.get_by_role("tab", name="Anotar").click()  # the editor's own words come with its value
+        spanish.wait_for_function("() => document.querySelector('#ann-editor .ann-empty')"
+                                  " && document.querySelector('#ann-editor .ann-empty').innerText.includes('Cargue')")
     finally:
         spanish.close()
+
+
+def _annotator(page):
+    return page.locator("#ann-annotator input, #ann-annotator textarea").first
+
+
+def test_the_annotator_name_is_kept_in_the_browser_across_reloads(page, server):
+    from playwright.sync_api import expect
+
+    fresh = page.context.browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
+    try:
+        fresh.goto(server.local_url)
+        fresh.get_by_role("tab", name="Annotate").click()
+        expect(fresh.locator("#ann-editor .ann-empty")).to_contain_text("Load a queue", timeout=20_000)
+        _annotator(fresh).fill("zoe")
+        _annotator(fresh).press("Tab")
+        fresh.wait_for_timeout(1_000)  # the change event stores the name in the browser
+        fresh.reload()
+        fresh.get_by_role("tab", name="Annotate").click()
+        expect(_annotator(fresh)).to_have_value("zoe", timeout=20_000)
+        fresh.goto(server.local_url + "?annotator=yago")  # a link's name wins over the kept one
+        fresh.get_by_role("tab", name="Annotate").click()
+        expect(_annotator(fresh)).to_have_value("yago", timeout=20_000)
+    finally:
+        fresh.close()
+
+
+def test_shift_click_extends_from_the_last_word_and_a_refused_answer_keeps_the_edits(page, server):
+    from playwright.sync_api import expect
+
+    from ner.access import Caller
+
+    text = "El dolor 😖 de cabeza y de espalda empeora por la noche."  # offsets are code points, not UTF-16
+    fresh = page.context.browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-US")
+    fresh.errors = []
+    fresh.on("pageerror", lambda e: fresh.errors.append(str(e)))
+    try:
+        fresh.goto(server.local_url + "?annotator=lia")
+        fresh.get_by_role("tab", name="Annotate").click()
+        expect(_annotator(fresh)).to_have_value("lia", timeout=20_000)
+        fresh.locator("#ann-add").get_by_text("Add your own texts").click()
+        fresh.locator("#ann-paste textarea").fill(text)
+        fresh.locator("#ann-queue-name input, #ann-queue-name textarea").first.fill("shifted")
+        fresh.locator("#ann-add-button").click()
+        expect(fresh.locator("#ann-editor .ann-src")).to_contain_text("shifted", timeout=20_000)
+        while fresh.locator("#ann-editor .ann-text .x").count():  # clear the model's suggestions
+            fresh.locator("#ann-editor .ann-text .x").first.click()
+        shown = fresh.eval_on_selector_all("#ann-editor .ann-text .w, #ann-editor .ann-text .g",
+                                           "els => els.map(e => e.textContent).join('')")
+        assert shown == text
+        word = fresh.locator("#ann-editor .ann-text > span.w")
+        word.filter(has_text="cabeza").click()
+        word.filter(has_text="espalda").click(modifiers=["Shift"])  # from "cabeza", not from the start
+        expect(fresh.locator("#ann-editor .ann-hint")).to_contain_text("“cabeza y de espalda”")
+        fresh.keyboard.press("1")
+        expect(fresh.locator("#ann-editor mark.ent")).to_have_count(1)
+        assert fresh.locator("#ann-editor mark.ent").inner_text().startswith("cabeza y de espalda")
+        word.filter(has_text="noche").click(modifiers=["Shift"])  # again from the last word clicked
+        expect(fresh.locator("#ann-editor .ann-hint")).to_contain_text("“cabeza y de espalda empeora por la noche”")
+        fresh.keyboard.press("Escape")
+
+        server.ner_context.annotation.delete_queue(Caller(admin=True), "shifted")  # gone while lia works
+        fresh.keyboard.press("Enter")
+        expect(fresh.locator("#ann-editor .ann-error")).to_contain_text("no queue named", timeout=10_000)
+        expect(fresh.locator("#ann-editor mark.ent")).to_have_count(1)  # her edit is still there
+        assert not fresh.errors, fresh.errors
+    finally:
+        fresh.close()

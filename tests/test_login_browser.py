@@ -44,7 +44,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from ner.settings import Settings
-    from ner.training import TrainSettings, train
+    from ner.train import TrainSettings, train
     from ner.ui.app import build_app, launch_kwargs
 
     root = tmp_path_factory.mktemp("login-app")

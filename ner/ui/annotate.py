@@ -1,52 +1,36 @@
 """The Annotate tab: the editor and its controls; every decision is the annotation service's.
 
 A queue is filled from an upload, pasted text or the corpus, pre-annotated by the active
-model, and shown one document at a time in a custom ``gr.HTML`` editor (``editor.js``):
-select words, press 1–4; click an entity, relabel or remove it; Enter accepts and moves
-on, X rejects, S skips, U undoes. The handlers below turn a Gradio request into a
-:class:`ner.access.Caller` and call :class:`ner.annotation.service.AnnotationService`.
+model, and shown one document at a time in the :class:`ner.ui.editor.Editor`: select words,
+press 1–4; click an entity, relabel or remove it; Enter accepts and moves on, X rejects,
+S skips, U undoes (the editor's own server functions save those). The handlers below turn
+a Gradio request into a :class:`ner.access.Caller` and call
+:class:`ner.annotation.service.AnnotationService`. The annotator's name is kept in the
+browser (``gr.BrowserState``) and comes back on the next visit, unless there is a login.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import gradio as gr
 
 from ner.access import Forbidden
-from ner.annotation.items import api_item, empty_value
-from ner.annotation.service import NotFound
+from ner.annotation.items import api_item
 from ner.annotation.sources import corpus_choices, pasted_batch, upload_batch
-from ner.files import redact, scratch
+from ner.files import scratch
 from ner.ui.app import user_error
+from ner.ui.editor import Editor
 from ner.ui.i18n import t
 
-HERE = Path(__file__).resolve().parent
-EDITOR_HTML = '<div class="ann" tabindex="0" role="application" aria-label="Annotation editor"></div>'
+NAME_KEY = "ner-annotator"  # where the browser keeps the annotator's name (not a secret: the key is fixed)
 AGREEMENT_HEADERS = ["label", "items", "correct", "incorrect", "partial", "missing", "spurious", "P", "R", "F1"]
 EXPORT_FORMATS = [("BRAT", "brat"), ("JSONL", "jsonl"), ("Hugging Face dataset", "hf"), ("CoNLL", "conll")]
 REFUSED = (ValueError, LookupError, FileNotFoundError, Forbidden)
 
 
-def _kept(value: dict | None, request: dict, message: str, key: str = "error") -> dict[str, Any]:
-    """The editor's value again, with the person's edits and a message: nothing is lost on an error."""
-    value = dict(value or empty_value())
-    if value.get("request") != request and isinstance(request.get("entities"), list):
-        value["entities"] = [{"label": e.get("label"), "spans": e.get("spans"), "score": None}
-                             for e in request["entities"] if isinstance(e, dict)]
-    value.pop("request", None)
-    fresh = empty_value()
-    return value | {"rev": fresh["rev"], "error": "", "message": ""} | {key: redact(message)}
-
-
 def agreement_rows(rows: list[dict]) -> list[list]:
+    """The agreement table's rows; P, R and F1 say n/a where neither annotator used the label."""
     return [[r["label"], r["items"], r["correct"], r["incorrect"], r["partial"], r["missing"], r["spurious"],
-             round(r["precision"], 3), round(r["recall"], 3), round(r["f1"], 3)] for r in rows]
-
-
-def _read(name: str) -> str:
-    return (HERE / name).read_text(encoding="utf-8")
+             *(("n/a" if r[k] is None else round(r[k], 3)) for k in ("precision", "recall", "f1"))] for r in rows]
 
 
 def build(ctx, admin) -> None:
@@ -70,14 +54,8 @@ def build(ctx, admin) -> None:
             new_name = gr.Textbox(label=t("ann_queue_name"), placeholder="pasted", max_lines=1, scale=3,
                                   elem_id="ann-queue-name")
             add = gr.Button(t("ann_add_button"), scale=1, elem_id="ann-add-button")
-    editor = gr.HTML(
-        empty_value(),
-        html_template=EDITOR_HTML,
-        css_template=_read("editor.css"),
-        js_on_load=_read("editor.js"),
-        apply_default_css=False,
-        elem_id="ann-editor",
-    )
+    saved_name = gr.BrowserState("", storage_key=NAME_KEY, secret=NAME_KEY)
+    editor = Editor(ctx, elem_id="ann-editor")
     with gr.Accordion(t("ann_export"), open=False, elem_id="ann-export") as export_box:
         with gr.Row():
             formats = gr.CheckboxGroup(EXPORT_FORMATS, value=[v for _, v in EXPORT_FORMATS], label=t("ann_formats"),
@@ -111,7 +89,7 @@ def build(ctx, admin) -> None:
                                        on_progress=lambda done, total: progress(done / total, desc="pre-annotating"))
         except REFUSED as exc:
             raise user_error(exc) from exc
-        return value, refresh(value.get("source"), caller)
+        return editor.dressed(value, request, how, model, caller), refresh(value.get("source"), caller)
 
     def on_add(paths, text, queue_name, name, how, model, request: gr.Request, profile: gr.OAuthProfile | None,
                progress=gr.Progress()):  # noqa: B008
@@ -124,19 +102,8 @@ def build(ctx, admin) -> None:
                                        on_progress=lambda done, total: progress(done / total, desc="pre-annotating"))
         except REFUSED as exc:
             raise user_error(exc) from exc
-        return value, refresh(value.get("source"), caller), None, "", gr.Accordion(open=False)
-
-    def on_submit(value, name, how, model, evt: gr.EventData, request: gr.Request,
-                  profile: gr.OAuthProfile | None):
-        sent = getattr(evt, "_data", None) or (value or {}).get("request") or {}
-        try:
-            return service.act(ctx.caller(request, profile, name), sent, how, model)
-        except NotFound as exc:  # no such queue or document: an error
-            return _kept(value, sent, str(exc))
-        except LookupError as exc:  # nothing to undo: a message
-            return _kept(value, sent, str(exc), key="message")
-        except (ValueError, Forbidden, gr.Error) as exc:
-            return _kept(value, sent, getattr(exc, "message", None) or str(exc))
+        return (editor.dressed(value, request, how, model, caller), refresh(value.get("source"), caller), None, "",
+                gr.Accordion(open=False))
 
     def on_export(token, kinds, source, name, request: gr.Request):
         """A generator: its scratch folder is removed once Gradio has copied the archive out."""
@@ -180,29 +147,41 @@ def build(ctx, admin) -> None:
     load.click(on_load, [queue, annotator, order, ctx.model_box], [editor, queue], api_visibility="private")
     add.click(on_add, [files, pasted, new_name, annotator, order, ctx.model_box],
               [editor, queue, files, pasted, add_box], api_visibility="private")
-    editor.submit(on_submit, [editor, annotator, order, ctx.model_box], [editor], api_visibility="private",
-                  show_progress="hidden", trigger_mode="always_last")
+    if not ctx.config.login:  # with a login the name is the login's, nothing to keep
+        annotator.change(_keep_name, [annotator, saved_name], [saved_name], api_visibility="private",
+                         show_progress="hidden")
     export.click(on_export, [admin, formats, only_queue, only_annotator], [archive], api_name="export_corrections")
     compare.click(on_compare, [admin, first, second, only_queue], [table], api_name="annotator_agreement")
     delete.click(on_delete, [admin, only_queue], [deleted], api_name="delete_queue").success(
         after_delete, [queue], [queue], api_visibility="private")
     export_box.expand(annotators, [admin], [first, second, only_queue], api_visibility="private")
     _register_api(ctx)
-    _register_identity(ctx, annotator, queue, refresh)
+    _register_identity(ctx, annotator, saved_name, queue, editor, refresh)
 
 
-def _register_identity(ctx, annotator, queue, refresh) -> None:
-    """On page load: the annotator's name (the login, else ``?annotator=``) and the queues this person may open."""
+def _keep_name(name: str | None, saved: str | None):
+    """What the browser keeps of the Annotator box (nothing new: no write)."""
+    name = (name or "").strip()
+    return name if name and name != saved else gr.skip()
 
-    def who(request: gr.Request, profile: gr.OAuthProfile | None):
+
+def _register_identity(ctx, annotator, saved_name, queue, editor, refresh) -> None:
+    """On page load: the annotator's name, the queues this person may open, the editor in their language.
+
+    The name is the login's when there is one (and can't be edited); else ``?annotator=``, else
+    the one this browser kept.
+    """
+
+    def who(saved: str | None, request: gr.Request, profile: gr.OAuthProfile | None):
         caller = ctx.caller(request, profile)
         if ctx.config.login:
-            name = caller.name or ""
-            return gr.Textbox(value=name, interactive=False), refresh(None, caller)
-        name = (request.query_params.get("annotator") if request else None) or ""
-        return (name.strip() or gr.skip()), refresh(None, caller)
+            name = gr.Textbox(value=caller.name or "", interactive=False)
+        else:
+            typed = (request.query_params.get("annotator") if request else None) or saved or ""
+            name = typed.strip() if isinstance(typed, str) and typed.strip() else gr.skip()
+        return name, refresh(None, caller), editor.empty(request)
 
-    gr.on(None, who, None, [annotator, queue], api_visibility="private")
+    gr.on(None, who, [saved_name], [annotator, queue, editor], api_visibility="private")
 
 
 def _register_api(ctx) -> None:

@@ -1,54 +1,28 @@
-// The annotation editor: the body of gr.HTML's js_on_load (element, trigger, props, watch are given).
+// The annotation editor's drawing, keys and calls: the rest of gr.HTML's js_on_load, after editor_pure.js
+// (element, props, watch and server are Gradio's; EditorPure is editor_pure.js).
 // Every piece of the document's text goes into the page through textContent, never as HTML.
-const EN = {
-  empty: "Load a queue above to start annotating.",
-  finished: "This queue is done 🎉  Undo (U) brings your last answer back.",
-  accept: "Accept", reject: "Reject", skip: "Skip", undo: "Undo", remove: "Remove",
-  saving: "Saving…", done: "done", left: "left", model: "suggested by",
-  overlap: "Overlapping entities (not drawn):",
-  pick: "Selected “{s}”: press 1–{n} or click a label.",
-  picked: "{l} “{s}” selected: 1–{n} relabels, Delete removes, the arrow keys move, Esc clears.",
-  sticky: "Label {l} is on: every selection becomes {l} (press {k} again to turn it off).",
-  help: "Select words with the mouse (a click takes one word, Shift+click extends, Ctrl+click adds a " +
-    "separate piece for a discontinuous entity), then press 1–{n} or click a label. Click an entity to " +
-    "select it. Striped, dashed entities are the model's unsure guesses (score < {t}%). Relabelling " +
-    "confirms one.",
-};
-const ES = {
-  empty: "Cargue una cola arriba para empezar a anotar.",
-  finished: "Cola terminada 🎉  Deshacer (U) recupera su última respuesta.",
-  accept: "Aceptar", reject: "Rechazar", skip: "Saltar", undo: "Deshacer", remove: "Quitar",
-  saving: "Guardando…", done: "hechas", left: "quedan", model: "sugerido por",
-  overlap: "Entidades solapadas (no dibujadas):",
-  pick: "Seleccionado «{s}»: pulse 1–{n} o haga clic en una etiqueta.",
-  picked: "{l} «{s}» seleccionada: 1–{n} cambia la etiqueta, Supr la quita, las flechas mueven, Esc anula.",
-  sticky: "Etiqueta {l} activa: cada selección será {l} (pulse {k} otra vez para quitarla).",
-  help: "Seleccione palabras con el ratón (un clic toma una palabra, Mayús+clic amplía, Ctrl+clic añade " +
-    "otro trozo para una entidad discontinua) y pulse 1–{n} o haga clic en una etiqueta. Haga clic en " +
-    "una entidad para seleccionarla. Las rayadas con borde discontinuo son dudas del modelo " +
-    "(puntuación < {t} %). Cambiar la etiqueta la confirma.",
-};
-const T = (navigator.language || "en").toLowerCase().startsWith("es") ? ES : EN;
+// Answers go through ``await server.answer(call)`` and ``server.undo(call)`` (ner/ui/editor.py); what
+// they return is the next value, or {error} / {message} with the edits left as they are.
+const P = EditorPure;
 const ACTIONS = [
-  ["accept", T.accept, "Enter / A"],
-  ["reject", T.reject, "X"],
-  ["skip", T.skip, "S"],
-  ["undo", T.undo, "U / Ctrl+Z"],
+  ["accept", "Enter / A"],
+  ["reject", "X"],
+  ["skip", "S"],
+  ["undo", "U / Ctrl+Z"],
 ];
 const root = element.querySelector(".ann") || element;
 
 let item = null; // the value the server sent
-let ents = []; // the entities being edited: {label, spans: [[s, e], ...], score}
+let T = {}; // its strings, in the reader's language
+let cut = P.cutter("");
+let ents = []; // the entities being edited: {label, fragments: [[s, e], ...], score}
 let sel = -1; // index of the selected entity
-let pending = null; // word spans [[start, end], ...] waiting for a label (several: a discontinuous entity)
+let selection = P.NO_SELECTION; // words waiting for a label: {pending, anchor, last} (see EditorPure.select)
 let sticky = null; // a label that every new selection takes at once
 let history = []; // earlier states of ents on this document (local undo)
-let busy = false;
-let busyTimer = null;
+let busy = false; // a call to the server is on its way
 let skipClick = false; // a mouse selection just ended: the click that follows must not clear it
-let wordIndex = 0; // render cursor into item.words
 
-const fill = (s, vars) => s.replace(/\{(\w)\}/g, (_, k) => (vars[k] ?? ""));
 const clone = (x) => JSON.parse(JSON.stringify(x));
 function h(tag, cls, text) {
   const el = document.createElement(tag);
@@ -58,19 +32,22 @@ function h(tag, cls, text) {
 }
 const labels = () => (item && Array.isArray(item.labels) ? item.labels : []);
 const color = (label) => (item && item.colors && item.colors[label]) || "#dddddd";
-const low = (e) => typeof e.score === "number" && e.score < (item.threshold ?? 0.6);
-const surface = (e) => e.spans.map(([s, t]) => item.text.slice(s, t)).join(" ");
+const threshold = () => item.threshold ?? 0.6;
+const low = (e) => typeof e.score === "number" && e.score < threshold();
+const pending = () => selection.pending;
 const visible = () => root.getClientRects().length > 0;
 const editable = () => item && item.text && !item.finished;
 
 function load(value) {
   item = value && typeof value === "object" ? value : null;
-  ents = item && Array.isArray(item.entities) ? clone(item.entities) : [];
+  T = (item && item.strings) || {};
+  cut = P.cutter((item && item.text) || "");
+  ents = P.fromValue(item && item.entities);
   sel = -1;
-  pending = null;
+  selection = P.NO_SELECTION;
   history = [];
   busy = false;
-  clearTimeout(busyTimer);
+  if (T.aria) root.setAttribute("aria-label", T.aria);
   render();
   if (item && (item.text || item.finished) && visible() && !root.contains(document.activeElement)) {
     const active = document.activeElement;
@@ -91,8 +68,10 @@ function render() {
 function draw() {
   root.replaceChildren();
   root.classList.toggle("busy", busy);
-  if (!item) {
+  if (!item) return;
+  if (!item.source) {
     root.append(h("div", "ann-empty", T.empty));
+    if (item.error) root.append(h("div", "ann-error", "⚠ " + item.error));
     return;
   }
   root.append(header());
@@ -103,16 +82,17 @@ function draw() {
     root.append(actions());
     return;
   }
-  root.append(labelBar(), hint(), textBox());
-  const hidden = hiddenEntities();
-  if (hidden.length) root.append(overlapList(hidden));
-  root.append(actions(), h("div", "ann-help", fill(T.help, { n: labels().length, t: Math.round((item.threshold ?? 0.6) * 100) })));
+  const pieces = P.layout(item.text, ents);
+  root.append(labelBar(), hint(), textBox(pieces));
+  const hiddenOnes = P.hidden(ents, pieces);
+  if (hiddenOnes.length) root.append(overlapList(hiddenOnes));
+  root.append(actions(), h("div", "ann-help", P.fill(T.help, { n: labels().length, t: Math.round(threshold() * 100) })));
   if (item.credit) root.append(h("div", "ann-credit", item.credit));
 }
 
 function header() {
   const head = h("div", "ann-head");
-  if (item.source) head.append(h("span", "ann-src", item.source + (item.name ? " · " + item.name : "")));
+  head.append(h("span", "ann-src", item.source + (item.name ? " · " + item.name : "")));
   const p = item.progress;
   if (p && typeof p.total === "number") {
     const bar = h("span", "ann-bar");
@@ -146,75 +126,35 @@ function labelBar() {
 function hint() {
   const n = labels().length;
   let text = "";
-  if (pending) text = fill(T.pick, { s: pending.map(([a, b]) => item.text.slice(a, b)).join(" … "), n });
-  else if (sel >= 0 && ents[sel]) text = fill(T.picked, { l: ents[sel].label, s: surface(ents[sel]), n });
-  else if (sticky) text = fill(T.sticky, { l: sticky, k: labels().indexOf(sticky) + 1 });
+  if (pending()) text = P.fill(T.pick, { s: pending().map(([a, b]) => cut(a, b)).join(" … "), n });
+  else if (sel >= 0 && ents[sel]) text = P.fill(T.picked, { l: ents[sel].label, s: P.surface(item.text, ents[sel].fragments), n });
+  else if (sticky) text = P.fill(T.sticky, { l: sticky, k: labels().indexOf(sticky) + 1 });
   return h("div", "ann-hint", text);
 }
 
-// Drawn pieces: each entity span, longest first, unless it overlaps one already drawn.
-function layout() {
-  const all = [];
-  ents.forEach((e, i) => e.spans.forEach(([s, t]) => all.push({ s, e: t, i })));
-  all.sort((a, b) => b.e - b.s - (a.e - a.s) || a.s - b.s);
-  const kept = [];
-  for (const p of all) if (kept.every((k) => p.e <= k.s || p.s >= k.e)) kept.push(p);
-  kept.sort((a, b) => a.s - b.s);
-  const lastOf = new Map();
-  kept.forEach((p, j) => lastOf.set(p.i, j));
-  kept.forEach((p, j) => (p.last = lastOf.get(p.i) === j));
-  return kept;
-}
-
-function hiddenEntities() {
-  const drawn = new Set(layout().map((p) => p.i));
-  return ents.map((e, i) => i).filter((i) => !drawn.has(i));
-}
-
-function textBox() {
+function textBox(pieces) {
   const box = h("div", "ann-text");
   box.lang = "es";
-  wordIndex = 0;
-  let pos = 0;
-  for (const p of layout()) {
-    emit(box, pos, p.s);
-    box.append(markFor(p));
-    pos = p.e;
-  }
-  emit(box, pos, item.text.length);
+  for (const part of P.textLayout(cut.size, item.words || [], pieces)) box.append(part.kind === "mark" ? markFor(part) : piece(part));
   return box;
 }
 
-function emit(parent, a, b) {
-  const words = item.words || [];
-  let cur = a;
-  while (wordIndex < words.length && words[wordIndex][1] <= a) wordIndex++;
-  while (wordIndex < words.length && words[wordIndex][0] < b) {
-    const [s, e] = words[wordIndex];
-    if (s > cur) parent.append(piece("g", cur, s));
-    parent.append(piece("w", s, e));
-    cur = e;
-    wordIndex++;
-  }
-  if (cur < b) parent.append(piece("g", cur, b));
-}
-
-function piece(kind, s, e) {
-  const el = h("span", kind, item.text.slice(s, e));
+function piece({ kind, s, e }) {
+  const el = h("span", kind, cut(s, e));
   el.dataset.s = s;
   el.dataset.e = e;
-  if (pending && pending.some(([a, b]) => s >= a && e <= b)) el.classList.add("pending");
+  if (pending() && pending().some(([a, b]) => s >= a && e <= b)) el.classList.add("pending");
   return el;
 }
 
-function markFor(p) {
+function markFor({ piece: p, children }) {
   const e = ents[p.i];
   const m = h("mark", "ent" + (low(e) ? " low" : "") + (p.i === sel ? " sel" : ""));
   m.dataset.i = p.i;
   m.dataset.me = p.e;
   m.style.setProperty("--c", color(e.label));
   m.title = e.label + (typeof e.score === "number" ? ` · ${Math.round(e.score * 100)}%` : "");
-  emit(m, p.s, p.e);
+  for (const child of children) m.append(piece(child));
   if (p.last) {
     // the last word, the label and ✕ stay on one line
     const tail = h("span", "tail");
@@ -234,10 +174,10 @@ function removeButton(i, label) {
   return x;
 }
 
-function overlapList(hidden) {
+function overlapList(hiddenOnes) {
   const box = h("div", "ann-overlap", T.overlap + " ");
-  for (const i of hidden) {
-    const chip = h("span", "ann-chip" + (i === sel ? " sel" : ""), `${ents[i].label}: ${surface(ents[i])}`);
+  for (const i of hiddenOnes) {
+    const chip = h("span", "ann-chip" + (i === sel ? " sel" : ""), `${ents[i].label}: ${P.surface(item.text, ents[i].fragments)}`);
     chip.dataset.i = i;
     chip.style.background = color(ents[i].label);
     chip.append(removeButton(i, ents[i].label));
@@ -248,11 +188,11 @@ function overlapList(hidden) {
 
 function actions() {
   const row = h("div", "ann-actions");
-  for (const [action, label, keys] of ACTIONS) {
+  for (const [action, keys] of ACTIONS) {
     const b = h("button", "ann-act " + action);
     b.type = "button";
     b.dataset.action = action;
-    b.append(document.createTextNode(label + " "), h("kbd", null, keys));
+    b.append(document.createTextNode((T[action] || action) + " "), h("kbd", null, keys));
     b.disabled = busy || (action !== "undo" && !editable());
     b.addEventListener("click", (ev) => {
       ev.preventDefault();
@@ -271,31 +211,16 @@ function edit(change) {
   render();
 }
 
-function add(spans, label) {
-  const made = { label, spans, score: null };
+function add(fragments, label) {
   edit(() => {
-    ents = ents.filter((e) => !e.spans.some(([s, t]) => spans.some(([a, b]) => s < b && a < t)));
-    ents.push(made);
-    ents.sort((a, b) => a.spans[0][0] - b.spans[0][0] || a.spans[0][1] - b.spans[0][1]);
-    sel = ents.indexOf(made);
-    pending = null;
+    ({ entities: ents, index: sel } = P.addEntity(ents, fragments, label));
+    selection = { ...selection, pending: null };
   });
-}
-
-// ``spans`` with ``span`` added: sorted, overlapping ones merged.
-function withSpan(spans, span) {
-  let [s, e] = span;
-  const rest = [];
-  for (const [a, b] of spans) {
-    if (b <= s || a >= e) rest.push([a, b]);
-    else [s, e] = [Math.min(a, s), Math.max(b, e)];
-  }
-  return [...rest, [s, e]].sort((x, y) => x[0] - y[0]);
 }
 
 function pressLabel(label) {
   if (!editable() || busy) return;
-  if (pending) add(pending, label);
+  if (pending()) add(pending(), label);
   else if (sel >= 0 && ents[sel]) edit(() => Object.assign(ents[sel], { label, score: null }));
   else {
     sticky = sticky === label ? null : label;
@@ -311,23 +236,22 @@ function removeEntity(i) {
   });
 }
 
-function snap(a, b) {
-  let s = null;
-  let e = null;
-  for (const [ws, we] of item.words || []) {
-    if (s === null && we > a) s = ws;
-    if (ws < b) e = we;
-  }
-  return s === null || e === null || e <= s ? null : [s, e];
+// Words chosen with the mouse: ``how`` is "one", "add" (Ctrl) or "extend" (Shift), as EditorPure.select.
+function choose(span, how) {
+  selection = P.select(selection, span, how);
+  sel = -1;
+  if (sticky && how !== "add") add(selection.pending, sticky);
+  else render();
 }
 
+// The code-point offset of a DOM position inside the text box (its pieces carry data-s / data-e).
 function offsetOf(box, node, off) {
   if (!box.contains(node)) {
-    return box.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_PRECEDING ? 0 : item.text.length;
+    return box.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_PRECEDING ? 0 : cut.size;
   }
   if (node.nodeType === Node.TEXT_NODE) {
     const el = node.parentElement;
-    if (el && (el.classList.contains("w") || el.classList.contains("g"))) return +el.dataset.s + Math.min(off, node.length);
+    if (el && (el.classList.contains("w") || el.classList.contains("g"))) return +el.dataset.s + P.pointsIn(node.data, off);
     const m = el && el.closest("mark.ent");
     return m ? +m.dataset.me : 0;
   }
@@ -342,12 +266,12 @@ function offsetOf(box, node, off) {
     const all = before[j].matches(".w, .g") ? [before[j]] : before[j].querySelectorAll(".w, .g");
     if (all.length) return +all[all.length - 1].dataset.e;
   }
-  return node === box ? 0 : item.text.length;
+  return node === box ? 0 : cut.size;
 }
 
 function onMouseUp(ev) {
   if (!element.isConnected) return document.removeEventListener("mouseup", onMouseUp);
-  if (!editable() || busy) return;
+  if (!editable() || busy || ev.shiftKey) return; // Shift+click is the click handler's
   const box = root.querySelector(".ann-text");
   const s = window.getSelection();
   if (!box || !s || s.rangeCount === 0 || s.isCollapsed) return;
@@ -358,18 +282,14 @@ function onMouseUp(ev) {
   s.removeAllRanges();
   skipClick = true;
   setTimeout(() => (skipClick = false), 0);
-  const span = snap(Math.min(a, b), Math.max(a, b));
-  if (!span) return;
-  choose(span, ev.ctrlKey || ev.metaKey);
+  const span = P.snap(item.words || [], Math.min(a, b), Math.max(a, b));
+  if (span) choose(span, ev.ctrlKey || ev.metaKey ? "add" : "one");
 }
 
-// A word selection: a new pending selection, or (``more``: Ctrl) one more piece of it.
-function choose(span, more = false) {
-  if (sticky && !more) return add([span], sticky);
-  pending = more && pending ? withSpan(pending, span) : [span];
-  sel = -1;
-  render();
-}
+// Shift+click: the browser would stretch its own text selection from wherever the caret was.
+root.addEventListener("mousedown", (ev) => {
+  if (ev.shiftKey && ev.target.closest(".ann-text")) ev.preventDefault();
+});
 
 root.addEventListener("click", (ev) => {
   if (!editable() || busy || skipClick) return;
@@ -383,56 +303,59 @@ root.addEventListener("click", (ev) => {
   if (m) {
     const i = +m.dataset.i;
     sel = sel === i ? -1 : i;
-    pending = null;
+    selection = { ...selection, pending: null };
     render();
     return;
   }
   const w = ev.target.closest(".ann-text .w");
   if (w) {
-    const span = [+w.dataset.s, +w.dataset.e];
-    if (ev.shiftKey && pending) {
-      const last = pending[pending.length - 1];
-      pending = withSpan(pending.slice(0, -1), [Math.min(last[0], span[0]), Math.max(last[1], span[1])]);
-      sel = -1;
-      render();
-    } else choose(span, ev.ctrlKey || ev.metaKey);
+    choose([+w.dataset.s, +w.dataset.e], ev.shiftKey ? "extend" : ev.ctrlKey || ev.metaKey ? "add" : "one");
     return;
   }
-  if (ev.target.closest(".ann-text") && (sel >= 0 || pending)) {
+  if (ev.target.closest(".ann-text") && (sel >= 0 || pending())) {
     sel = -1;
-    pending = null;
+    selection = P.NO_SELECTION;
     render();
   }
 });
 
 // ---------------------------------------------------------------- answering
 
-function send(action) {
+async function send(action) {
   if (!item || busy) return;
   if (action === "undo" && history.length && editable()) {
     ents = history.pop();
     sel = -1;
-    pending = null;
+    selection = P.NO_SELECTION;
     render();
     return;
   }
-  if (action !== "undo" && !editable()) return;
-  const payload = {
+  if (!item.source || (action !== "undo" && !editable())) return;
+  const call = {
     action,
     doc: item.doc ?? null,
     suggestion: item.suggestion ?? null,
-    source: item.source ?? null,
-    entities: ents.map((e) => ({ label: e.label, spans: e.spans })),
+    source: item.source,
+    annotator: item.annotator ?? "",
+    session: item.session ?? {},
+    entities: P.toAnswer(ents),
   };
   busy = true;
   render();
-  props.value = Object.assign({}, item, { entities: clone(ents), request: payload });
-  trigger("submit", payload);
-  clearTimeout(busyTimer);
-  busyTimer = setTimeout(() => {
-    busy = false;
+  let got;
+  try {
+    got = await (action === "undo" ? server.undo(call) : server.answer(call));
+  } catch (err) {
+    got = { error: T.failed || String(err) };
+  }
+  busy = false;
+  if (got && typeof got === "object" && "rev" in got) {
+    props.value = got;
+    load(got);
+  } else {
+    item = { ...item, error: (got && got.error) || "", message: (got && got.message) || "" };
     render();
-  }, 20000);
+  }
 }
 
 function onKey(ev) {
@@ -456,11 +379,11 @@ function onKey(ev) {
   else if ((k === "Delete" || k === "Backspace") && sel >= 0) removeEntity(sel);
   else if ((k === "ArrowRight" || k === "ArrowLeft") && ents.length && editable()) {
     sel = k === "ArrowRight" ? (sel + 1) % ents.length : (sel <= 0 ? ents.length : sel) - 1;
-    pending = null;
+    selection = { ...selection, pending: null };
     render();
-  } else if (k === "Escape" && (sel >= 0 || pending || sticky)) {
+  } else if (k === "Escape" && (sel >= 0 || pending() || sticky)) {
     sel = -1;
-    pending = null;
+    selection = P.NO_SELECTION;
     sticky = null;
     render();
   } else return;
@@ -470,16 +393,7 @@ function onKey(ev) {
 
 document.addEventListener("keydown", onKey, true);
 document.addEventListener("mouseup", onMouseUp);
-watch("value", () => load(props.value));
+watch("value", () => {
+  if (!props.value || !item || props.value.rev !== item.rev) load(props.value);
+});
 load(props.value);
-
-// Remember the annotator's name in this browser (the server never sees it until a load).
-const nameBox = document.querySelector("#ann-annotator input, #ann-annotator textarea");
-if (nameBox) {
-  const saved = window.localStorage.getItem("ner-annotator");
-  if (saved && !nameBox.value) {
-    nameBox.value = saved;
-    nameBox.dispatchEvent(new Event("input", { bubbles: true }));
-  }
-  nameBox.addEventListener("change", () => window.localStorage.setItem("ner-annotator", nameBox.value.trim()));
-}

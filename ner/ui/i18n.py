@@ -164,6 +164,57 @@ MESSAGES = {
 }
 
 
+# The annotation editor's words (ner/ui/editor.js), sent with its value; {x} are filled in by the page.
+EDITOR = {
+    "en": {
+        "aria": "Annotation editor",
+        "empty": "Load a queue above to start annotating.",
+        "finished": "This queue is done 🎉  Undo (U) brings your last answer back.",
+        "accept": "Accept",
+        "reject": "Reject",
+        "skip": "Skip",
+        "undo": "Undo",
+        "remove": "Remove",
+        "saving": "Saving…",
+        "failed": "The server did not answer: your edits are still here, try again.",
+        "done": "done",
+        "left": "left",
+        "model": "suggested by",
+        "overlap": "Overlapping entities (not drawn):",
+        "pick": "Selected “{s}”: press 1–{n} or click a label.",
+        "picked": "{l} “{s}” selected: 1–{n} relabels, Delete removes, the arrow keys move, Esc clears.",
+        "sticky": "Label {l} is on: every selection becomes {l} (press {k} again to turn it off).",
+        "help": "Select words with the mouse (a click takes one word, Shift+click extends from the last word "
+        "clicked, Ctrl+click adds a separate piece for a discontinuous entity), then press 1–{n} or click a "
+        "label. Click an entity to select it. Striped, dashed entities are the model's unsure guesses "
+        "(score < {t}%). Relabelling confirms one.",
+    },
+    "es": {
+        "aria": "Editor de anotación",
+        "empty": "Cargue una cola arriba para empezar a anotar.",
+        "finished": "Cola terminada 🎉  Deshacer (U) recupera su última respuesta.",
+        "accept": "Aceptar",
+        "reject": "Rechazar",
+        "skip": "Saltar",
+        "undo": "Deshacer",
+        "remove": "Quitar",
+        "saving": "Guardando…",
+        "failed": "El servidor no respondió: sus cambios siguen aquí, inténtelo de nuevo.",
+        "done": "hechas",
+        "left": "quedan",
+        "model": "sugerido por",
+        "overlap": "Entidades solapadas (no dibujadas):",
+        "pick": "Seleccionado «{s}»: pulse 1–{n} o haga clic en una etiqueta.",
+        "picked": "{l} «{s}» seleccionada: 1–{n} cambia la etiqueta, Supr la quita, las flechas mueven, Esc anula.",
+        "sticky": "Etiqueta {l} activa: cada selección será {l} (pulse {k} otra vez para quitarla).",
+        "help": "Seleccione palabras con el ratón (un clic toma una palabra, Mayús+clic amplía desde la última "
+        "palabra pulsada, Ctrl+clic añade otro trozo para una entidad discontinua) y pulse 1–{n} o haga clic "
+        "en una etiqueta. Haga clic en una entidad para seleccionarla. Las rayadas con borde discontinuo son "
+        "dudas del modelo (puntuación < {t} %). Cambiar la etiqueta la confirma.",
+    },
+}
+
+
 def language(request: gr.Request | None) -> str:
     """``es`` when the browser's first language is Spanish, else ``en`` (as Gradio's i18n chooses)."""
     header = request.headers.get("accept-language", "") if request is not None else ""
@@ -173,6 +224,11 @@ def language(request: gr.Request | None) -> str:
 def say(request: gr.Request | None, key: str, **values) -> str:
     """A run-time message in the request's language."""
     return MESSAGES[language(request)][key].format(**values)
+
+
+def editor_strings(request: gr.Request | None) -> dict[str, str]:
+    """The editor's words in the request's language (a copy: the caller may change it)."""
+    return dict(EDITOR[language(request)])
 
 
 def t(key: str):

@@ -1,0 +1,138 @@
+"""The annotation editor: a ``gr.HTML`` component whose answer and undo run on the server, as the caller.
+
+Its value is an item of the annotation service (:mod:`ner.annotation.items`) plus what the
+browser needs to draw it and to answer: ``strings``, its words in the reader's language
+(:data:`ner.ui.i18n.EDITOR`), and ``session``: the order and model the queue was loaded
+with and, with a login, a *pass* naming the annotator. ``editor_pure.js`` (offsets, pieces,
+selection: no DOM, tested with node) and ``editor.js`` (drawing, keys, calls) make its
+``js_on_load``, which calls ``await server.answer(call)`` and ``await server.undo(call)``:
+Gradio server functions, answered with the next value, or with ``{"error"}`` /
+``{"message"}`` while the browser keeps the person's edits.
+
+Why a pass: Gradio hands a server function the bare HTTP request, without the name of an
+``auth=`` login (``gr.Request.username`` is filled in for events only). So the name that an
+event verified (loading a queue) is signed with a key made at start-up and travels with the
+value; a pass that does not verify names nobody, and a login's name never comes from the
+client. A Hugging Face login needs no pass: Gradio gives server functions its profile.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import secrets
+import threading
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from ner.access import Forbidden
+from ner.annotation.items import ACTIONS, empty_value
+from ner.annotation.service import NotFound
+from ner.files import redact
+from ner.ui.i18n import editor_strings
+
+HERE = Path(__file__).resolve().parent
+TEMPLATE = '<div class="ann" tabindex="0" role="application" aria-label="Annotation editor"></div>'
+CALLS_AT_ONCE = 4  # answers and undos worked on together (each may run the model on the next item)
+WAIT_SECONDS = 30.0  # how long a call waits for its turn before "busy"
+
+
+def editor_js() -> str:
+    """The body of the editor's ``js_on_load``: the pure part, then the page part."""
+    return "\n".join((HERE / name).read_text(encoding="utf-8") for name in ("editor_pure.js", "editor.js"))
+
+
+class Passes:
+    """Signed annotator names: ``issue(name)`` gives a pass, ``name(pass)`` the name, or None unless it verifies."""
+
+    def __init__(self, key: bytes | None = None):
+        self._key = key or secrets.token_bytes(32)
+
+    def _sign(self, body: str) -> str:
+        return hmac.new(self._key, body.encode("ascii"), hashlib.sha256).hexdigest()
+
+    def issue(self, name: str) -> str:
+        body = base64.urlsafe_b64encode(name.encode("utf-8")).decode("ascii")
+        return f"{body}.{self._sign(body)}"
+
+    def name(self, token: Any) -> str | None:
+        if not isinstance(token, str) or token.count(".") != 1 or len(token) > 1000:
+            return None
+        body, mac = token.split(".")
+        if not body.isascii() or not hmac.compare_digest(mac.encode("ascii", "replace"), self._sign(body).encode()):
+            return None
+        try:
+            return base64.urlsafe_b64decode(body.encode("ascii")).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+
+
+class Editor(gr.HTML):
+    """The Annotate tab's editor; ``ctx`` is the app's :class:`ner.ui.app.AppContext`."""
+
+    def __init__(self, ctx, value: dict | None = None, **kwargs):
+        self.passes = Passes()
+        turns = threading.BoundedSemaphore(CALLS_AT_ONCE)
+
+        def answer(call: dict, request: gr.Request, profile: gr.OAuthProfile | None = None) -> dict:
+            """Save ``call["action"]`` (accept, reject or skip) with ``call["entities"]``; the next value."""
+            if not isinstance(call, dict) or call.get("action") not in ACTIONS:
+                return {"error": f"unknown action (expected one of {', '.join(ACTIONS)})"}
+            return run(call, request, profile)
+
+        def undo(call: dict, request: gr.Request, profile: gr.OAuthProfile | None = None) -> dict:
+            """Undo the annotator's last answer in ``call["source"]``; that item again."""
+            if not isinstance(call, dict):
+                return {"error": "the editor sent no request"}
+            return run({**call, "action": "undo"}, request, profile)
+
+        def run(call: dict, request, profile) -> dict:
+            session = call.get("session") if isinstance(call.get("session"), dict) else {}
+            if not turns.acquire(timeout=WAIT_SECONDS):
+                return {"error": "the server is busy: try again in a moment"}
+            try:
+                caller = self.caller(ctx, call, session, request, profile)
+                value = ctx.annotation.act(caller, call, session.get("order"), session.get("model") or None)
+            except NotFound as exc:  # no such queue or document
+                return {"error": redact(str(exc))}
+            except LookupError as exc:  # nothing to undo
+                return {"message": redact(str(exc))}
+            except (ValueError, Forbidden, gr.Error) as exc:
+                return {"error": redact(getattr(exc, "message", None) or str(exc))}
+            finally:
+                turns.release()
+            return self.dressed(value, request, session.get("order"), session.get("model"), caller)
+
+        super().__init__(
+            value,
+            html_template=TEMPLATE,
+            css_template=(HERE / "editor.css").read_text(encoding="utf-8"),
+            js_on_load=editor_js(),
+            apply_default_css=False,
+            server_functions=[answer, undo],
+            **kwargs,
+        )
+
+    def caller(self, ctx, call: dict, session: dict, request, profile):
+        """Who is calling: :meth:`AppContext.caller` with the login's name taken from a verified pass."""
+        named = gr.Request(request=request, username=self.passes.name(session.get("pass")))
+        typed = call.get("annotator")
+        return ctx.caller(named, profile, typed if isinstance(typed, str) else None)
+
+    def dressed(self, value: dict, request, order: str | None, model: str | None, caller=None) -> dict:
+        """An item of the annotation service as the editor's value: with its strings and its session."""
+        session: dict[str, Any] = {"order": order or "position", "model": model or ""}
+        if caller is not None and caller.verified and caller.name:
+            session["pass"] = self.passes.issue(caller.name)
+        return {**value, "strings": editor_strings(request), "session": session}
+
+    def empty(self, request) -> dict:
+        """The editor before a queue is loaded, in the reader's language."""
+        return {**empty_value(), "strings": editor_strings(request)}
+
+    def api_info(self) -> dict[str, Any]:
+        return {"type": "object", "description": "the annotation editor's item (see ner/ui/editor.py)"}

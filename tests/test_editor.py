@@ -1,0 +1,150 @@
+"""The editor component on a real server: its server functions called the way the page calls them.
+
+``POST /gradio_api/component_server`` is what ``await server.answer(call)`` sends. No model is
+needed here (nothing is pre-annotated); the texts are written for these tests.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+import pytest
+
+from ner.access import Caller
+from ner.annotation.sources import pasted_batch
+from ner.settings import Settings
+from ner.ui.editor import Editor, Passes
+
+TEXTS = ["Beber agua ayuda a controlar la presión arterial.", "La tos seca dura una semana."]
+USERS = (("ana", "pw-ana"), ("ben", "pw-ben"))
+
+
+def start(settings: Settings):
+    from ner.ui.app import build_app, launch_kwargs
+
+    demo = build_app(settings)
+    demo.queue().launch(prevent_thread_lock=True, quiet=True, **launch_kwargs(settings))
+    demo.editor = next(b for b in demo.blocks.values() if isinstance(b, Editor))
+    return demo
+
+
+def call(demo, client: httpx.Client, fn: str, data: dict, language: str = "en-US"):
+    got = client.post("/gradio_api/component_server/", headers={"accept-language": language},
+                      json={"data": data, "component_id": demo.editor._id, "fn_name": fn,
+                            "session_hash": uuid.uuid4().hex})
+    got.raise_for_status()
+    return got.json()
+
+
+def opened(demo, queue: str, caller: Caller) -> dict:
+    """A queue of TEXTS opened by ``caller``, as the Load button gives it to the editor."""
+    value = demo.ner_context.annotation.open_queue(caller, queue, "position", None,
+                                                   batch=pasted_batch("\n".join(TEXTS), queue))
+    return demo.editor.dressed(value, None, "position", "", caller)
+
+
+@pytest.fixture(scope="module")
+def private(tmp_path_factory):
+    root = tmp_path_factory.mktemp("editor-app")
+    demo = start(Settings(checkpoints=root / "c", data_dir=root / "d"))
+    yield demo
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def with_logins(tmp_path_factory):
+    root = tmp_path_factory.mktemp("editor-login-app")
+    demo = start(Settings(checkpoints=root / "c", data_dir=root / "d", public=True, users=USERS,
+                          admin_token="adm"))
+    yield demo
+    demo.close()
+
+
+def logged_in(demo, user: str) -> httpx.Client:
+    client = httpx.Client(base_url=demo.local_url.rstrip("/"), timeout=60)
+    client.post("/login", data={"username": user, "password": dict(USERS)[user]}).raise_for_status()
+    return client
+
+
+def test_a_pass_names_whom_the_server_signed_it_for_and_nobody_else():
+    passes = Passes()
+    token = passes.issue("ana maría")
+    assert passes.name(token) == "ana maría"
+    body, mac = token.split(".")
+    forged = Passes().issue("ben")
+    for bad in (forged, f"{Passes().issue('ana maría').split('.')[0]}.{mac[::-1]}", body, f"{body}.", None, 3,
+                f"{forged.split('.')[0]}.{mac}", "é.é"):
+        assert passes.name(bad) is None, bad
+
+
+def test_answer_saves_and_gives_the_next_item_in_the_readers_language(private):
+    value = opened(private, "editor-q", Caller("eva"))
+    client = httpx.Client(base_url=private.local_url.rstrip("/"), timeout=60)
+    beber = {"label": "Action", "fragments": [[0, len("Beber")]]}
+    presion = {"label": "Concept", "fragments": [[len("Beber agua ayuda a controlar la "), len(TEXTS[0]) - 1]]}
+    sent = {"action": "accept", "doc": value["doc"], "source": "editor-q", "annotator": "eva",
+            "session": value["session"], "entities": [beber, presion]}
+    got = call(private, client, "answer", sent, language="es-ES,es;q=0.9")
+    assert got["text"] == TEXTS[1] and got["progress"]["done"] == 1
+    assert got["strings"]["accept"] == "Aceptar" and got["session"] == {"order": "position", "model": ""}
+    saved = private.ner_context.annotation.store().current_answer(value["doc"], "eva")
+    start = len("Beber agua ayuda a controlar la ")
+    assert saved.status == "accepted"
+    assert {(e.label, e.fragments) for e in saved.entities} == {  # the fragment over a space is cut there
+        ("Action", ((0, len("Beber")),)),
+        ("Concept", ((start, start + len("presión")), (start + len("presión "), len(TEXTS[0]) - 1))),
+    }
+
+    back = call(private, client, "undo", {"source": "editor-q", "annotator": "eva", "session": value["session"]})
+    assert back["doc"] == value["doc"] and "undone" in back["message"] and back["strings"]["accept"] == "Accept"
+    assert private.ner_context.annotation.store().current_answer(value["doc"], "eva") is None
+
+
+def test_a_refused_answer_says_why_and_saves_nothing(private):
+    value = opened(private, "editor-bad", Caller("eva"))
+    client = httpx.Client(base_url=private.local_url.rstrip("/"), timeout=60)
+    edits = [{"label": "Action", "fragments": [[0, len("Beber")]]}, {"label": "Concept", "fragments": [[0, 2]]}]
+    sent = {"action": "accept", "doc": value["doc"], "source": "editor-bad", "annotator": "eva",
+            "session": value["session"], "entities": edits}
+    got = call(private, client, "answer", sent)
+    assert set(got) == {"error"} and "entity 2" in got["error"] and "word boundaries" in got["error"]
+    assert call(private, client, "answer", {**sent, "action": "undo"}).keys() == {"error"}  # answer doesn't undo
+    assert call(private, client, "answer", {**sent, "annotator": " "})["error"].startswith("type your name")
+    nothing = call(private, client, "undo", {"source": "editor-bad", "annotator": "eva", "session": {}})
+    assert set(nothing) == {"message"} and "nothing to undo" in nothing["message"]
+    assert call(private, client, "undo", {"source": "no-such-queue", "annotator": "eva"}) == {
+        "error": "no queue named 'no-such-queue'"}
+    assert call(private, client, "answer", "not an object").keys() == {"error"}
+    assert private.ner_context.annotation.store().history(value["doc"], "eva") == []
+
+
+def test_with_a_login_the_name_is_the_pass_the_server_signed_never_the_clients(with_logins):
+    value = opened(with_logins, "ana-editor", Caller("ana", verified=True))
+    assert with_logins.editor.passes.name(value["session"]["pass"]) == "ana"
+    ana, ben = logged_in(with_logins, "ana"), logged_in(with_logins, "ben")
+    sent = {"action": "reject", "doc": value["doc"], "source": "ana-editor", "annotator": "ana",
+            "session": value["session"], "entities": []}
+    ben_pass = with_logins.editor.passes.issue("ben")
+    forged = {**value["session"], "pass": Passes().issue("ana")}
+    refusals = [
+        ({**sent, "session": {**value["session"], "pass": ben_pass}}, "logged in as ben"),  # ben, typing ana
+        ({**sent, "annotator": "", "session": {**value["session"], "pass": ben_pass}}, "no queue named"),
+        ({**sent, "session": forged}, "log in first"),  # a pass the server did not sign names nobody
+        ({**sent, "session": {}}, "log in first"),
+    ]
+    for data, message in refusals:
+        got = call(with_logins, ben, "answer", data)
+        assert message in got.get("error", ""), (data, got)
+    undo = call(with_logins, ben, "undo", {"source": "ana-editor", "annotator": "", "session": {"pass": ben_pass}})
+    assert "no queue named" in undo["error"]
+    anonymous = httpx.Client(base_url=with_logins.local_url.rstrip("/"), timeout=60)
+    refused = anonymous.post("/gradio_api/component_server/", json={
+        "data": sent, "component_id": with_logins.editor._id, "fn_name": "answer", "session_hash": "x"})
+    assert refused.status_code == 401  # Gradio's login check comes first
+    store = with_logins.ner_context.annotation.store()
+    assert store.history(value["doc"]) == []
+
+    got = call(with_logins, ana, "answer", sent)
+    assert got["progress"]["done"] == 1 and with_logins.editor.passes.name(got["session"]["pass"]) == "ana"
+    assert [(a.annotator, a.status) for a in store.history(value["doc"])] == [("ana", "rejected")]
