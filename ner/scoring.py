@@ -188,6 +188,24 @@ def tally(matches: list[DocumentMatch], label: str | None = None) -> OfficialSco
     )
 
 
+EDITS: tuple[str, ...] = ("added", "removed", "relabelled", "boundaries")
+
+
+def correction_edits(gold: Document, suggestion: Document) -> dict[str, int]:
+    """The edits an annotator makes to turn ``suggestion`` into ``gold``, matched the official way.
+
+    A gold entity the suggestion lacks is *added*, a suggested one gold lacks is *removed*,
+    the same fragments with another label are *relabelled*, an overlapping entity of the
+    same label with other boundaries has its *boundaries* moved; ``total`` sums them.
+    (An overlap with another label counts as one removed plus one added, as the official
+    scorer counts it: spurious plus missing.)
+    """
+    m = match_document(gold, suggestion)
+    counts = {"added": len(m.missing), "removed": len(m.spurious), "relabelled": len(m.incorrect),
+              "boundaries": len(m.partial)}
+    return counts | {"total": sum(counts.values())}
+
+
 def official_score(gold: list[Document], pred: list[Document]) -> OfficialScore:
     """The official Task A score of ``pred`` against ``gold`` (aligned line by line)."""
     return tally([match_document(g, p) for g, p in scored_pairs(gold, pred)])

@@ -17,6 +17,7 @@ from ner.brat import write_brat
 from ner.entities import LABELS, Document, Entity, entity
 from ner.scoring import (
     DocumentMatch,
+    correction_edits,
     format_table,
     match_document,
     nervaluate_scores,
@@ -334,3 +335,17 @@ def test_agrees_with_the_official_scorer(real_corpus, tmp_path, split):
     assert results["gold-empty"]["f1"] == 0.0 and results["holes-mixed"]["spurious"] > 0
     # and once against the organisers' own gold file
     assert_agrees(official_load(corpus.split_path(split)), gold, perturb(gold, "mixed", 99), tmp_path, "original")
+
+
+# --- the edits a correction takes ------------------------------------------------------------
+
+
+def test_correction_edits_count_each_kind_once():
+    gold = doc(TEXT, PACIENTE, PRESENTA, ARTRITIS, FIEBRE_ALTA)
+    suggestion = doc(TEXT, replace(PRESENTA, label="Concept"), ARTRITIS, FIEBRE, AYER)
+    # paciente added, presenta relabelled, fiebre -> fiebre alta moved, ayer removed
+    assert correction_edits(gold, suggestion) == {"added": 1, "removed": 1, "relabelled": 1, "boundaries": 1,
+                                                  "total": 4}
+    assert correction_edits(gold, gold)["total"] == 0
+    assert correction_edits(gold, doc(TEXT)) == {"added": 4, "removed": 0, "relabelled": 0, "boundaries": 0,
+                                                 "total": 4}
