@@ -656,8 +656,8 @@ def zip_bomb(b: Bench, res: Result) -> None:
 
 
 def in_process(b: Bench, res: Result, bombs: dict[str, Path]) -> None:
-    """The same zips straight into ``upload_batch`` and ``load_uploaded``, in this process."""
-    from ner.annotation.sources import upload_batch
+    """The same zips straight into ``uploaded_documents`` and ``load_uploaded``, in this process."""
+    from ner.annotation.intake import uploaded_documents
     from ner.ui.evaluate import load_uploaded
 
     scratch = b.root / "inprocess-tmp"
@@ -667,7 +667,7 @@ def in_process(b: Bench, res: Result, bombs: dict[str, Path]) -> None:
     saved, tempfile.tempdir = tempfile.tempdir, str(scratch)
     try:
         for member, path in bombs.items():
-            for name, fn in (("upload_batch", lambda p: len(upload_batch([p]).docs)),
+            for name, fn in (("uploaded_documents", lambda p: len(uploaded_documents([p]).docs)),
                              ("load_uploaded", lambda p: len(load_uploaded(p)))):
                 own.reset()
                 start, t0 = own.last, time.perf_counter()
@@ -917,17 +917,17 @@ def load_test(b: Bench, res: Result) -> None:
 # ---------------------------------------------------------------- 10. parallel saves
 
 
-def save_chain(s: Session, source: str, texts: str, model: str, count: int, stop: threading.Event | None = None,
+def save_chain(s: Session, queue: str, texts: str, model: str, count: int, stop: threading.Event | None = None,
                acked: list | None = None) -> list[tuple[int, int]]:
     """Load a queue, then accept its items one after the other; the ``(doc, answer id)`` acknowledged."""
-    ok, item = s.call("load_queue", source, "", texts, "position", model)
+    ok, item = s.call("load_queue", queue, "", texts, "position", model)
     if not ok:
         raise RuntimeError(f"{s.user}: load_queue failed: {item}")
     acked = [] if acked is None else acked
     while len(acked) < count and not item.get("finished") and not (stop and stop.is_set()):
         entities = [{"label": e["label"], "fragments": e["fragments"]} for e in item["entities"]]
         try:
-            ok, out = s.call("save_answer", item["doc"], "", "accept", entities, source, "position", model)
+            ok, out = s.call("save_answer", item["doc"], "", "accept", entities, queue, "position", model)
         except Exception:  # noqa: BLE001 (the server was killed)
             break
         if not ok:

@@ -7,18 +7,22 @@ and processes may save at once and a process killed mid-save leaves the file rea
 every committed save in it. Each thread (and each process after a fork) gets its own
 connection.
 
+Every document belongs to a *queue*: a named list of documents that annotators work
+through. The column ``source`` holds the queue name (its name since schema 1: renaming a
+column needs a migration); everywhere in Python it is called ``queue``.
+
 Tables (Argilla v2 style: what a model proposes and what a person answers are different
 records):
 
-- ``documents``: ``id``, ``source`` (dataset name), ``name`` (the document's own id, e.g.
-  ``training/12``), ``text``, ``position`` (order within the source, from 0), ``created``.
-  ``(source, text)`` is unique: adding the same text to the same source again is a no-op.
+- ``documents``: ``id``, ``source`` (the queue name), ``name`` (the document's own id, e.g.
+  ``training/12``), ``text``, ``position`` (order within the queue, from 0), ``created``.
+  ``(source, text)`` is unique: adding the same text to the same queue again is a no-op.
 - ``suggestions``: ``id``, ``document``, ``model``, ``entities`` (JSON, with scores,
   as :func:`ner.entities.entity_to_json` writes them),
   ``confidence`` (optional whole-item confidence, the queue's fallback), ``created``.
-- ``queues`` (schema 2): ``name`` (a source), ``owner`` (the annotator who made it; NULL:
-  shared, e.g. the corpus queues), ``created``, ``deleted`` (when an admin removed it from
-  the lists: its documents and answers stay, as the history promises).
+- ``queues`` (schema 2): ``name`` (as in ``documents.source``), ``owner`` (the annotator
+  who made it; NULL: shared, e.g. the corpus queues), ``created``, ``deleted`` (when an
+  admin removed it from the lists: its documents and answers stay, as the history promises).
 - ``answers``: **append-only** (triggers refuse ``UPDATE`` and ``DELETE``). ``id``
   (increasing: the order of events), ``document``, ``annotator``, ``status``
   (``accepted``, ``rejected``, ``skipped`` or ``undone``), ``entities`` (JSON, no scores),
@@ -187,7 +191,7 @@ class Item:
     """A document to annotate, with the latest model suggestion (if any)."""
 
     id: int
-    source: str
+    queue: str
     name: str
     text: str
     position: int
@@ -201,7 +205,7 @@ class Item:
 
 @dataclass(frozen=True)
 class Queue:
-    """A queue (a source of documents): who made it, when, whether an admin deleted it, its size."""
+    """A queue's record: who made it, when, whether an admin deleted it, its size (documents)."""
 
     name: str
     owner: str | None
@@ -212,7 +216,7 @@ class Queue:
 
 @dataclass(frozen=True)
 class QueueProgress:
-    """How far an annotator is through a source: ``done`` counts any current answer, skips included."""
+    """How far an annotator is through a queue: ``done`` counts any current answer, skips included."""
 
     total: int
     done: int
@@ -321,7 +325,7 @@ class Store:
                         )
                     for statement in _statements(_SCHEMA):
                         c.execute(statement)
-                    if version < 2:  # v1 had no queues table: every source becomes a shared queue
+                    if version < 2:  # v1 had no queues table: every queue name becomes a shared queue
                         c.execute(
                             """INSERT OR IGNORE INTO queues (name, owner, created)
                                SELECT source, NULL, MIN(created) FROM documents GROUP BY source"""
@@ -335,32 +339,32 @@ class Store:
 
     # -- documents
 
-    def add_documents(self, source: str, docs: Iterable[str | Document]) -> list[int]:
-        """Add texts or documents to ``source``; their ids, in input order.
+    def add_documents(self, queue: str, docs: Iterable[str | Document]) -> list[int]:
+        """Add texts or documents to ``queue``; their ids, in input order.
 
-        Idempotent: a text already in the source keeps its id and position. A document's own
-        id becomes its ``name``; a plain text is named ``<source>/<position + 1>``. Entities of
+        Idempotent: a text already in the queue keeps its id and position. A document's own
+        id becomes its ``name``; a plain text is named ``<queue>/<position + 1>``. Entities of
         a :class:`Document` are not stored (suggest or answer them).
         """
-        if not isinstance(source, str) or not source.strip():
-            raise ValueError(f"source must be a non-empty name, got {source!r}")
+        if not isinstance(queue, str) or not queue.strip():
+            raise ValueError(f"queue must be a non-empty name, got {queue!r}")
         items = [(d.text, d.id) if isinstance(d, Document) else (d, None) for d in docs]
         for i, (text, _) in enumerate(items):
             if not isinstance(text, str):
-                raise ValueError(f"{source}, item {i + 1}: expected text or a Document, got {type(text).__name__}")
+                raise ValueError(f"{queue}, item {i + 1}: expected text or a Document, got {type(text).__name__}")
             if not text.strip():
-                raise ValueError(f"{source}, item {i + 1}: the text is empty")
+                raise ValueError(f"{queue}, item {i + 1}: the text is empty")
         ids = []
         with self._write() as c:
-            c.execute("INSERT OR IGNORE INTO queues (name, owner, created) VALUES (?, NULL, ?)", (source, _now()))
-            position = c.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM documents WHERE source = ?", (source,))
+            c.execute("INSERT OR IGNORE INTO queues (name, owner, created) VALUES (?, NULL, ?)", (queue, _now()))
+            position = c.execute("SELECT COALESCE(MAX(position) + 1, 0) FROM documents WHERE source = ?", (queue,))
             position = position.fetchone()[0]
             for text, name in items:
-                row = c.execute("SELECT id FROM documents WHERE source = ? AND text = ?", (source, text)).fetchone()
+                row = c.execute("SELECT id FROM documents WHERE source = ? AND text = ?", (queue, text)).fetchone()
                 if row is None:
                     cur = c.execute(
                         "INSERT INTO documents (source, name, text, position, created) VALUES (?, ?, ?, ?, ?)",
-                        (source, name or f"{source}/{position + 1}", text, position, _now()),
+                        (queue, name or f"{queue}/{position + 1}", text, position, _now()),
                     )
                     ids.append(int(cur.lastrowid))  # type: ignore[arg-type]
                     position += 1
@@ -379,12 +383,12 @@ class Store:
         row = self._doc_row(self.conn, doc_id)
         return Document(row["name"], row["text"], annotated=False)
 
-    def sources(self) -> list[str]:
-        """The source names, sorted."""
+    def queue_names(self) -> list[str]:
+        """The names of the queues that hold documents (deleted ones too), sorted."""
         return [r[0] for r in self.conn.execute("SELECT DISTINCT source FROM documents ORDER BY source")]
 
-    def document_source(self, doc_id: int) -> str:
-        """The source (queue) a document belongs to; ``ValueError`` for an unknown id."""
+    def document_queue(self, doc_id: int) -> str:
+        """The queue a document belongs to; ``ValueError`` for an unknown id."""
         return self._doc_row(self.conn, doc_id)["source"]
 
     # -- queues
@@ -426,9 +430,9 @@ class Store:
         row = self.conn.execute("SELECT * FROM suggestions WHERE id = ?", (suggestion,)).fetchone()
         return None if row is None else self._suggestion(row)
 
-    def document_ids(self, source: str) -> list[int]:
-        """The ids of a source's documents, in position order."""
-        rows = self.conn.execute("SELECT id FROM documents WHERE source = ? ORDER BY position", (source,))
+    def document_ids(self, queue: str) -> list[int]:
+        """The ids of a queue's documents, in position order."""
+        rows = self.conn.execute("SELECT id FROM documents WHERE source = ? ORDER BY position", (queue,))
         return [r[0] for r in rows]
 
     # -- suggestions
@@ -560,17 +564,17 @@ class Store:
             self._doc_row(c, doc_id)
             return self._undo(c, doc_id, annotator)
 
-    def undo_last(self, annotator: str, source: str | None = None) -> Answer | None:
-        """Retract the annotator's most recent answer that is still current (in ``source`` when given).
+    def undo_last(self, annotator: str, queue: str | None = None) -> Answer | None:
+        """Retract the annotator's most recent answer that is still current (in ``queue`` when given).
 
         Repeated calls walk back through the annotator's answers, newest first.
         """
         with self._write() as c:
             row = c.execute(
                 f"""SELECT cur.document FROM ({_CURRENT}) AS cur JOIN documents AS d ON d.id = cur.document
-                    WHERE cur.id IS NOT NULL AND (:source IS NULL OR d.source = :source)
+                    WHERE cur.id IS NOT NULL AND (:queue IS NULL OR d.source = :queue)
                     ORDER BY cur.id DESC LIMIT 1""",
-                {"annotator": annotator, "source": source},
+                {"annotator": annotator, "queue": queue},
             ).fetchone()
             return None if row is None else self._undo(c, row[0], annotator)
 
@@ -591,34 +595,34 @@ class Store:
             return self._answer(c.execute("SELECT * FROM answers WHERE id = ?", (current,)).fetchone())
 
     def _current_rows(
-        self, annotator: str | None = None, status: str | None = None, source: str | None = None
+        self, annotator: str | None = None, status: str | None = None, queue: str | None = None
     ) -> list[tuple[Answer, sqlite3.Row]]:
-        """Current answers with their document rows, in (source, position, annotator) order."""
+        """Current answers with their document rows, in (queue, position, annotator) order."""
         rows = self.conn.execute(
             f"""SELECT a.*, d.source AS d_source, d.name AS d_name, d.text AS d_text, d.position AS d_position
                 FROM ({_CURRENT}) AS cur JOIN answers AS a ON a.id = cur.id JOIN documents AS d ON d.id = a.document
                 LEFT JOIN queues AS q ON q.name = d.source
-                WHERE (:status IS NULL OR a.status = :status) AND (:source IS NULL OR d.source = :source)
+                WHERE (:status IS NULL OR a.status = :status) AND (:queue IS NULL OR d.source = :queue)
                   AND q.deleted IS NULL
                 ORDER BY d.source, d.position, a.annotator""",
-            {"annotator": annotator, "status": status, "source": source},
+            {"annotator": annotator, "status": status, "queue": queue},
         ).fetchall()
         return [(self._answer(r), r) for r in rows]
 
     def latest_answers(
-        self, annotator: str | None = None, status: str | None = "accepted", source: str | None = None
+        self, annotator: str | None = None, status: str | None = "accepted", queue: str | None = None
     ) -> list[Document]:
         """Documents with the entities of their current answer: what exports use (deleted queues left out).
 
         With an ``annotator``: that person's current answer per document, if its status is
         ``status`` (None: any status). Without: per document, the most recent of all
-        annotators' current answers that have ``status``. Documents come in (source,
+        annotators' current answers that have ``status``. Documents come in (queue,
         position) order; each ``id`` is the document's name.
         """
         if status is not None and status not in STATUSES:
             raise ValueError(f"unknown status {status!r} (expected one of {', '.join(STATUSES)} or None)")
         chosen: dict[int, tuple[Answer, sqlite3.Row]] = {}
-        for answer, row in self._current_rows(annotator, status, source):
+        for answer, row in self._current_rows(annotator, status, queue):
             if answer.document not in chosen or answer.id > chosen[answer.document][0].id:
                 chosen[answer.document] = (answer, row)
         ordered = sorted(chosen.values(), key=lambda p: (p[1]["d_source"], p[1]["d_position"]))
@@ -632,13 +636,13 @@ class Store:
 
     def next_items(
         self,
-        source: str,
+        queue: str,
         annotator: str,
         limit: int | None = None,
         order: str | Sequence[int] = "position",
         model: str | None = None,
     ) -> list[Item]:
-        """The documents of ``source`` the annotator has no current answer for, in ``order``.
+        """The documents of ``queue`` the annotator has no current answer for, in ``order``.
 
         ``order`` is ``position`` (as added), ``uncertain`` (most uncertain latest suggestion
         first, see :func:`ner.annotation.ordering.uncertainty`; items without a suggestion last), or a
@@ -647,17 +651,17 @@ class Store:
         """
         with self._read() as c:
             docs = c.execute(
-                f"""SELECT d.* FROM documents AS d WHERE d.source = :source AND d.id NOT IN
+                f"""SELECT d.* FROM documents AS d WHERE d.source = :queue AND d.id NOT IN
                     (SELECT cur.document FROM ({_CURRENT}) AS cur WHERE cur.id IS NOT NULL)
                     ORDER BY d.position""",
-                {"source": source, "annotator": annotator},
+                {"queue": queue, "annotator": annotator},
             ).fetchall()
             sugg = c.execute(
                 """SELECT s.* FROM suggestions AS s JOIN
                    (SELECT MAX(s2.id) AS id FROM suggestions AS s2 JOIN documents AS d ON d.id = s2.document
-                    WHERE d.source = :source AND (:model IS NULL OR s2.model = :model) GROUP BY s2.document) AS m
+                    WHERE d.source = :queue AND (:model IS NULL OR s2.model = :model) GROUP BY s2.document) AS m
                    ON s.id = m.id""",
-                {"source": source, "model": model},
+                {"queue": queue, "model": model},
             ).fetchall()
         by_doc = {r["document"]: self._suggestion(r) for r in sugg}
         items = [Item(r["id"], r["source"], r["name"], r["text"], r["position"], by_doc.get(r["id"])) for r in docs]
@@ -677,14 +681,14 @@ class Store:
             items = sorted(items, key=lambda it: (rank.get(it.id, len(rank)), it.position))
         return items if limit is None else items[:limit]
 
-    def progress(self, source: str, annotator: str) -> QueueProgress:
-        """How many of ``source``'s documents the annotator has answered (skips count) and how many remain."""
+    def progress(self, queue: str, annotator: str) -> QueueProgress:
+        """How many of ``queue``'s documents the annotator has answered (skips count) and how many remain."""
         with self._read() as c:
-            total = c.execute("SELECT COUNT(*) FROM documents WHERE source = ?", (source,)).fetchone()[0]
+            total = c.execute("SELECT COUNT(*) FROM documents WHERE source = ?", (queue,)).fetchone()[0]
             rows = c.execute(
                 f"""SELECT a.status, COUNT(*) FROM ({_CURRENT}) AS cur JOIN answers AS a ON a.id = cur.id
-                    JOIN documents AS d ON d.id = a.document WHERE d.source = :source GROUP BY a.status""",
-                {"source": source, "annotator": annotator},
+                    JOIN documents AS d ON d.id = a.document WHERE d.source = :queue GROUP BY a.status""",
+                {"queue": queue, "annotator": annotator},
             ).fetchall()
         by_status = {status: 0 for status in STATUSES} | {r[0]: r[1] for r in rows}
         done = sum(by_status.values())

@@ -15,8 +15,8 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
+from ner.annotation.intake import lines_to_docs, uploaded_documents
 from ner.annotation.items import api_item, item_value
-from ner.annotation.sources import lines_to_docs, upload_batch
 from ner.entities import Entity, entities_from_json, entity_to_json
 from ner.store import Store
 
@@ -106,23 +106,25 @@ def test_uploads_txt_lines_and_brat_pairs(tmp_path):
     txt, ann = tmp_path / "mine.txt", tmp_path / "mine.ann"
     txt.write_text("El asma.\nLa tos.", encoding="utf-8")
     ann.write_text(f"T1\tConcept {len('El ')} {len('El asma')}\tasma\n", encoding="utf-8")
-    batch = upload_batch([txt, ann])
-    assert batch.source == "mine" and [d.text for d in batch.docs] == ["El asma.", "La tos."]
-    assert batch.agent == "brat:mine" and labelled(batch.entities[0]) == {("Concept", ((len("El "), len("El asma")),))}
+    new = uploaded_documents([txt, ann])
+    assert new.queue == "mine" and [d.text for d in new.docs] == ["El asma.", "La tos."]
+    assert new.agent == "brat:mine" and labelled(new.entities[0]) == {("Concept", ((len("El "), len("El asma")),))}
     archive = tmp_path / "pair.zip"
     with zipfile.ZipFile(archive, "w") as z:
         z.write(txt, "x/scenario.txt")
         z.write(ann, "x/scenario.ann")
-    assert upload_batch([archive]).entities.keys() == {0}
+    assert uploaded_documents([archive]).entities.keys() == {0}
     with pytest.raises(ValueError, match="no .txt"):
-        upload_batch([ann])
+        uploaded_documents([ann])
 
 
 # ---------------------------------------------------------------- the API
 
 
 def test_api_load_answer_undo(server, client):
-    first = client.predict("api-queue", "ana", "\n".join(TEXTS), "position", "", api_name="/load_queue")
+    first = client.predict(queue="api-queue", annotator="ana", texts="\n".join(TEXTS), order="position", model="",
+                           api_name="/load_queue")  # by name: the parameters are part of the API
+    assert first["queue"] == "api-queue" and "source" not in first
     assert first["text"] == TEXTS[0] and first["progress"]["total"] == len(TEXTS)
     assert first["entities"] and all(isinstance(e["score"], float) for e in first["entities"])  # the CRF's
     doc = first["doc"]
@@ -152,7 +154,7 @@ def test_api_load_answer_undo(server, client):
         ("Concept", ((start, start + len("respirar")), (start + len("respirar "), len(TEXTS[0]) - 1))),
     }
 
-    back = client.predict("api-queue", "ana", api_name="/undo_answer")
+    back = client.predict(queue="api-queue", annotator="ana", api_name="/undo_answer")
     assert back["doc"] == doc and {e["text"] for e in back["entities"]} == {"paciente", "respirar mejor"}
     assert store.current_answer(doc, "ana") is None
     assert client.predict("api-queue", "ana", api_name="/queue_progress")["done"] == 0
@@ -184,20 +186,20 @@ def test_editor_error_keeps_the_edits(server):
     from ner.access import Caller
 
     service, ana = server.ner_context.annotation, Caller("ana")
-    value = service.open_queue(ana, "kept-queue", "position", None, batch=_pasted(TEXTS[3:]))
+    value = service.open_queue(ana, "kept-queue", "position", None, new=_pasted(TEXTS[3:]))
     edits = [{"label": "Action", "fragments": [[0, len("Beber")]]}, {"label": "Concept", "fragments": [[0, 2]]}]
-    request = {"action": "accept", "doc": value["doc"], "source": "kept-queue", "entities": edits}
+    request = {"action": "accept", "doc": value["doc"], "queue": "kept-queue", "entities": edits}
     with pytest.raises(ValueError, match="entity 2 .*word boundaries") as caught:
         service.act(ana, request, "position", None)
     assert "entity 2" in str(caught.value) and service.store().history(value["doc"], "ana") == []
     with pytest.raises(LookupError):
-        service.act(ana, {"action": "undo", "source": "kept-queue"}, "position", None)
+        service.act(ana, {"action": "undo", "queue": "kept-queue"}, "position", None)
 
 
 def _pasted(texts):
-    from ner.annotation.sources import pasted_batch
+    from ner.annotation.intake import pasted_documents
 
-    return pasted_batch("\n".join(texts), "kept-queue")
+    return pasted_documents("\n".join(texts), "kept-queue")
 
 
 def test_export_agreement_and_corrections(server, client):
@@ -258,7 +260,7 @@ def _shown_text(page) -> str:
 
 
 def _header(page) -> str:
-    return page.locator("#ann-editor .ann-head .ann-src").inner_text()
+    return page.locator("#ann-editor .ann-head .ann-title").inner_text()
 
 
 @pytest.mark.browser
@@ -317,7 +319,7 @@ def test_browser_correct_accept_undo(server):
 
         first_header = _header(page)
         page.keyboard.press("Enter")  # accept: saved, the next item shows
-        sync_api.expect(page.locator("#ann-editor .ann-src")).not_to_have_text(first_header, timeout=10_000)
+        sync_api.expect(page.locator("#ann-editor .ann-title")).not_to_have_text(first_header, timeout=10_000)
         assert _shown_text(page) == TEXTS[1]  # the HTML in it is shown as text
         assert page.locator("#ann-editor .ann-text img, #ann-editor .ann-text script").count() == 0
         second_header = _header(page)
@@ -326,7 +328,7 @@ def test_browser_correct_accept_undo(server):
         assert set(map(tuple, _spans(page))) == expected
         page.screenshot(path=str(SHOTS / "annotate-3-undone.png"), full_page=True)
         page.keyboard.press("Enter")  # accept again
-        sync_api.expect(page.locator("#ann-editor .ann-src")).to_have_text(second_header, timeout=10_000)
+        sync_api.expect(page.locator("#ann-editor .ann-title")).to_have_text(second_header, timeout=10_000)
         assert _shown_text(page) == TEXTS[1]
         sync_api.expect(page.locator("#ann-editor .ann-prog")).to_contain_text("1 / 4")
         page.screenshot(path=str(SHOTS / "annotate-4-next.png"), full_page=True)
@@ -360,7 +362,7 @@ def test_browser_ctrl_click_makes_a_discontinuous_entity(server):
         page.locator("#ann-paste textarea").fill(text)
         page.locator("#ann-queue-name input, #ann-queue-name textarea").first.fill("gapped")
         page.locator("#ann-add-button").click()
-        sync_api.expect(page.locator("#ann-editor .ann-src")).to_contain_text("gapped", timeout=20_000)
+        sync_api.expect(page.locator("#ann-editor .ann-title")).to_contain_text("gapped", timeout=20_000)
         while page.locator("#ann-editor .ann-text .x").count():  # clear the model's suggestions
             page.locator("#ann-editor .ann-text .x").first.click()
         page.locator("#ann-editor .ann-text > span.w", has_text="dolor").click()

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from ner.access import Caller
-from ner.annotation.sources import pasted_batch
+from ner.annotation.intake import pasted_documents
 from ner.settings import Settings
 from ner.ui.editor import Editor, Passes
 
@@ -40,7 +40,7 @@ def call(demo, client: httpx.Client, fn: str, data: dict, language: str = "en-US
 def opened(demo, queue: str, caller: Caller) -> dict:
     """A queue of TEXTS opened by ``caller``, as the Load button gives it to the editor."""
     value = demo.ner_context.annotation.open_queue(caller, queue, "position", None,
-                                                   batch=pasted_batch("\n".join(TEXTS), queue))
+                                                   new=pasted_documents("\n".join(TEXTS), queue))
     return demo.editor.dressed(value, None, "position", "", caller)
 
 
@@ -83,7 +83,7 @@ def test_answer_saves_and_gives_the_next_item_in_the_readers_language(private):
     client = httpx.Client(base_url=private.local_url.rstrip("/"), timeout=60)
     beber = {"label": "Action", "fragments": [[0, len("Beber")]]}
     presion = {"label": "Concept", "fragments": [[len("Beber agua ayuda a controlar la "), len(TEXTS[0]) - 1]]}
-    sent = {"action": "accept", "doc": value["doc"], "source": "editor-q", "annotator": "eva",
+    sent = {"action": "accept", "doc": value["doc"], "queue": "editor-q", "annotator": "eva",
             "session": value["session"], "entities": [beber, presion]}
     got = call(private, client, "answer", sent, language="es-ES,es;q=0.9")
     assert got["text"] == TEXTS[1] and got["progress"]["done"] == 1
@@ -96,7 +96,7 @@ def test_answer_saves_and_gives_the_next_item_in_the_readers_language(private):
         ("Concept", ((start, start + len("presión")), (start + len("presión "), len(TEXTS[0]) - 1))),
     }
 
-    back = call(private, client, "undo", {"source": "editor-q", "annotator": "eva", "session": value["session"]})
+    back = call(private, client, "undo", {"queue": "editor-q", "annotator": "eva", "session": value["session"]})
     assert back["doc"] == value["doc"] and "undone" in back["message"] and back["strings"]["accept"] == "Accept"
     assert private.ner_context.annotation.store().current_answer(value["doc"], "eva") is None
 
@@ -105,15 +105,15 @@ def test_a_refused_answer_says_why_and_saves_nothing(private):
     value = opened(private, "editor-bad", Caller("eva"))
     client = httpx.Client(base_url=private.local_url.rstrip("/"), timeout=60)
     edits = [{"label": "Action", "fragments": [[0, len("Beber")]]}, {"label": "Concept", "fragments": [[0, 2]]}]
-    sent = {"action": "accept", "doc": value["doc"], "source": "editor-bad", "annotator": "eva",
+    sent = {"action": "accept", "doc": value["doc"], "queue": "editor-bad", "annotator": "eva",
             "session": value["session"], "entities": edits}
     got = call(private, client, "answer", sent)
     assert set(got) == {"error"} and "entity 2" in got["error"] and "word boundaries" in got["error"]
     assert call(private, client, "answer", {**sent, "action": "undo"}).keys() == {"error"}  # answer doesn't undo
     assert call(private, client, "answer", {**sent, "annotator": " "})["error"].startswith("type your name")
-    nothing = call(private, client, "undo", {"source": "editor-bad", "annotator": "eva", "session": {}})
+    nothing = call(private, client, "undo", {"queue": "editor-bad", "annotator": "eva", "session": {}})
     assert set(nothing) == {"message"} and "nothing to undo" in nothing["message"]
-    assert call(private, client, "undo", {"source": "no-such-queue", "annotator": "eva"}) == {
+    assert call(private, client, "undo", {"queue": "no-such-queue", "annotator": "eva"}) == {
         "error": "no queue named 'no-such-queue'"}
     assert call(private, client, "answer", "not an object").keys() == {"error"}
     assert private.ner_context.annotation.store().history(value["doc"], "eva") == []
@@ -123,7 +123,7 @@ def test_with_a_login_the_name_is_the_pass_the_server_signed_never_the_clients(w
     value = opened(with_logins, "ana-editor", Caller("ana", verified=True))
     assert with_logins.editor.passes.name(value["session"]["pass"]) == "ana"
     ana, ben = logged_in(with_logins, "ana"), logged_in(with_logins, "ben")
-    sent = {"action": "reject", "doc": value["doc"], "source": "ana-editor", "annotator": "ana",
+    sent = {"action": "reject", "doc": value["doc"], "queue": "ana-editor", "annotator": "ana",
             "session": value["session"], "entities": []}
     ben_pass = with_logins.editor.passes.issue("ben")
     forged = {**value["session"], "pass": Passes().issue("ana")}
@@ -136,7 +136,7 @@ def test_with_a_login_the_name_is_the_pass_the_server_signed_never_the_clients(w
     for data, message in refusals:
         got = call(with_logins, ben, "answer", data)
         assert message in got.get("error", ""), (data, got)
-    undo = call(with_logins, ben, "undo", {"source": "ana-editor", "annotator": "", "session": {"pass": ben_pass}})
+    undo = call(with_logins, ben, "undo", {"queue": "ana-editor", "annotator": "", "session": {"pass": ben_pass}})
     assert "no queue named" in undo["error"]
     anonymous = httpx.Client(base_url=with_logins.local_url.rstrip("/"), timeout=60)
     refused = anonymous.post("/gradio_api/component_server/", json={

@@ -138,7 +138,7 @@ def test_login_annotate_and_a_second_user_cannot_touch_it(server):
         ana.locator("#ann-paste textarea").fill("\n".join(TEXTS))
         ana.locator("#ann-queue-name input, #ann-queue-name textarea").first.fill(QUEUE)
         ana.locator("#ann-add-button").click()
-        sync_api.expect(ana.locator("#ann-editor .ann-src")).to_contain_text(QUEUE, timeout=20_000)
+        sync_api.expect(ana.locator("#ann-editor .ann-title")).to_contain_text(QUEUE, timeout=20_000)
         assert _shown_text(ana) == TEXTS[0]
         ana.screenshot(path=str(SHOTS / "login-ana.png"), full_page=True)
         while ana.locator("#ann-editor .ann-text .x").count():  # clear the model's suggestions

@@ -64,14 +64,14 @@ def test_database_settings(store):
     assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
 
 
-def test_add_documents_is_idempotent_on_source_and_text(store):
+def test_add_documents_is_idempotent_on_queue_and_text(store):
     first = store.add_documents("demo", [ASMA, GRIPE])
     again = store.add_documents("demo", [GRIPE, NADA, ASMA])
     assert again == [first[1], first[1] + 1, first[0]]
     assert store.document_ids("demo") == [first[0], first[1], first[1] + 1]
     other = store.add_documents("other", [ASMA])
     assert other[0] not in first
-    assert store.sources() == ["demo", "other"]
+    assert store.queue_names() == ["demo", "other"]
 
 
 def test_documents_keep_their_own_ids_as_names(store):
@@ -141,7 +141,7 @@ def test_undo_last_walks_back_in_time_across_documents(store, ids):
     assert [store.undo_last("ana").id for _ in range(3)] == [x3, x2, x1]
     assert store.undo_last("ana") is None
     assert store.latest_answers("ana", status=None) == []
-    assert store.undo_last("bob", source="nowhere") is None
+    assert store.undo_last("bob", queue="nowhere") is None
     assert store.latest_answers("bob") != []
 
 
@@ -253,7 +253,7 @@ def test_entity_columns_hold_the_json_shape(store, ids):
         (lambda s, i: s.save_answer(9999, "ana", "accepted", []), "unknown document id 9999"),
         (lambda s, i: s.add_suggestion(i, "m", [], confidence=1.5), "confidence"),
         (lambda s, i: s.latest_answers(status="maybe"), "unknown status"),
-        (lambda s, i: s.add_documents("", ["x"]), "source"),
+        (lambda s, i: s.add_documents("", ["x"]), "queue must be a non-empty name"),
         (lambda s, i: s.add_documents("demo", ["x", "  "]), "demo, item 2: the text is empty"),
     ],
 )
@@ -398,7 +398,7 @@ def test_a_version_1_file_is_migrated_and_keeps_everything(tmp_path):
     conn.close()
     with Store(path) as s:
         assert s.conn.execute("PRAGMA user_version").fetchone()[0] == 2
-        # every source of a v1 file becomes a shared queue, dated by its first document
+        # every queue name of a v1 file becomes a shared queue, dated by its first document
         assert [(q.name, q.owner, q.created, q.deleted, q.size) for q in s.queues()] == [
             ("demo", None, "2024-01-02T00:00:00+00:00", None, 2),
             ("otra", None, "2024-02-01T00:00:00+00:00", None, 1),

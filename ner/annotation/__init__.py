@@ -1,6 +1,7 @@
 """Annotation: queues of documents, model suggestions, people's answers, and who may touch what.
 
 ``service.AnnotationService`` is the one entry point (the web app and the CLI both call it);
-``items`` shapes what the editor shows and sends back; ``sources`` turns uploads, pasted
-text and the corpus into queues; ``ordering`` ranks items by the model's uncertainty.
+``items`` shapes what the editor shows and sends back; ``intake`` turns uploads, pasted
+text and the corpus into new documents for a queue; ``ordering`` ranks items by the
+model's uncertainty.
 """

@@ -1,9 +1,9 @@
 """What the annotation editor shows and sends back: its value, answers and undo.
 
-The editor's value is a JSON object: the document (``doc``, ``text``, ``words`` as
-``[start, end)`` offsets from :func:`ner.tokens.words`), its entities in the one JSON shape
-of :func:`ner.entities.entity_to_json` (``{"label", "start", "end", "text", "fragments",
-"score"}``) and the queue's progress. The editor highlights fragments separated only by
+The editor's value is a JSON object: the queue's name (``queue``), the document (``doc``,
+``text``, ``words`` as ``[start, end)`` offsets from :func:`ner.tokens.words`), its entities
+in the one JSON shape of :func:`ner.entities.entity_to_json` (``{"label", "start", "end",
+"text", "fragments", "score"}``) and the queue's progress. The editor highlights fragments separated only by
 whitespace as one piece ("infarto de miocardio" is three fragments) and sends entities back
 as ``{"label", "fragments"}``, read by :func:`ner.entities.entities_from_json`, which cuts
 each fragment at whitespace again so the store keeps the corpus's convention.
@@ -39,14 +39,14 @@ def _constants() -> dict[str, Any]:
     return {"labels": list(LABELS), "colors": dict(COLORS), "threshold": LOW_CONFIDENCE}
 
 
-def _progress(store: Store, source: str, annotator: str) -> dict[str, int]:
-    p = store.progress(source, annotator)
+def _progress(store: Store, queue: str, annotator: str) -> dict[str, int]:
+    p = store.progress(queue, annotator)
     return {"total": p.total, "done": p.done, "remaining": p.remaining, **p.by_status}
 
 
 def item_value(
     store: Store,
-    source: str,
+    queue: str,
     annotator: str,
     doc_id: int | None,
     entities: Iterable[Entity] | None = None,
@@ -57,9 +57,9 @@ def item_value(
     """The editor's value for one document (``doc_id`` None: the queue is finished)."""
     value: dict[str, Any] = {
         "rev": next(_revision),
-        "source": source,
+        "queue": queue,
         "annotator": annotator,
-        "progress": _progress(store, source, annotator),
+        "progress": _progress(store, queue, annotator),
         "message": message,
         "error": error,
         **_constants(),
@@ -98,13 +98,13 @@ def _own(store: Store, doc_id: int, suggestion: int | None) -> int | None:
     return suggestion if store.suggestion_document(suggestion) == doc_id else None
 
 
-def undo_value(store: Store, source: str, annotator: str) -> dict[str, Any] | None:
+def undo_value(store: Store, queue: str, annotator: str) -> dict[str, Any] | None:
     """Retract the annotator's last answer in the queue; the editor back on that document, or None."""
     name = check_annotator(annotator)
-    undone = store.undo_last(name, source)
+    undone = store.undo_last(name, queue)
     if undone is None:
         return None
-    value = item_value(store, source, name, undone.document, entities=undone.entities)
+    value = item_value(store, queue, name, undone.document, entities=undone.entities)
     value["message"] = f"↩ {undone.status} answer undone: edit it and answer again"
     value["suggestion"] = _own(store, undone.document, undone.suggestion)
     if value["suggestion"] is not None:
@@ -126,7 +126,7 @@ def check_annotator(annotator: str | None) -> str:
 
 def api_item(value: dict[str, Any]) -> dict[str, Any]:
     """An editor value as the API gives it: the document, its entities (the editor's shape), progress."""
-    keys = ("doc", "name", "source", "text", "suggestion", "model", "progress", "message", "credit")
+    keys = ("doc", "name", "queue", "text", "suggestion", "model", "progress", "message", "credit")
     out = {k: value.get(k) for k in keys}
     out["entities"] = [dict(e) for e in value.get("entities") or []]
     out["finished"] = bool(value.get("finished"))

@@ -24,6 +24,14 @@ from pathlib import Path
 from typing import Any
 
 from ner.access import Caller, Forbidden
+from ner.annotation.intake import (
+    CORPUS_QUEUES,
+    SAMPLE_QUEUE,
+    NewDocuments,
+    add_to_queue,
+    corpus_choices,
+    corpus_documents,
+)
 from ner.annotation.items import (
     ACTIONS,
     ORDERS,
@@ -32,7 +40,6 @@ from ner.annotation.items import (
     item_value,
     undo_value,
 )
-from ner.annotation.sources import CORPUS_SOURCES, SAMPLE_SOURCE, Batch, add_batch, corpus_batch, corpus_choices
 from ner.entities import Document
 from ner.settings import Settings
 from ner.store import Store
@@ -112,30 +119,30 @@ class AnnotationService:
                 choices.append((f"{q.name} ({q.size})", q.name))
         return choices
 
-    def _check_queue(self, store: Store, caller: Caller, source: Any) -> str:
-        if not isinstance(source, str) or not source:
+    def _check_queue(self, store: Store, caller: Caller, queue: Any) -> str:
+        if not isinstance(queue, str) or not queue:
             raise ValueError("load a queue first")
-        q = store.queue(source)
+        q = store.queue(queue)
         if q is None or q.deleted or not self._may_see(caller, q.owner):
-            raise NotFound(f"no queue named {source!r}")
-        return source
+            raise NotFound(f"no queue named {queue!r}")
+        return queue
 
-    def delete_queue(self, caller: Caller, source: str) -> None:
+    def delete_queue(self, caller: Caller, queue: str) -> None:
         """Take a queue off every list (admin); its documents and answers stay in the history."""
         if not caller.admin:
             raise Forbidden("deleting a queue needs the admin token")
         store = self.store(create=False)
-        if store is None or not store.delete_queue(source):
-            raise NotFound(f"no queue named {source!r}")
+        if store is None or not store.delete_queue(queue):
+            raise NotFound(f"no queue named {queue!r}")
         with self._lock:
-            for key in [k for k in self._orders if k[0] == source]:
+            for key in [k for k in self._orders if k[0] == queue]:
                 del self._orders[key]
 
     # ------------------------------------------------------------ opening a queue
 
-    def open_queue(self, caller: Caller, source: str, order: str, model: str | None, batch: Batch | None = None,
+    def open_queue(self, caller: Caller, queue: str, order: str, model: str | None, new: NewDocuments | None = None,
                    on_progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
-        """Fill a queue (corpus, a batch, or one already stored), pre-annotate it; the editor's first item.
+        """Fill a queue (from the corpus, ``new`` documents, or as stored), pre-annotate it; the editor's first item.
 
         Everything is checked first (the annotator, the order, the model, the queue's owner
         and size, the caller's number of queues); only then are documents written.
@@ -143,48 +150,48 @@ class AnnotationService:
         name = self.annotator(caller)
         order = _order(order)
         predictor = self._predictor(caller, model)
-        corpus = batch is None and source in (*CORPUS_SOURCES, SAMPLE_SOURCE)
+        corpus = new is None and queue in (*CORPUS_QUEUES, SAMPLE_QUEUE)
         if corpus:
-            batch = corpus_batch(source)
+            new = corpus_documents(queue)
         store = self.store()
-        if batch is not None:
-            source = batch.source
-            self._check_new_documents(store, caller, name, batch, shared=corpus)
-            store.create_queue(source, None if corpus else name)
-            ids = add_batch(store, batch)
+        if new is not None:
+            queue = new.queue
+            self._check_new_documents(store, caller, name, new, shared=corpus)
+            store.create_queue(queue, None if corpus else name)
+            ids = add_to_queue(store, new)
         else:
-            source = self._check_queue(store, caller, source)
-            ids = store.document_ids(source)
+            queue = self._check_queue(store, caller, queue)
+            ids = store.document_ids(queue)
         predicted = 0
         if predictor is not None:
-            from ner.annotation.sources import preannotate
+            from ner.annotation.intake import preannotate
 
             predicted = preannotate(self.store(synchronous="NORMAL"), ids, predictor, on_progress=on_progress)
-        self.queue_order(store, source, order, _model_name(predictor), refresh=True)
+        self.queue_order(store, queue, order, _model_name(predictor), refresh=True)
         n = len(set(ids))
-        message = f"Queue «{source}»: {n} document{'s' if n != 1 else ''}"
+        message = f"Queue «{queue}»: {n} document{'s' if n != 1 else ''}"
         if predictor is None:
             message += "; no model yet, so nothing is pre-annotated (train the instant CRF above for suggestions)"
         elif predicted:
             message += f", {predicted} pre-annotated by {Path(str(predictor.name)).name}"
-        return self._next(store, caller, name, source, order, predictor, message)
+        return self._next(store, caller, name, queue, order, predictor, message)
 
-    def _check_new_documents(self, store: Store, caller: Caller, name: str, batch: Batch, shared: bool) -> None:
-        """Refuse a batch before anything is written: a name taken by someone else, too many queues or documents."""
-        q = store.queue(batch.source)
+    def _check_new_documents(self, store: Store, caller: Caller, name: str, new: NewDocuments, shared: bool) -> None:
+        """Refuse new documents before anything is written: a name taken by another, too many queues or documents."""
+        q = store.queue(new.queue)
         if not shared:
-            if batch.source in (*CORPUS_SOURCES, SAMPLE_SOURCE):
-                raise ValueError(f"{batch.source!r} is the name of a corpus queue: choose another name")
+            if new.queue in (*CORPUS_QUEUES, SAMPLE_QUEUE):
+                raise ValueError(f"{new.queue!r} is the name of a corpus queue: choose another name")
             taken = q is not None and (q.deleted or (self.private and q.owner != name and not caller.admin))
             if taken:
-                raise ValueError(f"a queue named {batch.source!r} already exists: choose another name")
+                raise ValueError(f"a queue named {new.queue!r} already exists: choose another name")
             if q is None:
                 mine = sum(1 for x in store.queues(deleted=True) if x.owner == name)
                 if mine >= self.limits.queues_per_annotator:
                     raise ValueError(f"you have made {mine} queues, the limit is {self.limits.queues_per_annotator}")
         size = q.size if q is not None else 0
-        if size + len(batch.docs) > self.limits.queue_documents:
-            raise ValueError(f"queue {batch.source!r} would hold {size + len(batch.docs):,} documents "
+        if size + len(new.docs) > self.limits.queue_documents:
+            raise ValueError(f"queue {new.queue!r} would hold {size + len(new.docs):,} documents "
                              f"(the limit is {self.limits.queue_documents:,})")
 
     def _predictor(self, caller: Caller, model: str | None, quiet: bool = False):
@@ -200,7 +207,7 @@ class AnnotationService:
 
     # ------------------------------------------------------------ the queue's order
 
-    def queue_order(self, store: Store, source: str, order: str, model: str | None, refresh: bool = False) -> list[int]:
+    def queue_order(self, store: Store, queue: str, order: str, model: str | None, refresh: bool = False) -> list[int]:
         """Document ids of a queue in ``order`` (``position``: as added; ``uncertain``: most uncertain first).
 
         Ranking by uncertainty reads every suggestion, too slow to redo after each answer of
@@ -208,21 +215,21 @@ class AnnotationService:
         """
         order = _order(order)
         if order == "position":
-            return store.document_ids(source)
-        key = (source, order, model or "")
+            return store.document_ids(queue)
+        key = (queue, order, model or "")
         with self._lock:
             ids = None if refresh else self._orders.get(key)
         if ids is None:
-            ids = [it.id for it in store.next_items(source, "", order=order, model=model)]  # "" answered nothing
+            ids = [it.id for it in store.next_items(queue, "", order=order, model=model)]  # "" answered nothing
             with self._lock:
                 self._orders[key] = ids
                 while len(self._orders) > _MAX_ORDERS:
                     self._orders.popitem(last=False)
         return ids
 
-    def _next_unanswered(self, store: Store, source: str, annotator: str, order: str, model: str | None) -> int | None:
-        ids = self.queue_order(store, source, order, model)
-        key = (source, order, model or "", annotator)
+    def _next_unanswered(self, store: Store, queue: str, annotator: str, order: str, model: str | None) -> int | None:
+        ids = self.queue_order(store, queue, order, model)
+        key = (queue, order, model or "", annotator)
         with self._lock:
             start = min(self._cursors.get(key, 0), len(ids))
         for sweep in (range(start, len(ids)), range(start)):  # then from the top: undone answers, other sessions
@@ -236,19 +243,19 @@ class AnnotationService:
                     return ids[i]
         return None
 
-    def _next(self, store: Store, caller: Caller, name: str, source: str, order: str, predictor,
+    def _next(self, store: Store, caller: Caller, name: str, queue: str, order: str, predictor,
               message: str = "") -> dict[str, Any]:
         model = _model_name(predictor)
-        doc_id = self._next_unanswered(store, source, name, order, model)
+        doc_id = self._next_unanswered(store, queue, name, order, model)
         if doc_id is None:
-            return self._credited(item_value(store, source, name, None, message=message))
+            return self._credited(item_value(store, queue, name, None, message=message))
         suggestion = self._suggestion(store, doc_id, model, predictor)
-        return self._credited(item_value(store, source, name, doc_id, suggestion=suggestion, message=message))
+        return self._credited(item_value(store, queue, name, doc_id, suggestion=suggestion, message=message))
 
     def _suggestion(self, store: Store, doc_id: int, model: str | None, predictor):
         found = (store.latest_suggestion(doc_id, model) if model else None) or store.latest_suggestion(doc_id)
         if found is None and predictor is not None:
-            from ner.annotation.sources import predict_one
+            from ner.annotation.intake import predict_one
 
             predict_one(store, doc_id, predictor)
             found = store.latest_suggestion(doc_id)
@@ -257,17 +264,17 @@ class AnnotationService:
     @staticmethod
     def _credited(value: dict[str, Any]) -> dict[str, Any]:
         """Corpus text carries its licence and credit wherever it is shown."""
-        value["credit"] = CORPUS_CREDIT if value.get("source") in CORPUS_SOURCES else ""
+        value["credit"] = CORPUS_CREDIT if value.get("queue") in CORPUS_QUEUES else ""
         return value
 
     # ------------------------------------------------------------ items and answers
 
-    def next_item(self, caller: Caller, source: str, order: str = "position", model: str | None = None
+    def next_item(self, caller: Caller, queue: str, order: str = "position", model: str | None = None
                   ) -> dict[str, Any]:
         """The next unanswered item of a queue for the caller (``finished`` when none is left)."""
         name, store = self.annotator(caller), self.store()
-        source = self._check_queue(store, caller, source)
-        return self._next(store, caller, name, source, _order(order), self._predictor(caller, model, quiet=True))
+        queue = self._check_queue(store, caller, queue)
+        return self._next(store, caller, name, queue, _order(order), self._predictor(caller, model, quiet=True))
 
     def answer(self, caller: Caller, doc: Any, action: str, entities: Any, suggestion: Any = None) -> int:
         """Save the caller's ``accept``, ``reject`` or ``skip`` for a document; the answer id."""
@@ -275,47 +282,47 @@ class AnnotationService:
         if isinstance(doc, bool) or not isinstance(doc, int):
             raise ValueError("no document to answer: load a queue first")
         try:
-            source = store.document_source(doc)
+            queue = store.document_queue(doc)
         except ValueError:
             raise NotFound(f"unknown document id {doc!r}") from None
-        self._check_queue(store, caller, source)
+        self._check_queue(store, caller, queue)
         return answer(store, doc, name, action, entities, suggestion)
 
     def act(self, caller: Caller, request: Any, order: str, model: str | None) -> dict[str, Any]:
-        """Carry out an editor request ``{action, doc, source, suggestion, entities}``; the editor's next value."""
+        """Carry out an editor request ``{action, doc, queue, suggestion, entities}``; the editor's next value."""
         if not isinstance(request, dict):
             raise ValueError("the editor sent no request")
-        action, source = request.get("action"), request.get("source")
+        action, queue = request.get("action"), request.get("queue")
         if action == "undo":
-            value = self.undo(caller, source)
+            value = self.undo(caller, queue)
             if value is None:
                 raise LookupError("nothing to undo in this queue")
             return value
         self.answer(caller, request.get("doc"), action, request.get("entities"), request.get("suggestion"))
-        value = self.next_item(caller, source, order, model)
+        value = self.next_item(caller, queue, order, model)
         value["message"] = f"✓ {ACTIONS[action]}"
         return value
 
-    def save(self, caller: Caller, doc: Any, status: str, entities: Any, source: str = "",
+    def save(self, caller: Caller, doc: Any, status: str, entities: Any, queue: str = "",
              order: str = "position", model: str | None = None) -> dict[str, Any]:
         """An answer given by status (``accepted`` or ``accept``…): ``{answer, next}`` with the next editor value."""
         action = {v: k for k, v in ACTIONS.items()}.get(status, status)
         answer_id = self.answer(caller, doc, action, entities)
-        source = source or self.store().document_source(doc)
-        return {"answer": answer_id, "next": self.next_item(caller, source, order, model)}
+        queue = queue or self.store().document_queue(doc)
+        return {"answer": answer_id, "next": self.next_item(caller, queue, order, model)}
 
-    def undo(self, caller: Caller, source: str) -> dict[str, Any] | None:
+    def undo(self, caller: Caller, queue: str) -> dict[str, Any] | None:
         """Retract the caller's last answer in the queue; the editor back on that item, or None."""
         name, store = self.annotator(caller), self.store()
-        source = self._check_queue(store, caller, source)
-        value = undo_value(store, source, name)
+        queue = self._check_queue(store, caller, queue)
+        value = undo_value(store, queue, name)
         return None if value is None else self._credited(value)
 
-    def progress(self, caller: Caller, source: str) -> dict[str, int]:
+    def progress(self, caller: Caller, queue: str) -> dict[str, int]:
         """``{total, done, remaining, accepted, rejected, skipped}`` of the caller in a queue."""
         name, store = self.annotator(caller), self.store()
-        source = self._check_queue(store, caller, source)
-        return item_value(store, source, name, None)["progress"]
+        queue = self._check_queue(store, caller, queue)
+        return item_value(store, queue, name, None)["progress"]
 
     # ------------------------------------------------------------ admin: people, exports, agreement
 
@@ -329,20 +336,20 @@ class AnnotationService:
         store = self.store(create=False)
         return store.annotators() if store else []
 
-    def accepted(self, caller: Caller, source: str | None = None, annotator: str | None = None) -> list[Document]:
+    def accepted(self, caller: Caller, queue: str | None = None, annotator: str | None = None) -> list[Document]:
         """The latest accepted answer of every document (admin): the corrections that training and exports use."""
         self._admin(caller, "reading the collected answers")
         store = self.store(create=False)
-        return store.latest_answers((annotator or "").strip() or None, "accepted", source or None) if store else []
+        return store.latest_answers((annotator or "").strip() or None, "accepted", queue or None) if store else []
 
-    def export(self, caller: Caller, out: Path, formats: list[str] | None = None, source: str | None = None,
+    def export(self, caller: Caller, out: Path, formats: list[str] | None = None, queue: str | None = None,
                annotator: str | None = None) -> Path:
         """The accepted corrections in ``formats``, zipped into ``out/corrections.zip`` (admin)."""
         from ner.export import FORMATS, export_all
 
-        docs = self.accepted(caller, source, annotator)
+        docs = self.accepted(caller, queue, annotator)
         if not docs:
-            raise ValueError("no accepted corrections to export yet" + (f" in «{source}»" if source else ""))
+            raise ValueError("no accepted corrections to export yet" + (f" in «{queue}»" if queue else ""))
         unknown = [f for f in formats or () if f not in FORMATS]
         if unknown:
             raise ValueError(f"unknown export format {unknown[0]!r} (expected some of {', '.join(FORMATS)})")
@@ -355,7 +362,7 @@ class AnnotationService:
                         z.write(path, path.relative_to(tmp).as_posix())
         return archive
 
-    def agreement(self, caller: Caller, first: str | None, second: str | None, source: str | None = None
+    def agreement(self, caller: Caller, first: str | None, second: str | None, queue: str | None = None
                   ) -> list[dict]:
         """Agreement of two annotators' accepted answers on the documents both accepted (admin)."""
         from ner.export import agreement
@@ -366,8 +373,8 @@ class AnnotationService:
         store = self.store(create=False)
         if store is None:
             raise ValueError("nothing has been annotated yet")
-        rows = agreement(store.latest_answers(first, "accepted", source or None),
-                         store.latest_answers(second, "accepted", source or None))
+        rows = agreement(store.latest_answers(first, "accepted", queue or None),
+                         store.latest_answers(second, "accepted", queue or None))
         if not rows or not rows[0]["items"]:
             raise ValueError(f"{first} and {second} have accepted no document in common yet")
         return rows

@@ -14,8 +14,8 @@ from __future__ import annotations
 import gradio as gr
 
 from ner.access import Forbidden
+from ner.annotation.intake import corpus_choices, pasted_documents, uploaded_documents
 from ner.annotation.items import api_item
-from ner.annotation.sources import corpus_choices, pasted_batch, upload_batch
 from ner.files import scratch
 from ner.ui.app import user_error
 from ner.ui.editor import Editor
@@ -81,15 +81,15 @@ def build(ctx, admin) -> None:
         value = current if current in {v for _, v in found} else (found[0][1] if found else None)
         return gr.Dropdown(choices=found, value=value)
 
-    def on_load(source, name, how, model, request: gr.Request, profile: gr.OAuthProfile | None,
+    def on_load(queue_name, name, how, model, request: gr.Request, profile: gr.OAuthProfile | None,
                 progress=gr.Progress()):  # noqa: B008 (Gradio reads the default)
         caller = ctx.caller(request, profile, name)
         try:
-            value = service.open_queue(caller, source, how, model,
+            value = service.open_queue(caller, queue_name, how, model,
                                        on_progress=lambda done, total: progress(done / total, desc="pre-annotating"))
         except REFUSED as exc:
             raise user_error(exc) from exc
-        return editor.dressed(value, request, how, model, caller), refresh(value.get("source"), caller)
+        return editor.dressed(value, request, how, model, caller), refresh(value.get("queue"), caller)
 
     def on_add(paths, text, queue_name, name, how, model, request: gr.Request, profile: gr.OAuthProfile | None,
                progress=gr.Progress()):  # noqa: B008
@@ -97,39 +97,39 @@ def build(ctx, admin) -> None:
         try:
             service.annotator(caller)
             limits = service.limits
-            batch = upload_batch(paths, queue_name, limits) if paths else pasted_batch(text, queue_name, limits)
-            value = service.open_queue(caller, batch.source, how, model, batch=batch,
+            new = uploaded_documents(paths, queue_name, limits) if paths else pasted_documents(text, queue_name, limits)
+            value = service.open_queue(caller, new.queue, how, model, new=new,
                                        on_progress=lambda done, total: progress(done / total, desc="pre-annotating"))
         except REFUSED as exc:
             raise user_error(exc) from exc
-        return (editor.dressed(value, request, how, model, caller), refresh(value.get("source"), caller), None, "",
+        return (editor.dressed(value, request, how, model, caller), refresh(value.get("queue"), caller), None, "",
                 gr.Accordion(open=False))
 
-    def on_export(token, kinds, source, name, request: gr.Request):
+    def on_export(token, kinds, queue_name, name, request: gr.Request):
         """A generator: its scratch folder is removed once Gradio has copied the archive out."""
         caller = ctx.caller(request, token=token)
         with scratch("ner-export-") as out:
             try:
-                archive = service.export(caller, out, kinds, source, name)
+                archive = service.export(caller, out, kinds, queue_name, name)
             except REFUSED as exc:
                 raise user_error(exc) from exc
             yield str(archive)
 
-    def on_compare(token, a, b, source, request: gr.Request):
+    def on_compare(token, a, b, queue_name, request: gr.Request):
         try:
-            return agreement_rows(service.agreement(ctx.caller(request, token=token), a, b, source))
+            return agreement_rows(service.agreement(ctx.caller(request, token=token), a, b, queue_name))
         except REFUSED as exc:
             raise user_error(exc) from exc
 
-    def on_delete(token, source, request: gr.Request):
+    def on_delete(token, queue_name, request: gr.Request):
         caller = ctx.caller(request, token=token)
-        if not source:
+        if not queue_name:
             raise gr.Error("choose the queue to delete in «Queue» above (not «all»)")
         try:
-            service.delete_queue(caller, source)
+            service.delete_queue(caller, queue_name)
         except REFUSED as exc:
             raise user_error(exc) from exc
-        return f"Queue «{source}» deleted (its answers stay in the history)."
+        return f"Queue «{queue_name}» deleted (its answers stay in the history)."
 
     def after_delete(current, request: gr.Request, profile: gr.OAuthProfile | None):
         return refresh(current, ctx.caller(request, profile))
@@ -192,62 +192,63 @@ def _register_api(ctx) -> None:
     """
     service = ctx.annotation
 
-    def load_queue(source: str, annotator: str = "", texts: str = "", order: str = "position", model: str = "",
+    def load_queue(queue: str, annotator: str = "", texts: str = "", order: str = "position", model: str = "",
                    request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
         """Open a queue and pre-annotate it with the model; the first item to annotate.
 
-        ``source``: ``scenario1-unannotated``, ``scenario4-unannotated``, ``sample``, a queue
+        ``queue``: ``scenario1-unannotated``, ``scenario4-unannotated``, ``sample``, a queue
         already stored, or a new queue name with ``texts`` (one document per line). Items
-        are ``{doc, name, source, text, entities: [{label, start, end, text, fragments,
+        are ``{doc, name, queue, text, entities: [{label, start, end, text, fragments,
         score}], suggestion, model, progress, finished, credit}``.
         """
         caller = ctx.caller(request, profile, annotator)
         try:
             service.annotator(caller)
-            batch = pasted_batch(texts, source, service.limits) if isinstance(texts, str) and texts.strip() else None
-            return api_item(service.open_queue(caller, source, order, model or None, batch=batch))
+            new = pasted_documents(texts, queue, service.limits) if isinstance(texts, str) and texts.strip() else None
+            return api_item(service.open_queue(caller, queue, order, model or None, new=new))
         except REFUSED as exc:
             raise user_error(exc) from exc
 
-    def next_item(source: str, annotator: str = "", order: str = "position", model: str = "",
+    def next_item(queue: str, annotator: str = "", order: str = "position", model: str = "",
                   request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
         """The next unanswered item of a queue for this annotator (``finished`` when none is left)."""
         try:
-            return api_item(service.next_item(ctx.caller(request, profile, annotator), source, order, model or None))
+            return api_item(service.next_item(ctx.caller(request, profile, annotator), queue, order, model or None))
         except REFUSED as exc:
             raise user_error(exc) from exc
 
-    def save_answer(doc: int, annotator: str, status: str, entities: list[dict], source: str = "",
+    def save_answer(doc: int, annotator: str, status: str, entities: list[dict], queue: str = "",
                     order: str = "position", model: str = "", request: gr.Request = None,
                     profile: gr.OAuthProfile | None = None) -> dict:
         """Save an answer (``accept``, ``reject`` or ``skip``) with its entities; ``{answer, next}``.
 
         Entities: ``{label, fragments}``, ``{label, start, end}`` or ``{label, spans}``
-        (character offsets, half-open); they must start and end on word boundaries.
+        (character offsets, half-open); they must start and end on word boundaries. ``next``
+        comes from ``queue`` (empty: the document's own queue), in ``order``.
         """
         try:
-            out = service.save(ctx.caller(request, profile, annotator), doc, status, entities, source, order,
+            out = service.save(ctx.caller(request, profile, annotator), doc, status, entities, queue, order,
                                model or None)
             return {"answer": out["answer"], "next": api_item(out["next"])}
         except REFUSED as exc:
             raise user_error(exc) from exc
 
-    def undo_answer(source: str, annotator: str = "", request: gr.Request = None,
+    def undo_answer(queue: str, annotator: str = "", request: gr.Request = None,
                     profile: gr.OAuthProfile | None = None) -> dict:
         """Undo the annotator's last answer in the queue; that item again, with the answer's entities."""
         try:
-            value = service.undo(ctx.caller(request, profile, annotator), source)
+            value = service.undo(ctx.caller(request, profile, annotator), queue)
         except REFUSED as exc:
             raise user_error(exc) from exc
         if value is None:
             raise gr.Error("nothing to undo in this queue")
         return api_item(value)
 
-    def queue_progress(source: str, annotator: str = "", request: gr.Request = None,
+    def queue_progress(queue: str, annotator: str = "", request: gr.Request = None,
                        profile: gr.OAuthProfile | None = None) -> dict:
         """``{total, done, remaining, accepted, rejected, skipped}`` of an annotator in a queue."""
         try:
-            return service.progress(ctx.caller(request, profile, annotator), source)
+            return service.progress(ctx.caller(request, profile, annotator), queue)
         except REFUSED as exc:
             raise user_error(exc) from exc
 

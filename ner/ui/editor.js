@@ -69,7 +69,7 @@ function draw() {
   root.replaceChildren();
   root.classList.toggle("busy", busy);
   if (!item) return;
-  if (!item.source) {
+  if (!item.queue) {
     root.append(h("div", "ann-empty", T.empty));
     if (item.error) root.append(h("div", "ann-error", "⚠ " + item.error));
     return;
@@ -92,7 +92,7 @@ function draw() {
 
 function header() {
   const head = h("div", "ann-head");
-  head.append(h("span", "ann-src", item.source + (item.name ? " · " + item.name : "")));
+  head.append(h("span", "ann-title", item.queue + (item.name ? " · " + item.name : "")));
   const p = item.progress;
   if (p && typeof p.total === "number") {
     const bar = h("span", "ann-bar");
@@ -330,12 +330,12 @@ async function send(action) {
     render();
     return;
   }
-  if (!item.source || (action !== "undo" && !editable())) return;
+  if (!item.queue || (action !== "undo" && !editable())) return;
   const call = {
     action,
     doc: item.doc ?? null,
     suggestion: item.suggestion ?? null,
-    source: item.source,
+    queue: item.queue,
     annotator: item.annotator ?? "",
     session: item.session ?? {},
     entities: P.toAnswer(ents),

@@ -85,7 +85,7 @@ class Editor(gr.HTML):
             return run(call, request, profile)
 
         def undo(call: dict, request: gr.Request, profile: gr.OAuthProfile | None = None) -> dict:
-            """Undo the annotator's last answer in ``call["source"]``; that item again."""
+            """Undo the annotator's last answer in ``call["queue"]``; that item again."""
             if not isinstance(call, dict):
                 return {"error": "the editor sent no request"}
             return run({**call, "action": "undo"}, request, profile)

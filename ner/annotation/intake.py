@@ -1,8 +1,9 @@
-"""Where annotation queues come from: uploads, pasted text, the corpus; and the model's pre-annotation.
+"""New documents for annotation queues: from uploads, pasted text or the corpus; and the model's pre-annotation.
 
-A queue is a ``source`` of the annotation store. Plain text gives one document per
-non-empty line; a BRAT pair (``X.txt`` + ``X.ann``, uploaded together or zipped) gives its
-lines with their entities, which become a suggestion of the agent ``brat:<file name>``.
+An upload, pasted text or the corpus gives a :class:`NewDocuments`: the documents to add to one queue.
+Plain text gives one document per non-empty line; a BRAT pair (``X.txt`` + ``X.ann``,
+uploaded together or zipped) gives its lines with their entities, which become a suggestion
+of the agent ``brat:<file name>``. :func:`add_to_queue` writes them to the store.
 """
 
 from __future__ import annotations
@@ -18,35 +19,35 @@ from ner.settings import DEFAULT_LIMITS, Limits
 from ner.store import Store, check_entities
 from ner.tokens import check_text
 
-CORPUS_SOURCES: dict[str, str] = {
+CORPUS_QUEUES: dict[str, str] = {  # queue name -> corpus split
     "scenario1-unannotated": "scenario1",
     "scenario4-unannotated": "scenario4",
 }
-SAMPLE_SOURCE = "sample"
+SAMPLE_QUEUE = "sample"
 
 
 @dataclass(frozen=True)
-class Batch:
-    """Documents for one queue; ``entities`` (by document index) come from a BRAT file, agent ``agent``.
+class NewDocuments:
+    """Documents to add to the queue ``queue``; ``entities`` (by document index) come from a BRAT file, agent ``agent``.
 
     ``named``: keep the documents' own ids as their names (corpus ids); otherwise the store
-    names them ``<source>/<position + 1>``, unique within the queue however often it grows.
+    names them ``<queue>/<position + 1>``, unique within the queue however often it grows.
     """
 
-    source: str
+    queue: str
     docs: list[Document]
     agent: str | None = None
     entities: dict[int, tuple[Entity, ...]] = field(default_factory=dict)
     named: bool = False
 
 
-def source_name(name: str) -> str:
-    """A tidy queue name from a file name or a typed one: letters, digits, ``-``, ``_``, ``.``."""
+def tidy_name(name: str) -> str:
+    """A tidy queue (or file) name from a file name or a typed one: letters, digits, ``-``, ``_``, ``.``."""
     name = re.sub(r"[^\w.\-]+", "-", name).strip("-.")
     return name[:80] or "pasted"
 
 
-def lines_to_docs(text: str, source: str, where: str, limits: Limits = DEFAULT_LIMITS) -> list[Document]:
+def lines_to_docs(text: str, queue: str, where: str, limits: Limits = DEFAULT_LIMITS) -> list[Document]:
     """One document per non-empty line (surrounding spaces dropped); ``ValueError`` names the bad line."""
     docs = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -54,7 +55,7 @@ def lines_to_docs(text: str, source: str, where: str, limits: Limits = DEFAULT_L
         if not line:
             continue
         check_text(line, limits.line_chars, f"{where}, line {number}")
-        docs.append(Document(f"{source}/{number}", line, annotated=False))
+        docs.append(Document(f"{queue}/{number}", line, annotated=False))
         if len(docs) > limits.upload_lines:
             raise ValueError(f"{where}: more than {limits.upload_lines:,} lines (the limit); split the file")
     return docs
@@ -69,24 +70,24 @@ def corpus_choices() -> list[tuple[str, str]]:
             ("eHealth-KD scenario 1 · unannotated lines", "scenario1-unannotated"),
             ("eHealth-KD scenario 4 · unannotated lines", "scenario4-unannotated"),
         ]
-    return [("Sample corpus (all lines)", SAMPLE_SOURCE)]
+    return [("Sample corpus (all lines)", SAMPLE_QUEUE)]
 
 
-def corpus_batch(source: str, limit: int | None = None) -> Batch:
+def corpus_documents(queue: str, limit: int | None = None) -> NewDocuments:
     """The documents of a corpus queue (``scenario1-unannotated``, ``scenario4-unannotated`` or ``sample``)."""
     from ner import corpus
 
-    if source == SAMPLE_SOURCE:
+    if queue == SAMPLE_QUEUE:
         docs = [Document(d.id, d.text, annotated=False) for d in corpus.load("sample")]
-    elif source in CORPUS_SOURCES:
-        docs = [d for d in corpus.load(CORPUS_SOURCES[source]) if not d.annotated]
+    elif queue in CORPUS_QUEUES:
+        docs = [d for d in corpus.load(CORPUS_QUEUES[queue]) if not d.annotated]
     else:
-        raise ValueError(f"unknown corpus queue {source!r}")
+        raise ValueError(f"unknown corpus queue {queue!r}")
     docs = [d for d in docs if d.text.strip()]
-    return Batch(source, docs[:limit] if limit else docs, named=True)
+    return NewDocuments(queue, docs[:limit] if limit else docs, named=True)
 
 
-def _brat_batch(txt: Path, source: str, label: str, limits: Limits) -> Batch:
+def _brat_documents(txt: Path, queue: str, label: str, limits: Limits) -> NewDocuments:
     from ner.export import import_brat
 
     docs = import_brat(txt)
@@ -99,10 +100,11 @@ def _brat_batch(txt: Path, source: str, label: str, limits: Limits) -> Batch:
         if doc.entities:
             entities[i] = check_entities(doc.text, doc.entities, f"{label}, line {doc.id}")
     plain = [Document(d.id, d.text, annotated=False) for d in keep]
-    return Batch(source, plain, f"brat:{label}", entities)
+    return NewDocuments(queue, plain, f"brat:{label}", entities)
 
 
-def upload_batch(paths: Sequence[str | Path], name: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Batch:
+def uploaded_documents(paths: Sequence[str | Path], name: str | None = None, limits: Limits = DEFAULT_LIMITS
+                       ) -> NewDocuments:
     """The documents of uploaded files: ``.txt`` lines, a ``.txt`` + ``.ann`` pair, or a ``.zip`` of either.
 
     Zips are unpacked (:func:`ner.files.safe_extract`) into a scratch folder that is gone
@@ -119,10 +121,11 @@ def upload_batch(paths: Sequence[str | Path], name: str | None = None, limits: L
                 files += sorted(safe_extract(path, tmp / f"zip{n}", limits, path.name))
             else:
                 files.append(path)
-        return _files_batch(paths, files, name, tmp, limits)
+        return _files_documents(paths, files, name, tmp, limits)
 
 
-def _files_batch(paths: list[Path], files: list[Path], name: str | None, tmp: Path, limits: Limits) -> Batch:
+def _files_documents(paths: list[Path], files: list[Path], name: str | None, tmp: Path, limits: Limits
+                     ) -> NewDocuments:
     from ner.brat import read_text
 
     texts = [p for p in files if p.suffix.lower() == ".txt" and not p.name.startswith(".")]
@@ -131,7 +134,7 @@ def _files_batch(paths: list[Path], files: list[Path], name: str | None, tmp: Pa
     if len(texts) > 1:
         raise ValueError(f"one text per queue: got {', '.join(p.name for p in texts)}")
     txt = texts[0]
-    source = source_name(name or _display_stem(paths[0]))
+    queue = tidy_name(name or _display_stem(paths[0]))
     anns = [p for p in files if p.suffix.lower() == ".ann"]
     if anns:
         ann = anns[0]
@@ -141,38 +144,38 @@ def _files_batch(paths: list[Path], files: list[Path], name: str | None, tmp: Pa
             (pair / "scenario.txt").write_bytes(txt.read_bytes())
             (pair / "scenario.ann").write_bytes(ann.read_bytes())
             txt = pair / "scenario.txt"
-        return _brat_batch(txt, source, _display_stem(paths[0]), limits)
+        return _brat_documents(txt, queue, _display_stem(paths[0]), limits)
     try:
         text = read_text(txt)
     except ValueError as exc:
         raise ValueError(str(exc).replace(str(txt), txt.name)) from None
-    return Batch(source, lines_to_docs(text, source, txt.name, limits))
+    return NewDocuments(queue, lines_to_docs(text, queue, txt.name, limits))
 
 
 def _display_stem(path: Path) -> str:
     return path.stem or "upload"
 
 
-def pasted_batch(text: str, name: str | None = None, limits: Limits = DEFAULT_LIMITS) -> Batch:
+def pasted_documents(text: str, name: str | None = None, limits: Limits = DEFAULT_LIMITS) -> NewDocuments:
     """One document per non-empty line of pasted text."""
     if not isinstance(text, str):
         raise ValueError("the pasted text must be text")
     if len(text) > limits.upload_bytes:
         raise ValueError(f"the pasted text has {len(text):,} characters (the limit is {limits.upload_bytes:,})")
-    source = source_name(name or "pasted")
-    docs = lines_to_docs(text, source, "the pasted text", limits)
+    queue = tidy_name(name or "pasted")
+    docs = lines_to_docs(text, queue, "the pasted text", limits)
     if not docs:
         raise ValueError("paste some text first (one document per line)")
-    return Batch(source, docs)
+    return NewDocuments(queue, docs)
 
 
-def add_batch(store: Store, batch: Batch) -> list[int]:
-    """Add a batch's documents to the store (idempotent) and its BRAT entities as a suggestion; the ids."""
-    ids = store.add_documents(batch.source, batch.docs if batch.named else [d.text for d in batch.docs])
-    if batch.agent:
-        for i, ents in batch.entities.items():
-            if store.latest_suggestion(ids[i], batch.agent) is None:
-                store.add_suggestion(ids[i], batch.agent, ents)
+def add_to_queue(store: Store, new: NewDocuments) -> list[int]:
+    """Add the documents to their queue in the store (idempotent) and their BRAT entities as a suggestion; the ids."""
+    ids = store.add_documents(new.queue, new.docs if new.named else [d.text for d in new.docs])
+    if new.agent:
+        for i, ents in new.entities.items():
+            if store.latest_suggestion(ids[i], new.agent) is None:
+                store.add_suggestion(ids[i], new.agent, ents)
     return ids
 
 
