@@ -159,7 +159,7 @@ def test_shift_click_extends_from_the_last_word_and_a_refused_answer_keeps_the_e
         fresh.locator("#ann-paste textarea").fill(text)
         fresh.locator("#ann-queue-name input, #ann-queue-name textarea").first.fill("shifted")
         fresh.locator("#ann-add-button").click()
-        expect(fresh.locator("#ann-editor .ann-src")).to_contain_text("shifted", timeout=20_000)
+        expect(fresh.locator("#ann-editor .ann-title")).to_contain_text("shifted", timeout=20_000)
         while fresh.locator("#ann-editor .ann-text .x").count():  # clear the model's suggestions
             fresh.locator("#ann-editor .ann-text .x").first.click()
         shown = fresh.eval_on_selector_all("#ann-editor .ann-text .w, #ann-editor .ann-text .g",

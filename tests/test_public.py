@@ -372,7 +372,7 @@ def test_a_refused_queue_writes_nothing_and_queues_are_bounded_and_deletable(pub
     assert "ben-0" not in {v for _, v in service.queue_choices(Caller("ben", verified=True))}
     store = service.store()
     assert [a.status for a in store.history(item["doc"])] == ["accepted"]  # the history keeps the answer
-    assert item["text"] not in {d.text for d in service.accepted(Caller(admin=True), source="ben-0")}
+    assert item["text"] not in {d.text for d in service.accepted(Caller(admin=True), queue="ben-0")}
 
 
 # ---------------------------------------------------------------- 7. one run at a time
