@@ -153,6 +153,8 @@ class Settings:
     - ``default_model`` (``NER_MODEL``): a model offered first, besides the checkpoints.
     - ``int8`` (``NER_INT8``): transformers quantised to int8 on a CPU.
     - ``precision`` (``NER_PRECISION``): ``auto`` (bf16 on a CPU with native bf16), ``bf16`` or ``fp32``.
+    - ``live_every`` (``NER_LIVE_EVERY``): a queue suggested by a CRF gets a retrained version
+      after this many accepted answers (0: never).
     """
 
     checkpoints: Path = field(default_factory=checkpoints_dir)
@@ -164,6 +166,7 @@ class Settings:
     default_model: str | None = field(default_factory=lambda: os.environ.get("NER_MODEL") or None)
     int8: bool = field(default_factory=lambda: _flag("NER_INT8"))
     precision: str = field(default_factory=precision)
+    live_every: int = field(default_factory=lambda: int(os.environ.get("NER_LIVE_EVERY") or 10))
     limits: Limits = field(default_factory=lambda: Limits(model_cache=int(os.environ.get("NER_MODEL_CACHE") or 2)))
     train_split: str | None = None  # None: the corpus's train split when it is there, else the sample
 

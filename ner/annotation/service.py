@@ -10,6 +10,9 @@ follow from it:
   queues are shared), and nobody can read, undo or write another annotator's answers;
 - annotators, agreement, exports and deleting a queue need admin rights.
 
+A queue suggested by a CRF learns as it is corrected: every ``NER_LIVE_EVERY`` accepted
+answers a retrained version takes over its suggestions (:mod:`ner.annotation.live`).
+
 Every check runs before anything is written: a refused request leaves the database as it was.
 """
 
@@ -40,6 +43,7 @@ from ner.annotation.items import (
     item_value,
     undo_value,
 )
+from ner.annotation.live import LiveModels, LiveVersion
 from ner.entities import Document
 from ner.settings import Settings
 from ner.store import Store
@@ -68,6 +72,8 @@ class AnnotationService:
         self._lock = threading.Lock()
         self._orders: OrderedDict[tuple, list[int]] = OrderedDict()
         self._cursors: OrderedDict[tuple, int] = OrderedDict()
+        self.live = LiveModels(settings.live_every, self._live_training_documents)
+        self._training: list[Document] | None = None
 
     # ------------------------------------------------------------ stores
 
@@ -245,6 +251,9 @@ class AnnotationService:
 
     def _next(self, store: Store, caller: Caller, name: str, queue: str, order: str, predictor,
               message: str = "") -> dict[str, Any]:
+        live = self.live.current(queue, _model_name(predictor))
+        if live is not None:  # the queue's newest live version suggests from now on
+            predictor = live.model
         model = _model_name(predictor)
         doc_id = self._next_unanswered(store, queue, name, order, model)
         if doc_id is None:
@@ -299,6 +308,8 @@ class AnnotationService:
                 raise LookupError("nothing to undo in this queue")
             return value
         self.answer(caller, request.get("doc"), action, request.get("entities"), request.get("suggestion"))
+        if action == "accept":
+            self._after_accept(caller, queue, model)
         value = self.next_item(caller, queue, order, model)
         value["message"] = f"✓ {ACTIONS[action]}"
         return value
@@ -309,6 +320,8 @@ class AnnotationService:
         action = {v: k for k, v in ACTIONS.items()}.get(status, status)
         answer_id = self.answer(caller, doc, action, entities)
         queue = queue or self.store().document_queue(doc)
+        if action == "accept":
+            self._after_accept(caller, queue, model)
         return {"answer": answer_id, "next": self.next_item(caller, queue, order, model)}
 
     def undo(self, caller: Caller, queue: str) -> dict[str, Any] | None:
@@ -317,6 +330,39 @@ class AnnotationService:
         queue = self._check_queue(store, caller, queue)
         value = undo_value(store, queue, name)
         return None if value is None else self._credited(value)
+
+    # ------------------------------------------------------------ live suggestions
+
+    def _live_training_documents(self) -> list[Document]:
+        """The annotated documents of the training split the app trains on (read once)."""
+        if self._training is None:
+            from ner import corpus
+
+            split = self.settings.splits()["train_split"]
+            self._training = [d for d in corpus.load(split) if d.annotated]
+        return self._training
+
+    def _after_accept(self, caller: Caller, queue: str, model: str | None) -> bool:
+        """Retrain the queue's CRF in the background when enough answers were accepted (see :mod:`live`)."""
+        if self.live.every <= 0 or not isinstance(queue, str):
+            return False
+        from ner.crf import CrfModel
+
+        predictor = self._predictor(caller, model, quiet=True)
+        if predictor is None or not isinstance(getattr(predictor, "inner", predictor), CrfModel):
+            return False  # live versions are for the CRF; a transformer is updated through the Train tab
+        store = self.store()
+
+        def accepted() -> list[Document]:
+            return store.latest_answers(status="accepted", queue=queue)
+
+        def publish(live: LiveVersion) -> None:
+            from ner.annotation.intake import preannotate
+
+            preannotate(self.store(synchronous="NORMAL"), store.document_ids(queue), live.model)
+            self.queue_order(store, queue, "uncertain", live.model.name, refresh=True)
+
+        return self.live.after_accept(queue, _model_name(predictor), accepted, publish)
 
     def progress(self, caller: Caller, queue: str) -> dict[str, int]:
         """``{total, done, remaining, accepted, rejected, skipped}`` of the caller in a queue."""
