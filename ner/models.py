@@ -26,8 +26,33 @@ from ner.predict import CheckpointError, Predictor, load_predictor, model_kind
 from ner.settings import Settings, gradio_temp_dir
 
 
+class NoModelYet(ValueError):
+    """No model was chosen and there is none to default to: no checkpoint, no ``NER_MODEL``."""
+
+
 class ModelNotAllowed(ValueError):
-    """A model this caller may not load (not a listed checkpoint, and no admin token)."""
+    """A model this caller may not load (not a listed checkpoint, and no admin token).
+
+    ``available``: the listed checkpoints' names (the message is the same whatever was asked).
+    """
+
+    def __init__(self, message: str, available: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.available = available
+
+
+class NoSuchCheckpoint(CheckpointError):
+    """A name that is neither a listed checkpoint, nor a folder, nor a hub id (``owner/name``): a typo.
+
+    ``model``: the name as given; ``available``: the listed checkpoints' names.
+    """
+
+    def __init__(self, model: str, available: tuple[str, ...]):
+        shown = ", ".join(available[:10]) or "none yet"
+        super().__init__(f"no such checkpoint: {model}. Available: {shown} "
+                         "(a model on the Hugging Face Hub is written owner/name)")
+        self.model = model
+        self.available = available
 
 
 @dataclass(frozen=True)
@@ -82,15 +107,16 @@ class Models:
     def resolve(self, model: str | None, admin: bool = False) -> str:
         """The canonical name of the model to load: a checkpoint's resolved folder, ``NER_MODEL``, or (admin) any.
 
-        ``ValueError`` when there is no model yet; :class:`ModelNotAllowed` for a model the
-        caller may not load; :class:`~ner.predict.CheckpointError` for a temporary or
-        staging folder, or a CRF outside the checkpoints.
+        :class:`NoModelYet` when there is no model yet; :class:`ModelNotAllowed` for a model the
+        caller may not load; :class:`NoSuchCheckpoint` (admin) for a name that is no checkpoint,
+        no folder and no ``owner/name`` hub id (a typo, not a download); :class:`~ner.predict.CheckpointError`
+        for a temporary or staging folder, or a CRF outside the checkpoints.
         """
         model = (model or "").strip() if isinstance(model, str) else ""
         if not model:
             model = self.default() or ""
             if not model:
-                raise ValueError("no model yet: train one (the instant CRF takes seconds)")
+                raise NoModelYet("no model yet: train one (the instant CRF takes seconds)")
         if model == self.settings.default_model:
             return model
         listed = {c.name: c.path for c in self.checkpoints()}  # staging folders are never listed
@@ -99,10 +125,13 @@ class Models:
             return str(listed[model])
         if found is not None and found.parent == self.root and found.name in listed:
             return str(found)
+        available = tuple(listed)
         if not admin:
-            names = ", ".join(list(listed)[:10]) or "none yet"
-            raise ModelNotAllowed(f"no such model: choose a listed checkpoint ({names}); "
-                                  "other folders and hub ids need the admin token")
+            names = ", ".join(available[:10]) or "none yet"
+            raise ModelNotAllowed(f"no such model: no such checkpoint here. Available: {names} "
+                                  "(other folders and hub ids need the admin token)", available)
+        if found is not None and not found.exists() and _looks_like_a_checkpoint(model, found, self.root):
+            raise NoSuchCheckpoint(model, available)
         if found is not None and found.exists():
             if _is_temporary(found):
                 raise CheckpointError("temporary and staging folders are never loaded")
@@ -152,6 +181,13 @@ def _resolved(model: str) -> Path | None:
         return Path(model).expanduser().resolve()
     except (OSError, RuntimeError, ValueError):
         return None
+
+
+def _looks_like_a_checkpoint(model: str, found: Path, root: Path) -> bool:
+    """A missing name meant as a checkpoint, not a hub id: a bare name, or a path in the checkpoints folder or
+    written as a path (``/``, ``./``, ``~``)."""
+    return ("/" not in model and "\\" not in model) or found.parent == root.resolve() \
+        or model.startswith(("/", ".", "~"))
 
 
 def _is_temporary(folder: Path) -> bool:

@@ -149,3 +149,50 @@ def test_run_time_messages_follow_the_browser_language():
     assert say(english, "analysed", n=2, ms=3.2, model="crf") == "2 entities · 3 ms · `crf`"
     assert say(None, "cancelling") == MESSAGES["en"]["cancelling"]
     assert MESSAGES["en"].keys() == MESSAGES["es"].keys()
+
+
+def test_a_mistyped_checkpoint_lists_the_checkpoints_instead_of_trying_the_hub(app, crf_root):
+    _, client = app
+    for typo in ("crf-sampel", str(crf_root / "crf-sampel")):  # a run name, and a folder in the checkpoints
+        with pytest.raises(Exception, match="no such checkpoint") as caught:
+            client.predict(SENTENCE, typo, api_name="/predict")
+        message = str(caught.value)
+        assert "“crf-sampel”" in message and "Available: " in message and "crf-sample" in message
+        assert "huggingface" not in message and str(crf_root) not in message
+
+
+def test_the_analyse_table_shows_labels_and_confidences_as_the_legend_does():
+    from ner.entities import Entity
+    from ner.ui.analyse import table_rows
+    from ner.ui.render import legend, render
+
+    text = "La gripe y el dolor de cabeza"
+    flu = Entity(((len("La "), len("La gripe")),), "Concept", 0.974)
+    ache = Entity(((len("La gripe y el "), len("La gripe y el dolor")), (len("La gripe y el dolor de "), len(text))),
+                  "Action", 0.5)
+    assert table_rows(text, [flu, ache]) == [["gripe", "Concept", "3–8", "97%"],
+                                             ["dolor cabeza", "Action", "14–19, 23–29", "50%"]]
+    assert table_rows(text, [flu], "es", narrow=True) == [["gripe", "Concepto", "97 %"]]
+    assert "= confidence &lt; 60%" in legend() and "= confianza &lt; 60 %" in legend(language="es")
+    assert ">Acción?<" in render(text, [ache], language="es").replace("\n", "").replace(" ", "")
+
+
+def test_the_crf_progress_counts_iterations_and_the_final_status_counts_corrections(tmp_path):
+    from types import SimpleNamespace
+
+    from ner.jobs import JobState
+    from ner.train import TrainProgress
+    from ner.ui.train import progress_html, status_text
+
+    spanish = SimpleNamespace(headers={"accept-language": "es-ES"})
+    crf = JobState(status="running", settings=TrainSettings(base_model="crf"),
+                   progress=TrainProgress(120, 150, 0.0, 3.04))
+    assert "CRF: iteration 120 of 150 · 3.0 s" in progress_html(crf)
+    assert "CRF: iteración 120 de 150 · 3,0 s" in progress_html(crf, spanish)
+    assert "epoch" not in progress_html(crf) and "step" not in progress_html(crf)
+    roberta = JobState(status="running", settings=TrainSettings(), progress=TrainProgress(12, 40, 0.3, 5.0))
+    assert "step 12/40 · epoch 0.30" in progress_html(roberta)
+    done = JobState(status="done", result=tmp_path / "crf-x")
+    assert status_text(done, metrics={"extra_documents": 3}).endswith("3 corrections were included in training.")
+    assert status_text(done, metrics={"extra_documents": 1}).endswith("1 correction was included in training.")
+    assert status_text(done, spanish, {"extra_documents": 0}).endswith("No se incluyó ninguna corrección.")

@@ -1,4 +1,9 @@
-"""The Analyse tab: text in, highlighted entities and a table out; a .txt file in, BRAT out."""
+"""The Analyse tab: text in, highlighted entities and a table out; a .txt file in, BRAT out.
+
+The results sit beside the text on a wide screen and right under it on a phone; the .txt
+upload waits in a closed accordion below them. Labels and confidences are shown in the
+browser's language (Concepto, 97 %); the API keeps the canonical English labels and raw scores.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,14 @@ import zipfile
 from pathlib import Path
 
 import gradio as gr
+import pandas as pd
 
-from ner.entities import entity_to_json
+from ner.entities import Entity, entity_to_json
 from ner.files import check_upload, scratch
 from ner.tokens import check_text
 from ner.ui.app import user_error
-from ner.ui.i18n import say, t
-from ner.ui.render import entity_rows, legend, render
+from ner.ui.i18n import language, say, t
+from ner.ui.render import label_name, legend, percent, render
 
 EXAMPLES = [
     "La hipertensión arterial aumenta el riesgo de sufrir un infarto de miocardio.",
@@ -21,17 +27,68 @@ EXAMPLES = [
     "El médico puede recomendar una dieta baja en sal si los riñones no filtran bien la sangre.",
     "La vacuna contra el sarampión se administra a los niños a partir de los 12 meses.",
 ]
-HEADERS = ["text", "label", "start", "end", "confidence"]
+HEADERS = {"en": ["Text", "Label", "Characters", "Confidence"], "es": ["Texto", "Etiqueta", "Caracteres", "Confianza"]}
+WIDTHS = ["38%", "26%", "18%", "18%"]
+NARROW_WIDTHS = ["38%", "30%", "32%"]  # a phone: no "Characters" column, so the table needs no sideways scroll
+
+# Ctrl+Enter (⌘+Enter on a Mac) in the text box analyses; Gradio's own shortcut for a multi-line box is Shift+Enter.
+CTRL_ENTER = """
+if (!window.nerCtrlEnter) {
+  window.nerCtrlEnter = true;
+  document.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || !(event.ctrlKey || event.metaKey)) return;
+    if (!(event.target instanceof Element) || !event.target.closest('#analyse-text')) return;
+    event.preventDefault();
+    document.querySelector('#analyse-button')?.click();
+  }, true);
+}
+"""
+# The page tells the server whether the screen is narrow (a phone), so that the table can drop a column.
+NARROW = "(...inputs) => [...inputs.slice(0, -1), window.innerWidth <= 500]"
+# After an analysis, bring the results into view when they start low on the screen (a phone).
+SHOW_RESULTS = """() => {
+  const info = document.querySelector('#analyse-info');
+  if (info && info.getBoundingClientRect().top > window.innerHeight * 0.5) {
+    info.scrollIntoView({block: 'start'});
+  }
+}"""
+
+
+def table_rows(text: str, entities: list[Entity], lang: str = "en", narrow: bool = False) -> list[list[str]]:
+    """The table as shown: surface text, label in ``lang``, characters ``start–end`` (half-open; one range per
+    piece of a truly gapped entity; not on a ``narrow`` screen), confidence in %.
+
+    ``table_rows("La gripe", [Entity(((3, 8),), "Concept", 0.97)])`` is ``[["gripe", "Concept", "3–8", "97%"]]``.
+    """
+    rows = []
+    for ent in entities:
+        pieces = ent.fragments if ent.is_gapped(text) else ((ent.start, ent.end),)
+        where = [] if narrow else [", ".join(f"{s}–{e}" for s, e in pieces)]
+        confidence = "" if ent.score is None else percent(ent.score, lang)
+        rows.append([ent.surface(text), label_name(ent.label, lang), *where, confidence])
+    return rows
+
+
+def entity_table(text: str, entities: list[Entity], lang: str = "en", narrow: bool = False) -> gr.Dataframe:
+    """The Entities table: rows and headers in ``lang``, three columns on a narrow screen, hidden when empty."""
+    headers = [h for i, h in enumerate(HEADERS[lang]) if not (narrow and i == 2)]
+    rows = pd.DataFrame(table_rows(text, entities, lang, narrow), columns=headers)
+    return gr.Dataframe(value=rows, visible=bool(entities), column_widths=NARROW_WIDTHS if narrow else WIDTHS)
 
 
 def build(ctx, admin: gr.Textbox) -> None:
     limits = ctx.config.limits
 
-    def check(text: str | None) -> str:
+    def check(text: str | None, request: gr.Request | None = None) -> str:
+        text = text or ""
+        if isinstance(text, str) and len(text) > limits.text_chars:
+            sep = " " if language(request) == "es" else ","  # 100,000 in English, 100 000 in Spanish
+            raise gr.Error(say(request, "text_too_long", n=f"{len(text):,}".replace(",", sep),
+                               limit=f"{limits.text_chars:,}".replace(",", sep)))
         try:
-            return check_text(text or "", limits.text_chars)
+            return check_text(text, limits.text_chars)
         except ValueError as exc:
-            raise user_error(f"{exc}. Longer texts: upload them as a .txt file.") from exc
+            raise user_error(exc) from exc
 
     def predict_api(text: str, model: str = "", admin_token: str = "", request: gr.Request = None) -> list[dict]:
         """Entities of a Spanish health text: a list of {label, start, end, text, fragments, score}.
@@ -39,55 +96,77 @@ def build(ctx, admin: gr.Textbox) -> None:
         ``model``: a listed checkpoint (folder or run name); empty for the app's newest one.
         Other folders and hub ids need ``admin_token``.
         """
-        text = check(text)
+        text = check(text, request)
         predictor = ctx.predictor(model, admin_token, request)
         return [entity_to_json(e, text) for e in predictor.predict([text])[0]]
 
-    def analyse(text: str, model: str, token: str, request: gr.Request = None):
-        text = check(text)
+    def analyse(text: str, model: str, token: str, narrow: bool = False, request: gr.Request = None):
+        text = check(text, request)
+        if not text.strip():
+            raise gr.Error(say(request, "text_empty"))
         predictor = ctx.predictor(model, token, request)
         t0 = time.perf_counter()
         entities = predictor.predict([text])[0]
         ms = (time.perf_counter() - t0) * 1000
-        html = legend() + render(text, entities)
+        lang = language(request)
+        html = legend(language=lang) + render(text, entities, language=lang)
         info = say(request, "analysed", n=len(entities), ms=ms, model=Path(str(predictor.name)).name)
-        return html, entity_rows(text, entities), info
+        return html, entity_table(text, entities, lang, bool(narrow)), info
 
     def predict_file(file: str | None, model: str, token: str, request: gr.Request = None):
         """A generator: the BRAT zip's scratch folder goes once Gradio has copied the zip out."""
         if not file:
-            raise gr.Error("Choose a .txt file first.")
-        from ner.annotation.sources import source_name
+            raise gr.Error(say(request, "no_file"))
+        from ner.annotation.intake import tidy_name
         from ner.export import predict_to_brat, read_lines
 
-        stem = source_name(Path(file).stem)
+        name = Path(file).name  # the name the user's file had (Gradio keeps it), never a server path
+        stem = tidy_name(Path(file).stem)
         try:
-            check_upload(Path(file), limits)
+            check_upload(Path(file), limits, name)
+            content = Path(file).read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise gr.Error(say(request, "file_not_utf8", name=name, byte=exc.start)) from exc
+        except ValueError as exc:
+            raise user_error(exc) from exc
+        if not content.strip():
+            raise gr.Error(say(request, "file_empty", name=name))
+        try:
             docs = read_lines(file, limits)
         except ValueError as exc:
             raise user_error(exc) from exc
         predictor = ctx.predictor(model, token, request)
         with scratch("ner-brat-") as out:
-            predict_to_brat(predictor, docs, out / stem / "scenario.txt")
+            predicted = predict_to_brat(predictor, docs, out / stem / "scenario.txt")
             archive = out / f"{stem}-predictions.zip"
             with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
-                for name in ("scenario.txt", "scenario.ann"):
-                    z.write(out / stem / name, f"{stem}/{name}")
-            yield str(archive)
+                for part in ("scenario.txt", "scenario.ann"):
+                    z.write(out / stem / part, f"{stem}/{part}")
+            found = say(request, "file_done", name=name, lines=len(docs),
+                        entities=sum(len(d.entities) for d in predicted))
+            yield gr.File(value=str(archive), visible=True), found
 
-    with gr.Row():
-        with gr.Column(scale=3):
-            text = gr.Textbox(label=t("text"), lines=5, max_lines=20, elem_id="analyse-text", value=EXAMPLES[0])
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=1, min_width=300):
+            text = gr.Textbox(label=t("text"), info=t("text_info"), lines=4, max_lines=20, elem_id="analyse-text",
+                              value=EXAMPLES[0])
             button = gr.Button(t("analyse"), variant="primary", elem_id="analyse-button")
             gr.Examples(EXAMPLES, inputs=[text], label=t("examples"))
-        with gr.Column(scale=2):
-            upload = gr.File(label=t("upload_txt"), file_types=[".txt"], type="filepath")
-            brat = gr.File(label=t("brat_zip"), interactive=False)
-    info = gr.Markdown(elem_id="analyse-info")
-    shown = gr.HTML(elem_id="analyse-html", js_on_load=None)
-    table = gr.Dataframe(headers=HEADERS, label=t("entities"), interactive=False, elem_id="analyse-table")
+        with gr.Column(scale=1, min_width=300, elem_id="analyse-results"):
+            info = gr.Markdown(elem_id="analyse-info")
+            shown = gr.HTML(elem_id="analyse-html", js_on_load=CTRL_ENTER)
+            table = gr.Dataframe(headers=HEADERS["en"], label=t("entities"), interactive=False, wrap=True,
+                                 visible=False, elem_id="analyse-table", column_widths=WIDTHS)
+            narrow = gr.Checkbox(value=False, visible=False)
+    with gr.Accordion(t("file_accordion"), open=False, elem_id="analyse-file"):
+        upload = gr.File(label=t("upload_txt"), file_types=[".txt"], type="filepath", elem_id="analyse-upload")
+        found = gr.Markdown(elem_id="analyse-file-info")
+        brat = gr.File(label=t("brat_zip"), interactive=False, visible=False, elem_id="analyse-brat")
 
-    button.click(analyse, [text, ctx.model_box, admin], [shown, table, info], api_name="analyse")
-    text.submit(analyse, [text, ctx.model_box, admin], [shown, table, info], api_visibility="private")
-    upload.upload(predict_file, [upload, ctx.model_box, admin], [brat], api_name="predict_file")
+    results = [shown, table, info]
+    inputs = [text, ctx.model_box, admin, narrow]
+    button.click(analyse, inputs, results, js=NARROW, api_name="analyse").then(None, js=SHOW_RESULTS)
+    text.submit(analyse, inputs, results, js=NARROW, api_visibility="private").then(None, js=SHOW_RESULTS)
+    upload.upload(predict_file, [upload, ctx.model_box, admin], [brat, found], api_name="predict_file")
+    upload.clear(lambda: (gr.File(value=None, visible=False), ""), None, [brat, found], api_visibility="private")
     gr.api(predict_api, api_name="predict")

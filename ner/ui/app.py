@@ -65,12 +65,26 @@ class AppContext:
         try:
             return self.models.get(model, admin=self.is_admin(token, request))
         except ValueError as exc:  # no model, not allowed, bad checkpoint, hub unreachable
-            raise user_error(exc) from exc
+            raise model_error(exc, request) from exc
 
 
 def user_error(exc: BaseException | str) -> gr.Error:
     """A visible error saying what was wrong with the input, never a server path."""
     return gr.Error(redact(str(exc)))
+
+
+def model_error(exc: BaseException, request: gr.Request | None = None) -> gr.Error:
+    """A visible error for a model that cannot be used, in the request's language; a typo lists the checkpoints."""
+    from ner.models import ModelNotAllowed, NoModelYet, NoSuchCheckpoint
+
+    if isinstance(exc, NoModelYet):
+        return gr.Error(say(request, "no_model_yet"))
+    names = ", ".join(getattr(exc, "available", ())[:10]) or say(request, "none_yet")
+    if isinstance(exc, NoSuchCheckpoint):
+        return gr.Error(say(request, "no_such_checkpoint", model=redact(exc.model), names=names))
+    if isinstance(exc, ModelNotAllowed):
+        return gr.Error(say(request, "model_not_allowed", names=names))
+    return user_error(exc)
 
 
 def _client(request: gr.Request | None) -> str:
@@ -87,6 +101,8 @@ CSS = """
 .ner-side { display: grid; grid-template-columns: 1fr 1fr; gap: 0.8em; }
 .ner-side h4 { margin: 0.2em 0; }
 .ner-sentence { border-bottom: 1px solid #e5e7eb; padding: 0.4em 0; }
+/* an entity that wraps onto the next line (a phone) keeps its rounded ends and padding on both lines */
+.entities mark { box-decoration-break: clone; -webkit-box-decoration-break: clone; }
 """
 
 
@@ -112,9 +128,9 @@ def build_app(config: Settings | None = None) -> gr.Blocks:
             )
             refresh = gr.Button(t("refresh"), scale=1, size="sm")
         with gr.Row(visible=False, elem_id="no-model") as no_model:
-            gr.Markdown(t("no_model"))
+            no_model_text = gr.Markdown(t("no_model"), elem_id="no-model-text")
             crf_button = gr.Button(t("train_crf"), variant="primary", elem_id="train-crf")
-            download_button = gr.Button(t("download"), elem_id="download-corpus")
+            download_button = gr.Button(t("download"), elem_id="download-corpus", visible=False)
         with gr.Row():
             admin = gr.Textbox(label=t("admin_token"), type="password", visible=bool(config.admin_token), scale=1,
                                elem_id="admin-token")
@@ -132,10 +148,15 @@ def build_app(config: Settings | None = None) -> gr.Blocks:
                 annotate.build(ctx, admin)
 
         def refresh_models(current: str | None = None):
+            """The model box's choices, and the no-model banner (with "Download" only while the corpus is missing)."""
+            from ner import corpus
+
             choices = ctx.models.choices()
             values = [v for _, v in choices]
             value = current if current and (current in values or not values) else ctx.models.default()
-            return gr.Dropdown(choices=choices, value=value), gr.Row(visible=not choices)
+            missing = not corpus.corpus_available()
+            return (gr.Dropdown(choices=choices, value=value), gr.Row(visible=not choices),
+                    gr.Markdown(t("no_model_corpus") if missing else t("no_model")), gr.Button(visible=missing))
 
         def quick_crf(token: str | None, request: gr.Request = None):
             ctx.check_admin(token, request)
@@ -149,8 +170,9 @@ def build_app(config: Settings | None = None) -> gr.Blocks:
             state = jobs.wait()
             if state.status != "done" or state.result is None:
                 raise gr.Error(say(request, "train_failed", error=redact(state.error or state.status)))
-            choices, row = refresh_models(str(state.result))
-            return choices, row, say(request, "crf_trained", split=settings.train_split, name=state.result.name)
+            choices, row, text, button = refresh_models(str(state.result))
+            return choices, row, text, button, say(request, "crf_trained", split=settings.train_split,
+                                                   name=state.result.name)
 
         def download(token: str | None, request: gr.Request = None):
             ctx.check_admin(token, request)
@@ -159,13 +181,15 @@ def build_app(config: Settings | None = None) -> gr.Blocks:
             try:
                 folder, notice_text = _download_result(fetch())
             except Exception as exc:  # offline, checksum: say it, keep the app up
-                raise gr.Error(redact(f"Download failed: {exc}")) from exc
-            return say(request, "corpus_in", folder=redact(folder), notice=notice_text)
+                raise gr.Error(redact(say(request, "download_failed", error=exc))) from exc
+            _, _, text, button = refresh_models()
+            return say(request, "corpus_in", folder=redact(folder), notice=notice_text), text, button
 
-        demo.load(refresh_models, [ctx.model_box], [ctx.model_box, no_model], api_visibility="private")
-        refresh.click(refresh_models, [ctx.model_box], [ctx.model_box, no_model], api_visibility="private")
-        crf_button.click(quick_crf, [admin], [ctx.model_box, no_model, notice], api_name="train_crf")
-        download_button.click(download, [admin], [notice], api_name="download_corpus")
+        banner = [ctx.model_box, no_model, no_model_text, download_button]
+        demo.load(refresh_models, [ctx.model_box], banner, api_visibility="private")
+        refresh.click(refresh_models, [ctx.model_box], banner, api_visibility="private")
+        crf_button.click(quick_crf, [admin], [*banner, notice], api_name="train_crf")
+        download_button.click(download, [admin], [notice, no_model_text, download_button], api_name="download_corpus")
     demo.ner_context = ctx  # tests reach the shared state through this
     return demo
 

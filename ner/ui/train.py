@@ -1,4 +1,8 @@
-"""The Train tab: settings, start/cancel, a live view (progress, curves, GPU), the final metrics."""
+"""The Train tab: settings, start/cancel, a live view (progress, curves, GPU), the final metrics.
+
+With the base model ``crf`` only what applies to the CRF is shown: no epochs, learning rate,
+curves or GPU; its progress counts L-BFGS iterations. Everything is in the browser's language.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +12,33 @@ import gradio as gr
 import pandas as pd
 
 from ner.files import redact
-from ner.gpu import describe_gpus
+from ner.gpu import GpuReading, read_gpus
 from ner.jobs import Busy, JobState
 from ner.train import DEFAULT_BASE_MODEL, TrainSettings
-from ner.ui.i18n import say, t
+from ner.ui.i18n import MESSAGES, language, say, t
+from ner.ui.render import label_name
 
-METRIC_HEADERS = ["split", "type", "P", "R", "F1", "correct", "incorrect", "partial", "missing", "spurious",
-                  "strict F1", "partial F1"]
+METRIC_HEADERS = {
+    "en": ["split", "type", "P", "R", "F1", "correct", "incorrect", "partial", "missing", "spurious",
+           "strict F1", "partial F1"],
+    "es": ["partición", "tipo", "P", "R", "F1", "correctas", "incorrectas", "parciales", "ausentes", "sobrantes",
+           "F1 estricta", "F1 parcial"],
+}
+_ALL = {"en": "all", "es": "todas"}
 
 
-def metrics_rows(evals: dict) -> list[list]:
-    """Rows of the metrics table: per split, the overall line then one per type."""
+def is_crf(base_model: str | None) -> bool:
+    """Does ``base_model`` name the CRF baseline (``crf``, any case, as :func:`ner.train.train` reads it)?"""
+    return (base_model or "").strip().lower() == "crf"
+
+
+def metrics_rows(evals: dict, lang: str = "en") -> list[list]:
+    """Rows of the metrics table: per split, the overall line then one per type (labels shown in ``lang``)."""
     rows = []
     for split, result in evals.items():
-        parts = [("all", result["official"], result["nervaluate"])]
-        parts += [(label, r["official"], r["nervaluate"]) for label, r in result.get("per_type", {}).items()]
+        parts = [(_ALL.get(lang, "all"), result["official"], result["nervaluate"])]
+        parts += [(label_name(label, lang), r["official"], r["nervaluate"])
+                  for label, r in result.get("per_type", {}).items()]
         for label, off, nerv in parts:
             rows.append([
                 split, label, round(off["precision"], 4), round(off["recall"], 4), round(off["f1"], 4),
@@ -38,34 +54,57 @@ def curves(state: JobState) -> tuple[pd.DataFrame, pd.DataFrame]:
     return losses, pd.DataFrame(state.dev_f1, columns=["epoch", "dev_f1"]).astype(float)
 
 
-def progress_html(state: JobState) -> str:
-    """A progress bar with step, epoch, elapsed time and ETA."""
+def progress_html(state: JobState, request: gr.Request | None = None) -> str:
+    """A progress bar and one line: CRF iterations, or a transformer's step, epoch, elapsed time and ETA."""
     p = state.progress
     if state.status == "idle":
         return ""
+    key = f"status_{state.status}"
+    status = say(request, key) if key in MESSAGES["en"] else state.status
     if p is None:
-        return f"<div><b>{state.status}</b>: loading the model and the data…</div>"
+        return f"<div><b>{status}</b>: {say(request, 'loading')}</div>"
     share = p.step / p.total_steps if p.total_steps else 0.0
-    eta = f", ETA {p.eta_seconds:.0f} s" if p.eta_seconds is not None and state.status == "running" else ""
-    loss = f" · loss {p.loss:.4f}" if p.loss is not None else ""
-    f1 = f" · dev F1 {p.dev_f1:.4f}" if p.dev_f1 is not None else ""
-    return (
-        f"<div class='ner-bar'><div style='width:{share:.1%}'></div></div>"
-        f"<div><b>{state.status}</b> · step {p.step}/{p.total_steps} · epoch {p.epoch:.2f} · "
-        f"{p.elapsed_seconds:.0f} s{eta}{loss}{f1}</div>"
-    )
+    if state.settings is not None and is_crf(state.settings.base_model):
+        seconds = f"{p.elapsed_seconds:.1f}"  # a CRF takes seconds: tenths matter
+        seconds = seconds.replace(".", ",") if language(request) == "es" else seconds
+        line = say(request, "crf_progress", step=p.step, total=p.total_steps, seconds=seconds)
+    else:
+        line = say(request, "step_progress", step=p.step, total=p.total_steps, epoch=p.epoch,
+                   seconds=p.elapsed_seconds)
+        if p.eta_seconds is not None and state.status == "running":
+            line += say(request, "eta", eta=p.eta_seconds)
+        line += say(request, "loss_part", loss=p.loss) if p.loss is not None else ""
+        line += say(request, "f1_part", f1=p.dev_f1) if p.dev_f1 is not None else ""
+    return f"<div class='ner-bar'><div style='width:{share:.1%}'></div></div><div><b>{status}</b> · {line}</div>"
 
 
-def status_text(state: JobState, request: gr.Request | None = None) -> str:
+def corrections_line(extra_documents: int, request: gr.Request | None = None) -> str:
+    """How many collected corrections a finished run trained on (``metrics["extra_documents"]``)."""
+    key = "corrections_0" if not extra_documents else "corrections_1" if extra_documents == 1 else "corrections_n"
+    return say(request, key, n=extra_documents)
+
+
+def status_text(state: JobState, request: gr.Request | None = None, metrics: dict | None = None) -> str:
+    """The run's outcome; while it runs, the dev F1 of each epoch so far (a transformer)."""
     if state.status == "done" and state.result:
-        return say(request, "train_done", name=state.result.name)
+        done = say(request, "train_done", name=state.result.name)
+        extra = (metrics or {}).get("extra_documents")
+        return done if extra is None else f"{done} {corrections_line(int(extra), request)}"
     if state.status == "failed":
         return say(request, "train_failed", error=redact(state.error or ""))
     if state.status == "cancelled":
         return say(request, "train_cancelled")
     if state.status == "cancelling":
         return say(request, "cancelling")
-    return "\n".join(f"- {m}" for m in state.messages[-5:])
+    return "\n".join(f"- {say(request, 'epoch_f1', epoch=e, f1=f1)}" for e, f1 in state.dev_f1[-5:])
+
+
+def gpu_text(readings: list[GpuReading] | tuple[GpuReading, ...] | None, request: gr.Request | None = None) -> str:
+    """One line per GPU, or the sentence that says training runs on the CPU, in the request's language."""
+    if not readings:
+        return say(request, "no_gpu")
+    return "\n\n".join(say(request, "gpu", index=r.index, name=r.name, used=r.memory_used_mib,
+                            total=r.memory_total_mib, busy=r.utilization_percent) for r in readings)
 
 
 def build(ctx, admin: gr.Textbox) -> None:
@@ -74,7 +113,7 @@ def build(ctx, admin: gr.Textbox) -> None:
     def start(token, base, epochs, lr, batch, max_length, patience, freeze, corrections, request: gr.Request = None):
         ctx.check_admin(token, request)
         if not (base or "").strip():
-            raise gr.Error("Enter a base model: a hub id, a local folder, or crf.")
+            raise gr.Error(say(request, "base_missing"))
         settings = TrainSettings(
             base_model=base.strip(), epochs=int(epochs), learning_rate=float(lr), batch_size=int(batch),
             max_length=int(max_length), patience=int(patience), freeze_embeddings=bool(freeze),
@@ -84,9 +123,14 @@ def build(ctx, admin: gr.Textbox) -> None:
         try:
             jobs.start(settings, extra)
         except Busy as exc:
-            raise gr.Error(str(exc)) from exc
-        return gr.Timer(active=True), f"Started `{settings.base_model}`" + (
-            f" with {len(extra)} corrections" if extra else "")
+            raise gr.Error(say(request, "busy")) from exc
+        if not corrections:
+            started = say(request, "train_started", base=settings.base_model)
+        elif extra:
+            started = say(request, "train_started_with", base=settings.base_model, n=len(extra))
+        else:
+            started = say(request, "train_started_none", base=settings.base_model)
+        return gr.Timer(active=True), started
 
     def cancel(token, request: gr.Request = None):
         ctx.check_admin(token, request)
@@ -96,43 +140,58 @@ def build(ctx, admin: gr.Textbox) -> None:
         st = jobs.state
         losses, f1 = curves(st)
         gpus = st.progress.gpus if st.progress and st.progress.gpus else None
-        gpu = describe_gpus(list(gpus) if gpus else None)
         finished = st.status in {"done", "failed", "cancelled"}
-        rows = []
+        table_update = gr.Dataframe()
         model_update = gr.Dropdown()
+        metrics = None
         if st.status == "done" and st.result:
             metrics = json.loads((st.result / "metrics.json").read_text(encoding="utf-8"))
-            rows = metrics_rows(metrics["eval"])
+            lang = language(request)
+            table_update = gr.Dataframe(value=pd.DataFrame(metrics_rows(metrics["eval"], lang),
+                                                           columns=METRIC_HEADERS[lang]), visible=True)
             model_update = gr.Dropdown(choices=ctx.models.choices(), value=str(st.result))
-        return (progress_html(st), losses, f1, gpu, status_text(st, request), rows, gr.Timer(active=not finished),
-                model_update)
+        return (progress_html(st, request), losses, f1, gpu_text(gpus or read_gpus(), request),
+                status_text(st, request, metrics), table_update, gr.Timer(active=not finished), model_update)
+
+    def switch(base: str):
+        """Show the transformer's settings, curves and GPU for a transformer, the CRF's note for the CRF."""
+        crf = is_crf(base)
+        return (gr.Column(visible=not crf), gr.Row(visible=not crf), gr.Markdown(visible=not crf),
+                gr.Markdown(visible=crf))
+
+    def show_gpus(request: gr.Request = None) -> str:
+        return gpu_text(read_gpus(), request)
 
     with gr.Row():
         with gr.Column():
             base = gr.Textbox(label=t("base_model"), value=DEFAULT_BASE_MODEL, elem_id="train-base")
-            with gr.Row():
-                epochs = gr.Number(label=t("epochs"), value=10, precision=0, minimum=1, elem_id="train-epochs")
-                lr = gr.Number(label=t("learning_rate"), value=5e-5, elem_id="train-lr")
-                batch = gr.Number(label=t("batch_size"), value=16, precision=0, minimum=1)
-            with gr.Row():
-                max_length = gr.Number(label=t("max_length"), value=256, precision=0, minimum=16)
-                patience = gr.Number(label=t("patience"), value=3, precision=0, minimum=0)
-            freeze = gr.Checkbox(label=t("freeze"), value=False)
+            crf_note = gr.Markdown(t("crf_note"), visible=False, elem_id="train-crf-note")
+            with gr.Column(elem_id="train-transformer") as transformer_settings:
+                with gr.Row():
+                    epochs = gr.Number(label=t("epochs"), value=10, precision=0, minimum=1, elem_id="train-epochs")
+                    lr = gr.Number(label=t("learning_rate"), value=5e-5, elem_id="train-lr")
+                    batch = gr.Number(label=t("batch_size"), value=16, precision=0, minimum=1)
+                with gr.Row():
+                    max_length = gr.Number(label=t("max_length"), value=256, precision=0, minimum=16)
+                    patience = gr.Number(label=t("patience"), value=3, precision=0, minimum=0)
+                freeze = gr.Checkbox(label=t("freeze"), value=False)
             corrections = gr.Checkbox(label=t("include_corrections"), value=False, elem_id="train-corrections")
             with gr.Row():
                 start_btn = gr.Button(t("start"), variant="primary", elem_id="train-start")
                 cancel_btn = gr.Button(t("cancel"), variant="stop", elem_id="train-cancel")
         with gr.Column():
-            gpu = gr.Markdown(value=describe_gpus, elem_id="train-gpu")
+            gpu = gr.Markdown(value=show_gpus, elem_id="train-gpu")  # read on each page load
             progress = gr.HTML(elem_id="train-progress", js_on_load=None)
             status = gr.Markdown(elem_id="train-status")
-    with gr.Row():
+    with gr.Row(elem_id="train-curves") as curve_row:
         loss_plot = gr.LinePlot(x="step", y="loss", label=t("loss"), height=220)
         f1_plot = gr.LinePlot(x="epoch", y="dev_f1", label=t("dev_f1"), height=220, y_lim=[0, 1])
-    table = gr.Dataframe(headers=METRIC_HEADERS, label="Metrics (official Task A + nervaluate)", interactive=False,
+    table = gr.Dataframe(headers=METRIC_HEADERS["en"], label=t("metrics"), interactive=False, visible=False,
                          elem_id="train-metrics")
     timer = gr.Timer(1.0, active=False)
 
+    base.change(switch, [base], [transformer_settings, curve_row, gpu, crf_note], api_visibility="private",
+                show_progress="hidden", queue=False)
     start_btn.click(
         start, [admin, base, epochs, lr, batch, max_length, patience, freeze, corrections], [timer, status],
         api_name="train",
