@@ -156,7 +156,7 @@ def _corrections(db: str | None) -> list:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ner.export import FORMATS, export_all, push_to_hub
+    from ner.export import FORMATS, export_all, export_summary, push_to_hub
 
     service, me = _service(args.db)
     docs = service.accepted(me, args.queue, args.annotator)
@@ -166,6 +166,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     for fmt, path in export_all(docs, args.output, formats).items():
         print(f"{fmt}: {path}")
     print(f"{len(docs)} documents, {sum(len(d.entities) for d in docs)} entities")
+    for line in export_summary(docs, formats):
+        print(line)
+    print(f"(what each format dropped and why: {Path(args.output) / 'README.md'})")
     if args.push:
         if "hf" not in formats:
             raise ValueError("--push uploads the Hugging Face dataset export: include hf in --formats")

@@ -23,6 +23,10 @@ half-written export. What each format keeps:
   (gapped and overlapped entities are lost; contiguous multi-fragment ones come back).
 - **CoNLL**: ``# id = ...`` and ``# text = ...`` per document, then ``token<TAB>tag`` lines,
   a blank line between documents. Same policy as the dataset.
+
+:func:`export_all` also writes ``README.md`` into the export folder: per format, how many
+entities it had to drop and why (:func:`format_losses`); :func:`export_summary` says the same
+in one line per format, for the CLI and the app.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,7 +44,7 @@ from ner.brat import read_brat, read_text, scenario_path, split_lines, write_bra
 from ner.entities import Document, Relation, entities_from_json, entity_to_json
 from ner.files import atomic_write, replace_dir
 from ner.scoring import COUNTS, OfficialScore, labels_of, match_document, tally
-from ner.tagging import TAGS, bio_to_entities, doc_to_bio
+from ner.tagging import TAGS, bio_to_entities, doc_to_bio, tag_policy
 from ner.tokens import check_text, words
 
 if TYPE_CHECKING:
@@ -383,11 +388,75 @@ def import_conll(path: str | Path) -> list[Document]:
 FORMATS: tuple[str, ...] = ("brat", "jsonl", "hf", "conll")
 
 
+FORMAT_NAMES: dict[str, str] = {"brat": "BRAT", "jsonl": "JSONL", "hf": "Hugging Face dataset", "conll": "CoNLL"}
+_BIO_FORMATS = ("hf", "conll")  # words and BIO tags: the tag policy of ner.tagging applies
+_WHY = {
+    "gapped": "discontinuous: something other than whitespace lies between two fragments, BIO tags cannot say it",
+    "overlapping": "overlaps a longer entity: a word carries one BIO tag, the longer entity keeps it",
+}
+
+
+def bio_losses(docs: Iterable[Document]) -> Counter[str]:
+    """Entities the BIO tag policy (:func:`ner.tagging.tag_policy`) drops, by reason: ``gapped``, ``overlapping``."""
+    lost: Counter[str] = Counter()
+    for doc in docs:
+        for ent in tag_policy(doc)[1]:
+            lost["gapped" if ent.is_gapped(doc.text) else "overlapping"] += 1
+    return lost
+
+
+def format_losses(docs: Iterable[Document], formats: Iterable[str] = FORMATS) -> dict[str, Counter[str]]:
+    """Per format, the entities it drops by reason: BRAT and JSONL none, the dataset and CoNLL :func:`bio_losses`."""
+    docs = list(docs)
+    bio = bio_losses(docs)
+    return {f: Counter(bio) if f in _BIO_FORMATS else Counter() for f in formats}
+
+
+def export_summary(docs: Iterable[Document], formats: Iterable[str] = FORMATS) -> list[str]:
+    """One line per format: how many of the entities it keeps, and how many it drops and why."""
+    docs = list(docs)
+    total = sum(len(d.entities) for d in docs)
+    lines = []
+    for fmt, lost in format_losses(docs, formats).items():
+        dropped = sum(lost.values())
+        line = f"{FORMAT_NAMES[fmt]}: {total - dropped} of {total} entities kept"
+        if dropped:
+            line += " (" + ", ".join(f"{n} {why}" for why, n in sorted(lost.items())) + " dropped)"
+        lines.append(line)
+    return lines
+
+
+def export_readme(docs: Iterable[Document], formats: Iterable[str] = FORMATS) -> str:
+    """The export's ``README.md``: what each file is and what each format had to drop, and why."""
+    docs, formats = list(docs), list(formats)
+    total = sum(len(d.entities) for d in docs)
+    files = {"brat": "`brat/scenario.txt`, `.ann`, `.meta.jsonl`", "jsonl": "`corrections.jsonl`",
+             "hf": "`hf/` (`datasets.load_from_disk`)", "conll": "`corrections.conll`"}
+    out = ["# Accepted corrections", "",
+           f"{len(docs)} documents, {total} entities (a reviewed document carries its review's entities).", "",
+           "## What each format kept", ""]
+    for fmt, lost in format_losses(docs, formats).items():
+        dropped = sum(lost.values())
+        out.append(f"- **{FORMAT_NAMES[fmt]}** ({files[fmt]}): {total - dropped} of {total} entities kept, "
+                   f"{dropped} dropped.")
+        if fmt not in _BIO_FORMATS:
+            out.append("  Everything is kept: discontinuous (multi-fragment) and overlapping entities included.")
+        for why, n in sorted(lost.items()):
+            out.append(f"  - {n} {why}: {_WHY[why]}.")
+    if any(f in _BIO_FORMATS for f in formats):
+        out += ["", "The Hugging Face dataset and CoNLL are words with BIO tags. A multi-fragment entity whose "
+                "fragments are separated only by whitespace is kept (one span, cut back into fragments at "
+                "whitespace on reading); a truly gapped one and the shorter of two overlapping ones are dropped. "
+                "Use BRAT or JSONL for everything."]
+    return "\n".join(out) + "\n"
+
+
 def export_all(docs: Iterable[Document], folder: str | Path, formats: Iterable[str] = FORMATS) -> dict[str, Path]:
     """Write ``docs`` in each of ``formats`` under ``folder``; the path written per format.
 
     Layout: ``brat/scenario.txt`` (+ ``.ann``, ``.meta.jsonl``), ``corrections.jsonl``,
-    ``hf/`` (a ``DatasetDict`` with split ``train``) and ``corrections.conll``.
+    ``hf/`` (a ``DatasetDict`` with split ``train``) and ``corrections.conll``, and
+    ``README.md`` (:func:`export_readme`: what each format dropped).
     """
     docs, folder = list(docs), Path(folder)
     formats = list(formats)
@@ -400,7 +469,10 @@ def export_all(docs: Iterable[Document], folder: str | Path, formats: Iterable[s
         "hf": lambda: export_dataset(docs, folder / "hf"),
         "conll": lambda: export_conll(docs, folder / "corrections.conll"),
     }
-    return {name: writers[name]() for name in formats}
+    paths = {name: writers[name]() for name in formats}
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write(folder / "README.md", export_readme(docs, formats).encode("utf-8"))
+    return paths
 
 
 def import_any(path: str | Path) -> list[Document]:

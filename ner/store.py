@@ -30,6 +30,13 @@ records):
   current for this document and annotator just before this row was written), ``undoes``
   (on ``undone`` rows: the answer retracted), ``created`` (UTC, ISO 8601).
 
+- ``reviews`` (schema 3): **append-only** like ``answers``. An admin's decision on a document
+  whose annotators disagree: ``id``, ``document``, ``reviewer``, ``status`` (``accepted`` or
+  ``rejected``), ``entities`` (JSON, no scores), ``chosen`` (the annotator whose answer was
+  taken as it was; NULL: an edited, merged answer), ``created``. The newest review of a
+  document is the one that counts: it wins over every annotator's answer in
+  :meth:`Store.latest_answers` without an annotator (what exports and training read).
+
 Undo: nothing is updated or deleted. :meth:`Store.undo` appends an ``undone`` row that
 retracts the current answer; the answer that was current before it (its ``previous``)
 becomes current again. The current answer of a (document, annotator) is therefore read
@@ -58,7 +65,8 @@ from ner.settings import data_dir
 
 STATUSES: tuple[str, ...] = ("accepted", "rejected", "skipped")
 UNDONE = "undone"
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+REVIEW_STATUSES: tuple[str, ...] = ("accepted", "rejected")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS documents (
@@ -101,6 +109,20 @@ CREATE TABLE IF NOT EXISTS queues (
     deleted TEXT
 );
 CREATE INDEX IF NOT EXISTS queues_owner ON queues (owner);
+CREATE TABLE IF NOT EXISTS reviews (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    document INTEGER NOT NULL REFERENCES documents (id),
+    reviewer TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('accepted', 'rejected')),
+    entities TEXT NOT NULL,
+    chosen TEXT,
+    created TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS reviews_document ON reviews (document, id);
+CREATE TRIGGER IF NOT EXISTS reviews_no_update BEFORE UPDATE ON reviews
+BEGIN SELECT RAISE(ABORT, 'reviews are append-only: save a new review'); END;
+CREATE TRIGGER IF NOT EXISTS reviews_no_delete BEFORE DELETE ON reviews
+BEGIN SELECT RAISE(ABORT, 'reviews are append-only: save a new review'); END;
 CREATE TRIGGER IF NOT EXISTS answers_no_update BEFORE UPDATE ON answers
 BEGIN SELECT RAISE(ABORT, 'answers are append-only: save a new answer or undo'); END;
 CREATE TRIGGER IF NOT EXISTS answers_no_delete BEFORE DELETE ON answers
@@ -184,6 +206,46 @@ class Answer:
     suggestion: int | None = None
     previous: int | None = None
     undoes: int | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    """An admin's decision on a document in conflict; ``chosen``: whose answer was taken (None: merged)."""
+
+    id: int
+    document: int
+    reviewer: str
+    status: str
+    entities: tuple[Entity, ...]
+    created: str
+    chosen: str | None = None
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A document whose annotators' current answers disagree, with the newest review (if any).
+
+    ``answers``: each annotator's current ``accepted`` or ``rejected`` answer, by annotator.
+    ``open``: not reviewed yet, or an answer changed after the newest review.
+    """
+
+    document: int
+    queue: str
+    name: str
+    text: str
+    answers: tuple[Answer, ...]
+    review: Review | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.review is None or any(a.created > self.review.created for a in self.answers)
+
+
+def disagree(answers: Iterable[Answer]) -> bool:
+    """Do two or more answers differ: another status, or accepted with other entities (rejections agree)?"""
+    decided = [a for a in answers if a.status in REVIEW_STATUSES]
+    keys = {(a.status, frozenset(a.entities) if a.status == "accepted" else None) for a in decided}
+    return len(decided) >= 2 and len(keys) > 1
 
 
 @dataclass(frozen=True)
@@ -330,6 +392,7 @@ class Store:
                             """INSERT OR IGNORE INTO queues (name, owner, created)
                                SELECT source, NULL, MIN(created) FROM documents GROUP BY source"""
                         )
+                    # v2 -> v3: only the reviews table is new (made above); nothing to copy
                     c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 return
             except sqlite3.OperationalError as exc:
@@ -615,7 +678,8 @@ class Store:
         """Documents with the entities of their current answer: what exports use (deleted queues left out).
 
         With an ``annotator``: that person's current answer per document, if its status is
-        ``status`` (None: any status). Without: per document, the most recent of all
+        ``status`` (None: any status). Without: per document, the newest review when there
+        is one (its entities, if its status is ``status``), else the most recent of all
         annotators' current answers that have ``status``. Documents come in (queue,
         position) order; each ``id`` is the document's name.
         """
@@ -625,8 +689,86 @@ class Store:
         for answer, row in self._current_rows(annotator, status, queue):
             if answer.document not in chosen or answer.id > chosen[answer.document][0].id:
                 chosen[answer.document] = (answer, row)
-        ordered = sorted(chosen.values(), key=lambda p: (p[1]["d_source"], p[1]["d_position"]))
-        return [Document(row["d_name"], row["d_text"], answer.entities) for answer, row in ordered]
+        found = {doc: (row["d_source"], row["d_position"], Document(row["d_name"], row["d_text"], answer.entities))
+                 for doc, (answer, row) in chosen.items()}
+        if annotator is None:  # a review wins over everyone's answers
+            for review, row in self._current_reviews(queue):
+                found.pop(review.document, None)
+                if status is None or review.status == status:
+                    doc = Document(row["d_name"], row["d_text"], review.entities)
+                    found[review.document] = (row["d_source"], row["d_position"], doc)
+        return [doc for _, _, doc in sorted(found.values(), key=lambda p: p[:2])]
+
+    # -- reviews
+
+    @staticmethod
+    def _review(row: sqlite3.Row) -> Review:
+        return Review(row["id"], row["document"], row["reviewer"], row["status"],
+                      _entities_from_column(row["entities"]), row["created"], row["chosen"])
+
+    def save_review(self, doc_id: int, reviewer: str, status: str, entities: Iterable[Entity] = (),
+                    chosen: str | None = None) -> int:
+        """Append a reviewer's decision for a document (``accepted`` with entities, or ``rejected``); its id.
+
+        Entities are checked like an answer's and stored without scores; ``chosen`` names the
+        annotator whose answer was taken (None: an edited, merged answer).
+        """
+        if not isinstance(reviewer, str) or not reviewer.strip():
+            raise ValueError(f"reviewer must be a non-empty name, got {reviewer!r}")
+        if status not in REVIEW_STATUSES:
+            raise ValueError(f"unknown review status {status!r} (expected one of {', '.join(REVIEW_STATUSES)})")
+        entities = list(entities) if status == "accepted" else []
+        with self._write() as c:
+            text = self._doc_row(c, doc_id)["text"]
+            ents = check_entities(text, entities, f"review of document {doc_id}")
+            ents = tuple(Entity(e.fragments, e.label) for e in ents)
+            cur = c.execute(
+                "INSERT INTO reviews (document, reviewer, status, entities, chosen, created) VALUES (?, ?, ?, ?, ?, ?)",
+                (doc_id, reviewer, status, _entities_to_column(ents, text), chosen, _now()),
+            )
+            return int(cur.lastrowid)  # type: ignore[arg-type]
+
+    def reviews(self, doc_id: int) -> list[Review]:
+        """Every review of a document, oldest first; the last one counts."""
+        rows = self.conn.execute("SELECT * FROM reviews WHERE document = ? ORDER BY id", (doc_id,))
+        return [self._review(r) for r in rows]
+
+    def current_review(self, doc_id: int) -> Review | None:
+        """The newest review of a document (None: never reviewed)."""
+        found = self.reviews(doc_id)
+        return found[-1] if found else None
+
+    def _current_reviews(self, queue: str | None = None) -> list[tuple[Review, sqlite3.Row]]:
+        """The newest review of each document (of ``queue`` when given; deleted queues left out)."""
+        rows = self.conn.execute(
+            """SELECT r.*, d.source AS d_source, d.name AS d_name, d.text AS d_text, d.position AS d_position
+               FROM reviews AS r JOIN (SELECT MAX(id) AS id FROM reviews GROUP BY document) AS m ON m.id = r.id
+               JOIN documents AS d ON d.id = r.document LEFT JOIN queues AS q ON q.name = d.source
+               WHERE (:queue IS NULL OR d.source = :queue) AND q.deleted IS NULL""",
+            {"queue": queue},
+        ).fetchall()
+        return [(self._review(r), r) for r in rows]
+
+    def conflicts(self, queue: str | None = None, open_only: bool = True) -> list[Conflict]:
+        """Documents whose annotators' current accepted/rejected answers :func:`disagree`, in queue order.
+
+        With ``open_only`` (default) those reviewed since their last answer are left out.
+        """
+        by_doc: dict[int, list[tuple[Answer, sqlite3.Row]]] = {}
+        for answer, row in self._current_rows(None, None, queue):
+            if answer.status in REVIEW_STATUSES:
+                by_doc.setdefault(answer.document, []).append((answer, row))
+        reviews = {review.document: review for review, _ in self._current_reviews(queue)}
+        out = []
+        for doc, pairs in by_doc.items():  # already in (queue, position, annotator) order
+            answers = tuple(a for a, _ in pairs)
+            if not disagree(answers):
+                continue
+            row = pairs[0][1]
+            conflict = Conflict(doc, row["d_source"], row["d_name"], row["d_text"], answers, reviews.get(doc))
+            if conflict.open or not open_only:
+                out.append(conflict)
+        return out
 
     def annotators(self) -> list[str]:
         """Everyone who has answered something, sorted."""

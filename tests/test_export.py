@@ -14,11 +14,14 @@ from ner.brat import read_brat
 from ner.entities import Document, Entity, Relation, entity
 from ner.export import (
     agreement,
+    bio_losses,
     export_all,
     export_brat,
     export_conll,
     export_dataset,
     export_jsonl,
+    export_summary,
+    format_losses,
     from_conll,
     import_any,
     import_brat,
@@ -510,3 +513,36 @@ def test_export_all_writes_every_format_from_the_store(tmp_path):
     assert import_any(paths["hf"]) == LITERAL_BIO and import_any(paths["brat"]) == plain
     with pytest.raises(ValueError, match="unknown export format 'xml'"):
         export_all(docs, tmp_path / "export", ["xml"])
+
+
+def test_export_says_what_each_format_dropped(tmp_path):
+    pain = "dolor de cabeza fuerte"
+    docs = [doc("c", CANCER, GAPPED, ent(CANCER, "mama")),
+            doc("p", pain, ent(pain, "dolor", "de", "cabeza"), ent(pain, "cabeza"))]  # "cabeza" inside the longer
+    assert bio_losses(docs) == {"gapped": 1, "overlapping": 1}
+    assert format_losses(docs, ["brat", "conll"]) == {"brat": {}, "conll": {"gapped": 1, "overlapping": 1}}
+    assert export_summary(docs) == [
+        "BRAT: 4 of 4 entities kept", "JSONL: 4 of 4 entities kept",
+        "Hugging Face dataset: 2 of 4 entities kept (1 gapped, 1 overlapping dropped)",
+        "CoNLL: 2 of 4 entities kept (1 gapped, 1 overlapping dropped)",
+    ]
+    export_all(docs, tmp_path / "out", ["jsonl", "conll"])
+    readme = (tmp_path / "out" / "README.md").read_text(encoding="utf-8")
+    assert "- **JSONL** (`corrections.jsonl`): 4 of 4 entities kept, 0 dropped." in readme
+    assert "- **CoNLL** (`corrections.conll`): 2 of 4 entities kept, 2 dropped." in readme
+    assert "  - 1 gapped: discontinuous" in readme and "  - 1 overlapping: overlaps a longer entity" in readme
+    assert "BRAT" not in readme.split("## What each format kept")[1].split("The Hugging Face")[0]
+    assert len(import_conll(tmp_path / "out" / "corrections.conll")[0].entities) == 1  # what the README says
+
+
+def test_cli_export_prints_the_losses(tmp_path):
+    db = tmp_path / "annotations.db"
+    with Store(db) as store:
+        (doc_id,) = store.add_documents("demo", [CANCER])
+        store.save_answer(doc_id, "ana", "accepted", [GAPPED, ent(CANCER, "mama")])
+    out = subprocess.run([sys.executable, "-m", "ner", "export", str(tmp_path / "x"), "--db", str(db),
+                          "--formats", "jsonl,conll"], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "JSONL: 2 of 2 entities kept" in out.stdout
+    assert "CoNLL: 1 of 2 entities kept (1 gapped dropped)" in out.stdout
+    assert (tmp_path / "x" / "README.md").is_file()

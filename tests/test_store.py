@@ -397,7 +397,7 @@ def test_a_version_1_file_is_migrated_and_keeps_everything(tmp_path):
         conn.executescript(SCHEMA_V1)
     conn.close()
     with Store(path) as s:
-        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == 3
         # every queue name of a v1 file becomes a shared queue, dated by its first document
         assert [(q.name, q.owner, q.created, q.deleted, q.size) for q in s.queues()] == [
             ("demo", None, "2024-01-02T00:00:00+00:00", None, 2),
@@ -418,3 +418,75 @@ def test_a_file_from_newer_code_is_refused(tmp_path):
     conn.close()
     with pytest.raises(ValueError, match="schema version 9 is newer than this code"):
         Store(path)
+
+
+def test_a_version_2_file_gets_the_reviews_table_and_keeps_everything(tmp_path):
+    path = tmp_path / "v2.db"
+    with Store(path) as s:  # a v2 file: this code's schema without the reviews table
+        (doc,) = s.add_documents("demo", [ASMA])
+        s.save_answer(doc, "ana", "accepted", [ent(ASMA, "asma")])
+        s.conn.execute("DROP TABLE reviews")
+        s.conn.execute("PRAGMA user_version = 2")
+    with Store(path) as s:
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert s.current_answer(doc, "ana").entities == (ent(ASMA, "asma"),)
+        s.save_review(doc, "admin", "accepted", [ent(ASMA, "pulmones")])
+        assert s.latest_answers()[0].entities == (ent(ASMA, "pulmones"),)
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            s.conn.execute("DELETE FROM reviews")
+
+
+# --- reviews ----------------------------------------------------------------------------
+
+
+def test_conflicts_are_disagreeing_current_answers(store, ids):
+    asma, gripe, nada = ids
+    store.save_answer(asma, "ana", "accepted", [ent(ASMA, "asma")])
+    store.save_answer(asma, "ben", "accepted", [ent(ASMA, "asma"), ent(ASMA, "pulmones")])
+    store.save_answer(gripe, "ana", "accepted", [ent(GRIPE, "gripe")])
+    store.save_answer(gripe, "ben", "rejected")
+    store.save_answer(nada, "ana", "rejected")
+    store.save_answer(nada, "ben", "rejected", [])  # two rejections agree
+    store.save_answer(nada, "eva", "skipped")  # a skip is no opinion
+    found = store.conflicts()
+    assert [(c.document, [(a.annotator, a.status) for a in c.answers]) for c in found] == [
+        (asma, [("ana", "accepted"), ("ben", "accepted")]),
+        (gripe, [("ana", "accepted"), ("ben", "rejected")]),
+    ]
+    assert found[0].queue == "demo" and found[0].text == ASMA and found[0].open
+    store.save_answer(asma, "ben", "accepted", [ent(ASMA, "asma")])  # ben comes round: they agree now
+    assert [c.document for c in store.conflicts()] == [gripe]
+
+
+def test_a_review_settles_a_conflict_until_an_answer_changes(store, ids):
+    asma = ids[0]
+    store.save_answer(asma, "ana", "accepted", [ent(ASMA, "asma")])
+    store.save_answer(asma, "ben", "accepted", [ent(ASMA, "pulmones")])
+    assert store.latest_answers()[0].entities == (ent(ASMA, "pulmones"),)  # latest answer wins, unreviewed
+    first = store.save_review(asma, "boss", "accepted", [ent(ASMA, "asma")], chosen="ana")
+    assert store.conflicts() == [] and [c.document for c in store.conflicts(open_only=False)] == [asma]
+    assert store.latest_answers()[0].entities == (ent(ASMA, "asma"),)  # the review wins
+    assert store.latest_answers("ben")[0].entities == (ent(ASMA, "pulmones"),)  # one annotator: their own
+    merged = [ent(ASMA, "asma"), ent(ASMA, "pulmones", "Reference")]
+    second = store.save_review(asma, "boss", "accepted", merged)
+    assert [(r.id, r.reviewer, r.chosen) for r in store.reviews(asma)] == [
+        (first, "boss", "ana"), (second, "boss", None)]
+    assert store.current_review(asma).entities == tuple(sorted(merged))
+    assert store.latest_answers()[0].entities == tuple(sorted(merged))
+    store.save_answer(asma, "ana", "accepted", [ent(ASMA, "enfermedad")])  # a later answer reopens it
+    assert [c.document for c in store.conflicts()] == [asma]
+    assert store.latest_answers()[0].entities == tuple(sorted(merged))  # the review still counts
+    store.save_review(asma, "boss", "rejected", [ent(ASMA, "asma")])  # rejected: its entities are not kept
+    assert store.latest_answers() == [] and store.latest_answers(status="rejected")[0].entities == ()
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store.conn.execute("UPDATE reviews SET reviewer = 'x'")
+
+
+def test_bad_reviews_are_refused(store, ids):
+    with pytest.raises(ValueError, match="unknown review status 'skipped'"):
+        store.save_review(ids[0], "boss", "skipped")
+    with pytest.raises(ValueError, match="reviewer must be a non-empty name"):
+        store.save_review(ids[0], " ", "accepted")
+    with pytest.raises(ValueError, match="review of document"):
+        store.save_review(ids[0], "boss", "accepted", [entity(0, len(ASMA) + 5, "Concept")])
+    assert store.reviews(ids[0]) == []

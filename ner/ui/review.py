@@ -1,0 +1,178 @@
+"""The Annotate tab's review step, its model update and its export summary (admin token).
+
+- **Review conflicts**: the documents whose annotators' current answers disagree (two
+  accepted answers with other entities, or accepted against rejected), every answer side
+  by side (displaCy, :func:`ner.ui.render.render`); the reviewer takes one answer as it is
+  or saves an edited, merged one as JSON. Reviews are append-only records
+  (:meth:`ner.store.Store.save_review`); exports and training use them from then on.
+- **Update the model with my corrections**: a transformer that suggests for a queue is
+  fine-tuned on the queue's accepted (reviewed) answers through the Train tab's job runner
+  (:meth:`ner.annotation.service.AnnotationService.update_model`). A CRF needs none: it
+  updates itself as answers are accepted.
+- **Export summary**: after an export, what each format had to drop (read from the
+  archive's ``README.md``, :func:`ner.export.export_readme`).
+
+Each handler turns a request into a :class:`ner.access.Caller` and calls the service.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import zipfile
+
+import gradio as gr
+
+from ner.access import Forbidden
+from ner.entities import Entity
+from ner.store import Conflict
+from ner.ui.app import user_error
+from ner.ui.render import render
+
+REFUSED = (ValueError, LookupError, FileNotFoundError, Forbidden)
+_STATUS = {"accepted": "accepted", "rejected": "rejected"}
+
+
+def entities_json(text: str, entities: tuple[Entity, ...] | list[Entity]) -> str:
+    """Entities as the JSON the merged-answer box takes: ``{label, start, end, text}``, or ``fragments`` when gapped."""
+    out = []
+    for e in entities:
+        item: dict = {"label": e.label}
+        if len(e.fragments) == 1:
+            item |= {"start": e.start, "end": e.end}
+        else:
+            item["fragments"] = [list(f) for f in e.fragments]
+        item["text"] = e.surface(text)
+        out.append(item)
+    return json.dumps(out, ensure_ascii=False, indent=1)
+
+
+def conflict_label(conflict: Conflict) -> str:
+    """The conflict's line in the list: ``<queue> · <name>: ana (accepted) / ben (rejected)``."""
+    who = " / ".join(f"{a.annotator} ({a.status})" for a in conflict.answers)
+    reviewed = " · reviewed before a later answer" if conflict.review is not None else ""
+    return f"{conflict.queue} · {conflict.name}: {who}{reviewed}"
+
+
+def sides_html(conflict: Conflict) -> str:
+    """Every answer of a conflict side by side, entities highlighted; the newest review below, if any."""
+    cells = []
+    for a in conflict.answers:
+        head = f"{html.escape(a.annotator)} · {_STATUS[a.status]}"
+        if a.status == "accepted":
+            head += f" · {len(a.entities)} entit{'y' if len(a.entities) == 1 else 'ies'}"
+            body = render(conflict.text, list(a.entities))
+        else:
+            body = f"<div class='entities' style='opacity: 0.6'>{html.escape(conflict.text)}</div>"
+        cells.append(f"<div class='ner-review-side' data-annotator='{html.escape(a.annotator, quote=True)}' "
+                     f"style='flex: 1 1 20em; min-width: 16em; border: 1px solid #d1d5db; border-radius: 0.5em; "
+                     f"padding: 0.5em'><div><b>{head}</b></div>{body}</div>")
+    out = f"<div class='ner-review-sides' style='display: flex; gap: 1em; flex-wrap: wrap'>{''.join(cells)}</div>"
+    if conflict.review is not None:
+        r = conflict.review
+        chosen = f"{html.escape(r.chosen)}'s answer" if r.chosen else "a merged answer"
+        out += (f"<div class='ner-review-last'><small>Last review: {html.escape(r.reviewer)} took {chosen} "
+                f"({r.status}), {html.escape(r.created[:19])} UTC; an answer changed since.</small></div>")
+    return out
+
+
+def _export_summary(path: str | None) -> str:
+    """The per-format lines of an export archive's ``README.md`` (empty when there is none)."""
+    if not path:
+        return ""
+    try:
+        with zipfile.ZipFile(path) as z:
+            readme = z.read("corrections/README.md").decode("utf-8")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return ""
+    lines = [line for line in readme.splitlines() if line.startswith(("- **", "  - "))]
+    return "**What each format kept** (the archive's README.md says why):\n\n" + "\n".join(lines)
+
+
+def build(ctx, admin, queue, archive) -> None:
+    """The review accordion and the model-update button; ``queue`` is the Annotate tab's queue box,
+    ``archive`` its export file (its README summarised beside it)."""
+    service = ctx.annotation
+    summary = gr.Markdown(elem_id="ann-export-summary")
+    with gr.Accordion("Review conflicts between annotators (admin)", open=False, elem_id="ann-review"):
+        gr.Markdown("Items where annotators disagree. Take one answer as it is, or edit the JSON "
+                    "(`{label, start, end}` or `{label, fragments}`) and save it as the merged answer: "
+                    "exports and training use the review from then on.")
+        with gr.Row():
+            find = gr.Button("Find conflicts in the queue above", scale=1, elem_id="ann-review-find")
+            items = gr.Dropdown(label="Item in conflict", choices=[], scale=3, elem_id="ann-review-item")
+        sides = gr.HTML(elem_id="ann-review-sides")
+        with gr.Row():
+            pick = gr.Radio(label="Answer to keep", choices=[], scale=3, elem_id="ann-review-pick")
+            accept = gr.Button("Accept this answer", variant="primary", scale=1, elem_id="ann-review-accept")
+        merged = gr.Textbox(label="Merged answer (entities as JSON)", lines=6, max_lines=20,
+                            elem_id="ann-review-json")
+        save = gr.Button("Save the merged answer", elem_id="ann-review-save")
+        message = gr.Markdown(elem_id="ann-review-message")
+    with gr.Row():
+        update = gr.Button("Update the model with my corrections (admin, transformer)", size="sm", scale=1,
+                           elem_id="ann-update-model")
+        updated = gr.Markdown(elem_id="ann-update-message")
+
+    def found(token, queue_name, request: gr.Request, keep=None):
+        try:
+            conflicts = service.conflicts(ctx.caller(request, token=token), queue_name or None)
+        except REFUSED as exc:
+            raise user_error(exc) from exc
+        choices = [(conflict_label(c), c.document) for c in conflicts]
+        ids = [c.document for c in conflicts]
+        value = keep if keep in ids else (ids[0] if ids else None)
+        note = "" if ids else f"No open conflict{' in «' + queue_name + '»' if queue_name else ''}."
+        return gr.Dropdown(choices=choices, value=value), note
+
+    def on_find(token, queue_name, request: gr.Request):
+        return found(token, queue_name, request)
+
+    def on_item(token, queue_name, doc, request: gr.Request):
+        if doc is None:
+            return "", gr.Radio(choices=[], value=None), ""
+        try:
+            conflicts = service.conflicts(ctx.caller(request, token=token), queue_name or None, open_only=False)
+        except REFUSED as exc:
+            raise user_error(exc) from exc
+        conflict = next((c for c in conflicts if c.document == doc), None)
+        if conflict is None:
+            return "", gr.Radio(choices=[], value=None), ""
+        first = next((a for a in conflict.answers if a.status == "accepted"), conflict.answers[0])
+        names = [a.annotator for a in conflict.answers]
+        return sides_html(conflict), gr.Radio(choices=names, value=first.annotator), entities_json(
+            conflict.text, first.entities)
+
+    def settle(token, queue_name, doc, who, entities, request: gr.Request):
+        caller = ctx.caller(request, token=token)
+        try:
+            service.review(caller, doc, pick=who, entities=entities)
+        except REFUSED as exc:
+            raise user_error(exc) from exc
+        done = f"✓ Reviewed: {who}'s answer kept." if who else "✓ Reviewed: the merged answer saved."
+        listed, note = found(token, queue_name, request)
+        return listed, (done + (" " + note if note else ""))
+
+    def on_accept(token, queue_name, doc, who, request: gr.Request):
+        if not who:
+            raise gr.Error("choose the answer to keep")
+        return settle(token, queue_name, doc, who, None, request)
+
+    def on_save(token, queue_name, doc, entities, request: gr.Request):
+        return settle(token, queue_name, doc, None, entities, request)
+
+    def on_update(token, queue_name, model, request: gr.Request):
+        try:
+            settings, n = service.update_model(ctx.caller(request, token=token), ctx.jobs, queue_name, model)
+        except REFUSED as exc:
+            raise user_error(exc) from exc
+        return (f"Training started: {settings.base_model} + {n} accepted answer{'s' if n != 1 else ''} of "
+                f"«{queue_name}», {settings.epochs} epochs. Follow it in the **Train** tab; the new checkpoint "
+                "appears in the model list when it is done.")
+
+    find.click(on_find, [admin, queue], [items, message], api_name="review_conflicts")
+    items.change(on_item, [admin, queue, items], [sides, pick, merged], api_visibility="private")
+    accept.click(on_accept, [admin, queue, items, pick], [items, message], api_name="review_accept")
+    save.click(on_save, [admin, queue, items, merged], [items, message], api_name="review_merge")
+    update.click(on_update, [admin, queue, ctx.model_box], [updated], api_name="update_model")
+    archive.change(_export_summary, [archive], [summary], api_visibility="private", show_progress="hidden")

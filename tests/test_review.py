@@ -1,0 +1,111 @@
+"""The review step and the model update, through the annotation service (ner/annotation/service.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from ner.access import Caller, Forbidden
+from ner.annotation.service import AnnotationService
+from ner.entities import entity
+from ner.jobs import TrainingJobs
+from ner.models import Models
+from ner.settings import Settings
+
+ASMA = "El asma es una enfermedad crónica de los pulmones."
+ADMIN = Caller("boss", admin=True)
+
+
+def at(word: str, label: str = "Concept"):
+    start = ASMA.index(word)
+    return entity(start, start + len(word), label)
+
+
+@pytest.fixture
+def service(tmp_path):
+    settings = Settings(checkpoints=tmp_path / "checkpoints", data_dir=tmp_path / "data", train_split="sample")
+    svc = AnnotationService(settings, Models(settings))
+    yield svc
+    svc.close()
+
+
+def disagree(service) -> int:
+    store = service.store()
+    store.create_queue("q", None)
+    (doc,) = store.add_documents("q", [ASMA])
+    store.save_answer(doc, "ana", "accepted", [at("asma")])
+    store.save_answer(doc, "ben", "rejected")
+    return doc
+
+
+def test_review_by_pick_or_merged_json_and_exports_use_it(service):
+    doc = disagree(service)
+    with pytest.raises(Forbidden, match="admin token"):
+        service.conflicts(Caller("ana"))
+    with pytest.raises(Forbidden, match="admin token"):
+        service.review(Caller("ana"), doc, pick="ana")
+    assert [c.document for c in service.conflicts(ADMIN, "q")] == [doc]
+    assert service.accepted(ADMIN, "q")[0].entities == (at("asma"),)  # unreviewed: ana's accepted answer
+    service.review(ADMIN, doc, pick="ben")
+    assert service.conflicts(ADMIN, "q") == []
+    assert service.accepted(ADMIN, "q") == []  # the reviewer sided with ben's rejection
+    merged = f'[{{"label": "Concept", "start": {len("El ")}, "end": {len("El asma")}}}, ' \
+             f'{{"label": "Concept", "fragments": [[{ASMA.index("pulmones")}, {len(ASMA) - 1}]]}}]'
+    service.review(ADMIN, doc, entities=merged)
+    assert service.accepted(ADMIN, "q")[0].entities == (at("asma"), at("pulmones"))
+    assert service.store().current_review(doc).reviewer == "boss"
+    with pytest.raises(ValueError, match="not JSON"):
+        service.review(ADMIN, doc, entities="[{")
+    with pytest.raises(ValueError, match="word boundaries"):
+        service.review(ADMIN, doc, entities='[{"label": "Concept", "start": 3, "end": 5}]')
+    with pytest.raises(ValueError, match="eva has no accepted or rejected answer"):
+        service.review(ADMIN, doc, pick="eva")
+    with pytest.raises(ValueError, match="pick one annotator's answer"):
+        service.review(ADMIN, doc)
+    assert [r.chosen for r in service.store().reviews(doc)] == ["ben", None]  # refusals wrote nothing
+
+
+def test_update_model_refuses_a_crf(service):
+    from ner.train import TrainSettings, train
+
+    train(TrainSettings(base_model="crf", train_split="sample", dev_split="sample", eval_splits=("sample",)),
+          root=service.settings.checkpoints)
+    disagree(service)
+    jobs = TrainingJobs(service.settings.checkpoints)
+    with pytest.raises(Forbidden, match="admin token"):
+        service.update_model(Caller("ana"), jobs, "q", None)
+    with pytest.raises(ValueError, match="the CRF updates itself"):
+        service.update_model(ADMIN, jobs, "q", None)
+    assert not jobs.running
+
+
+def test_update_model_trains_the_transformer_on_the_reviewed_answers(service, tiny_base):
+    doc = disagree(service)
+    jobs = TrainingJobs(service.settings.checkpoints)
+    store = service.store()
+    store.create_queue("empty", None)
+    store.add_documents("empty", ["Nada que decir."])
+    with pytest.raises(ValueError, match="no accepted answers in «empty»"):
+        service.update_model(ADMIN, jobs, "empty", str(tiny_base))
+    service.review(ADMIN, doc, pick="ana")
+    settings, n = service.update_model(ADMIN, jobs, "q", str(tiny_base), epochs=1)
+    assert (settings.base_model, settings.epochs, settings.train_split, n) == (str(tiny_base), 1, "sample", 1)
+    with pytest.raises(ValueError, match="already going: follow it .* in the Train tab"):
+        service.update_model(ADMIN, jobs, "q", str(tiny_base))
+    state = jobs.wait(600)
+    assert state.status == "done", state.error
+    import json
+
+    metrics = json.loads((state.result / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["extra_documents"] == 1  # the reviewed answer went into the run
+
+
+def test_agreement_table_says_n_a_for_a_label_neither_annotator_used():
+    from ner.entities import Document
+    from ner.export import agreement
+    from ner.ui.annotate import agreement_rows
+
+    a = Document("d", ASMA, (at("asma"),))
+    rows = {r[0]: r for r in agreement_rows(agreement([a], [a]))}
+    assert rows["overall"][-3:] == [1.0, 1.0, 1.0] and rows["Concept"][-3:] == [1.0, 1.0, 1.0]
+    unused = [r for label, r in rows.items() if label not in ("overall", "Concept")]
+    assert unused and all(r[-3:] == ["n/a", "n/a", "n/a"] for r in unused)
