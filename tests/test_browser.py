@@ -94,7 +94,8 @@ def test_evaluate_tab_shows_tables_and_errors(page):
     page.get_by_role("tab", name="Evaluate").click()
     page.locator("#eval-split label", has_text="sample").click()
     page.click("#eval-button")
-    page.wait_for_function("() => document.querySelector('#eval-table').innerText.includes('Concept')", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('#eval-table')?.innerText.includes('Concept')",
+                           timeout=60_000)  # the table appears once filled
     page.wait_for_selector("#eval-errors .ner-sentence", timeout=30_000)
     page.screenshot(path=str(SHOTS / "evaluate.png"), full_page=True)
     assert page.outside == []

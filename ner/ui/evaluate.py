@@ -1,4 +1,8 @@
-"""The Evaluate tab: a model on a split → official + nervaluate tables, an error browser, a comparison."""
+"""The Evaluate tab: a model on a split → official + nervaluate tables, an error browser, a comparison.
+
+Everything shown follows the reader's language (labels included: Concepto, Acción, ...);
+the ``/evaluate`` API and the data keep the canonical English names.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,36 @@ import html
 from pathlib import Path
 
 import gradio as gr
+import pandas as pd
 
-from ner.entities import Document
+from ner.entities import Document, Entity
+from ner.errors import ERRORS, MARKS, Marked, MarkedSentence, compare_rows, disagreements, mark_sentence
 from ner.files import check_upload, redact, safe_extract, scratch
 from ner.settings import DEFAULT_LIMITS, Limits
 from ner.tokens import check_text
 from ner.ui.app import user_error
-from ner.ui.i18n import t
-from ner.ui.render import render
-from ner.ui.train import METRIC_HEADERS, metrics_rows
+from ner.ui.i18n import MESSAGES, language, say, t
+from ner.ui.render import label_name, marks_legend, render_marked
 
 SPLITS = ("dev", "test", "sample")
-CREDIT = ("<p class='ner-credit'><small>Sentences from the eHealth-KD 2020 corpus (Knowledge Learning Project, "
-          "IberLEF 2020), licensed <a href='https://creativecommons.org/licenses/by-nc-sa/4.0/'>CC BY-NC-SA "
-          "4.0</a>.</small></p>")
-ERROR_KINDS = ["any error", "missing", "spurious", "wrong type", "partial", "all sentences"]
-_KIND_FIELD = {"missing": "missing", "spurious": "spurious", "wrong type": "incorrect", "partial": "partial"}
+LICENCE = "<a href='https://creativecommons.org/licenses/by-nc-sa/4.0/'>CC BY-NC-SA 4.0</a>"
+# the error filter: canonical value → its i18n key (what is shown)
+ERROR_KINDS: dict[str, str] = {"any error": "eval_any", "missing": "eval_missing", "spurious": "eval_spurious",
+                               "wrong type": "eval_wrong_type", "partial": "eval_partial",
+                               "all sentences": "eval_all"}
+_KIND_MARK = {"missing": "missing", "spurious": "spurious", "wrong type": "incorrect", "partial": "partial"}
 MAX_SHOWN = 60
+# the error browser's own CSS (scoped to it by Gradio): panes side by side, stacked when there is no room
+CSS = """
+.ner-pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 22em), 1fr)); gap: 0.2em 1.2em; }
+.ner-pair > div { min-width: 0; }
+.ner-pair h4 { margin: 0.3em 0 0; font-size: 0.85em; font-weight: 600;
+               letter-spacing: 0.04em; color: #6b7280; }
+.ner-sentence { border-bottom: 1px solid #e5e7eb; padding: 0.5em 0; }
+.ner-kind { display: inline-block; padding: 0 0.5em; margin-right: 0.3em; border-radius: 0.35em;
+            font-size: 0.8em; background: #fde68a; color: #222; }
+.ner-m-legend { font-size: 0.9em; margin-bottom: 0.4em; }
+"""
 
 
 def load_uploaded(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Document]:
@@ -55,34 +72,140 @@ def load_uploaded(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Doc
     return docs
 
 
-def error_kinds(gold: Document, pred: Document) -> set[str]:
-    """Which kinds of error a sentence has (``missing``, ``spurious``, ``wrong type``, ``partial``)."""
-    from ner.scoring import match_document
+def wanted(errors: frozenset[str] | set[str], kind: str) -> bool:
+    """Whether a sentence with these marks (see :mod:`ner.errors`) passes the error filter ``kind``."""
+    if kind not in ERROR_KINDS:
+        raise ValueError(f"unknown kind of error {kind!r} (expected one of {', '.join(ERROR_KINDS)})")
+    if kind == "all sentences":
+        return True
+    return bool(errors) if kind == "any error" else _KIND_MARK[kind] in errors
 
-    m = match_document(gold, pred)
-    return {kind for kind, name in _KIND_FIELD.items() if getattr(m, name)}
+
+def _title(m: Marked, side: str, text: str, request: gr.Request | None) -> str:
+    """The tooltip of one marked entity: its class, and for a wrong type or a partial match the other side."""
+    if m.mark not in ("incorrect", "partial") or m.other is None:
+        return say(request, f"eval_title_{m.mark}")
+    gold, pred = (m.entity, m.other) if side == "gold" else (m.other, m.entity)
+    lang = language(request)
+    if m.mark == "incorrect":
+        return say(request, "eval_title_incorrect", gold=label_name(gold.label, lang),
+                   predicted=label_name(pred.label, lang))
+    return say(request, "eval_title_partial", gold=gold.surface(text), predicted=pred.surface(text))
 
 
-def browse(gold: list[Document], pred: list[Document], kind: str) -> str:
-    """Gold and prediction side by side for the sentences with the chosen kind of error."""
+def _pane(heading: str, text: str, marks: tuple[Marked, ...] | None, entities: tuple[Entity, ...],
+          side: str, request: gr.Request | None, missed: tuple[Marked, ...] = ()) -> str:
+    """One titled pane: ``marks`` drawn with their classes, or (``marks=None``) ``entities`` unmarked.
+
+    ``missed`` (gold entities marked missing) are drawn faint where nothing else lies.
+    """
+    lang = language(request)
+    if marks is None:
+        items = [(e, None, label_name(e.label, lang)) for e in entities]
+    else:
+        items = [(m.entity, m.mark, _title(m, side, text, request)) for m in marks]
+    ghosts = [(m.entity, m.mark, _title(m, "gold", text, request)) for m in missed]
+    body = render_marked(text, items, lang, say(request, "eval_hidden"), ghosts)
+    return f"<div class='ner-pane-{side}'><h4>{html.escape(heading)}</h4>{body}</div>"
+
+
+def _missing(marked: MarkedSentence) -> tuple[Marked, ...]:
+    return tuple(m for m in marked.gold if m.mark == "missing")
+
+
+def _chips(errors: frozenset[str], request: gr.Request | None, prefix: str = "") -> str:
+    return "".join(f"<span class='ner-kind'>{html.escape(prefix + say(request, f'eval_chip_{mark}'))}</span>"
+                   for mark in ERRORS if mark in errors)
+
+
+def _legend(request: gr.Request | None) -> str:
+    return marks_legend({mark: say(request, f"eval_mark_{mark}") for mark in MARKS}, language(request))
+
+
+def _count(total: int, shown: int, request: gr.Request | None) -> tuple[str, str]:
+    more = f"<p>{html.escape(say(request, 'eval_more', n=total - shown))}</p>" if total > shown else ""
+    return f"<p class='ner-count'><b>{html.escape(say(request, 'eval_sentences', n=total))}</b></p>", more
+
+
+def browse(gold: list[Document], pred: list[Document], kind: str, request: gr.Request | None = None) -> str:
+    """Gold and prediction side by side for the sentences with the chosen kind of error, every entity marked."""
     shown, total = [], 0
     for g, p in zip(gold, pred):
         if not g.annotated:
             continue
-        kinds = error_kinds(g, p)
-        wanted = kind == "all sentences" or (kinds if kind == "any error" else kind in kinds)
-        if not wanted:
+        marked = mark_sentence(g, p)
+        if not wanted(marked.errors, kind):
             continue
         total += 1
         if len(shown) < MAX_SHOWN:
-            tags = " ".join(f"<span class='ner-chip' style='background:#fde68a'>{k}</span>" for k in sorted(kinds))
             shown.append(
-                f"<div class='ner-sentence'><small>{html.escape(g.id)}</small> {tags}<div class='ner-side'>"
-                f"<div><h4>gold</h4>{render(g.text, list(g.entities))}</div>"
-                f"<div><h4>predicted</h4>{render(g.text, list(p.entities))}</div></div></div>"
+                f"<div class='ner-sentence'><small>{html.escape(g.id)}</small> {_chips(marked.errors, request)}"
+                f"<div class='ner-pair'>{_pane(say(request, 'eval_gold'), g.text, marked.gold, (), 'gold', request)}"
+                f"{_pane(say(request, 'eval_predicted'), g.text, marked.predicted, (), 'pred', request)}</div></div>"
             )
-    more = f"<p>… and {total - len(shown)} more.</p>" if total > len(shown) else ""
-    return f"<p><b>{total}</b> sentences.</p>" + "".join(shown) + more
+    count, more = _count(total, len(shown), request)
+    return _legend(request) + count + "".join(shown) + more
+
+
+def browse_pair(gold: list[Document], pred_a: list[Document], pred_b: list[Document], kind: str,
+                names: tuple[str, str], request: gr.Request | None = None) -> str:
+    """The sentences where models A and B disagree: gold, then A's and B's entities, each marked against gold.
+
+    A model's pane also shows, faint, the gold entities it missed. ``kind`` keeps the
+    sentences with that kind of error in A or in B.
+    """
+    differ = disagreements(gold, pred_a, pred_b)
+    shown, total = [], 0
+    for i in differ:
+        g = gold[i]
+        a, b = mark_sentence(g, pred_a[i]), mark_sentence(g, pred_b[i])
+        if not wanted(a.errors | b.errors, kind):
+            continue
+        total += 1
+        if len(shown) < MAX_SHOWN:
+            shown.append(
+                f"<div class='ner-sentence'><small>{html.escape(g.id)}</small> "
+                f"{_chips(a.errors, request, 'A: ')}{_chips(b.errors, request, 'B: ')}<div class='ner-pair'>"
+                f"{_pane(say(request, 'eval_gold'), g.text, None, g.entities, 'gold', request)}"
+                f"{_pane(f'A · {names[0]}', g.text, a.predicted, (), 'a', request, _missing(a))}"
+                f"{_pane(f'B · {names[1]}', g.text, b.predicted, (), 'b', request, _missing(b))}</div></div>"
+            )
+    annotated = sum(g.annotated for g in gold)
+    heading = say(request, "eval_disagree", n=len(differ), total=annotated)
+    heading = f"<p class='ner-disagree'>{html.escape(heading)}</p>"
+    count, more = _count(total, len(shown), request)
+    return _legend(request) + heading + count + "".join(shown) + more
+
+
+def score_table(name: str, result: dict, request: gr.Request | None = None) -> pd.DataFrame:
+    """One model's table: the overall row then one per type, official figures and counts, nervaluate F1s.
+
+    ``result`` is :func:`ner.scoring.score`'s; types are shown in the reader's language.
+    """
+    lang = language(request)
+    parts = [(say(request, "eval_all_types"), result["official"], result["nervaluate"])]
+    parts += [(label_name(label, lang), r["official"], r["nervaluate"]) for label, r in result["per_type"].items()]
+    rows = [
+        [name, label, *(round(off[k], 4) for k in ("precision", "recall", "f1")),
+         *(off[k] for k in ("correct", "incorrect", "partial", "missing", "spurious")),
+         round(nerv["strict"]["f1"], 4), round(nerv["partial"]["f1"], 4)]
+        for label, off, nerv in parts
+    ]
+    return pd.DataFrame(rows, columns=say(request, "eval_headers").split("|"))
+
+
+def compare_table(a: dict, b: dict, request: gr.Request | None = None) -> pd.DataFrame:
+    """Two models side by side: official P, R, F1 of each, per type and overall, and F1(B) − F1(A)."""
+    lang = language(request)
+    rows = []
+    for label, *figures, delta in compare_rows(a, b):
+        name = say(request, "eval_all_types") if label == "all" else label_name(label, lang)
+        rows.append([name, *(round(f, 4) for f in figures), f"{delta:+.4f}".replace("-", "−")])
+    return pd.DataFrame(rows, columns=say(request, "eval_compare_headers").split("|"))
+
+
+def _credit(request: gr.Request | None) -> str:
+    return f"<p class='ner-credit'><small>{say(request, 'eval_credit', licence=LICENCE)}</small></p>"
 
 
 def build(ctx, admin: gr.Textbox) -> None:
@@ -97,17 +220,30 @@ def build(ctx, admin: gr.Textbox) -> None:
             raise user_error(exc) from exc
         predictor = ctx.predictor(model, token, request)
         pred = predict_documents(predictor, gold)
-        evals = {f"{split if not upload else 'upload'} · {Path(str(predictor.name)).name}": score(gold, pred)}
+        shown_split = say(request, "eval_split_upload") if upload else (
+            say(request, "eval_split_sample") if split == "sample" else split)
+        name = Path(str(predictor.name)).name
+        state = {"gold": gold, "pred": pred, "credit": not upload, "split": shown_split, "names": (name,)}
         if other:
-            other_pred = predict_documents(ctx.predictor(other, token, request), gold)
-            evals[f"… · {Path(str(other)).name}"] = score(gold, other_pred)
-        credit = "" if upload else CREDIT
-        return metrics_rows(evals), browse(gold, pred, kind) + credit, (gold, pred, credit)
+            other_predictor = ctx.predictor(other, token, request)
+            state["other"] = predict_documents(other_predictor, gold)
+            state["names"] = (name, Path(str(other_predictor.name)).name)
+            table = compare_table(score(gold, pred), score(gold, state["other"]), request)
+            caption = say(request, "eval_compare_label", split=shown_split, a=name, b=state["names"][1])
+        else:
+            table = score_table(f"{shown_split} · {name}", score(gold, pred), request)
+            caption = say(request, "eval_scores", split=shown_split)
+        caption = f"<p class='ner-caption'>{html.escape(caption)}</p>"
+        return table, errors_html(kind, state, request), state, gr.Column(visible=True), caption
 
-    def refilter(kind, state):
+    def errors_html(kind, state, request: gr.Request = None):
         if not state:
             return ""
-        return browse(state[0], state[1], kind) + (state[2] if len(state) > 2 else "")
+        if "other" in state:
+            out = browse_pair(state["gold"], state["pred"], state["other"], kind, state["names"], request)
+        else:
+            out = browse(state["gold"], state["pred"], kind, request)
+        return out + (_credit(request) if state["credit"] else "")
 
     def evaluate_api(model: str, split: str = "test", admin_token: str = "", request: gr.Request = None) -> dict:
         """Official Task A and nervaluate scores of a model on ``dev``, ``test`` or ``sample``.
@@ -124,19 +260,24 @@ def build(ctx, admin: gr.Textbox) -> None:
         return evaluate(ctx.predictor(model, admin_token, request), docs)
 
     with gr.Row():
-        split = gr.Radio(list(SPLITS), value="test", label=t("split"), elem_id="eval-split")
+        split = gr.Radio([("dev", "dev"), ("test", "test"), (t("eval_sample"), "sample")], value="test",
+                         label=t("split"), elem_id="eval-split")
         upload = gr.File(label=t("upload_brat"), file_types=[".zip", ".ann", ".txt"], type="filepath")
         other = gr.Dropdown(label=t("compare_with"), choices=[], allow_custom_value=True, elem_id="eval-other")
     with gr.Row():
-        kind = gr.Radio(ERROR_KINDS, value="any error", label=t("error_kind"))
+        kind = gr.Radio([(t(key), value) for value, key in ERROR_KINDS.items()], value="any error",
+                        label=t("error_kind"), elem_id="eval-kind")
         button = gr.Button(t("evaluate"), variant="primary", elem_id="eval-button")
-    table = gr.Dataframe(headers=METRIC_HEADERS, interactive=False, elem_id="eval-table")
-    errors = gr.HTML(elem_id="eval-errors", js_on_load=None)
+    with gr.Column(visible=False) as results:  # shown once filled, in the reader's language
+        caption = gr.HTML(elem_id="eval-caption")
+        table = gr.Dataframe(headers=MESSAGES["en"]["eval_headers"].split("|"), interactive=False,
+                             elem_id="eval-table", label=t("eval_scores"), show_label=False)
+    errors = gr.HTML(elem_id="eval-errors", css_template=CSS)
     state = gr.State()
 
-    button.click(run, [ctx.model_box, split, upload, kind, other, admin], [table, errors, state],
+    button.click(run, [ctx.model_box, split, upload, kind, other, admin], [table, errors, state, results, caption],
                  api_visibility="private")
-    kind.change(refilter, [kind, state], [errors], api_visibility="private")
+    kind.change(errors_html, [kind, state], [errors], api_visibility="private")
     other.focus(lambda: gr.Dropdown(choices=ctx.models.choices()), None, [other], api_visibility="private")
     gr.api(evaluate_api, api_name="evaluate")
 
