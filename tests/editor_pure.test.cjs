@@ -148,3 +148,19 @@ test("withSpan merges overlaps and sorts; fill fills placeholders", () => {
   assert.equal(P.fill(undefined, {}), "");
   assert.equal(P.fill("{x}", {}), "");
 });
+
+test("addEntity names the entities it replaces", () => {
+  const text = "El dolor intenso de espalda puede durar varias semanas.";
+  const dolor = { label: "Concept", fragments: [span(text, "dolor")], score: 0.8 };
+  const durar = { label: "Action", fragments: [span(text, "durar")], score: 0.7 };
+  const semanas = { label: "Concept", fragments: [span(text, "semanas")], score: 0.9 };
+  const { replaced } = P.addEntity([dolor, durar, semanas], [[span(text, "dolor")[0], span(text, "durar")[1]]], "Concept");
+  assert.deepEqual(replaced, [dolor, durar]);
+  assert.deepEqual(P.addEntity([semanas], [span(text, "dolor")], "Concept").replaced, []);
+});
+
+test("linked numbers the entities drawn in more than one piece", () => {
+  const pieces = [{ s: 0, e: 2, i: 1 }, { s: 3, e: 5, i: 0 }, { s: 6, e: 8, i: 2 }, { s: 9, e: 11, i: 1 }, { s: 12, e: 14, i: 2 }];
+  assert.deepEqual([...P.linked(pieces)], [[1, 1], [2, 2]]);
+  assert.deepEqual([...P.linked([{ s: 0, e: 2, i: 0 }])], []);
+});

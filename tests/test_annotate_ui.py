@@ -7,6 +7,7 @@ texts below are written for these tests.
 from __future__ import annotations
 
 import json
+import re
 import zipfile
 from pathlib import Path
 from urllib.parse import urlparse
@@ -383,3 +384,192 @@ def test_browser_ctrl_click_makes_a_discontinuous_entity(server):
     dolor, espalda = text.index("dolor"), text.index("espalda")
     assert answer.status == "accepted"
     assert labelled(answer.entities) == {("Concept", ((dolor, dolor + 5), (espalda, espalda + 7)))}
+
+
+def _open_page(pw, server, annotator: str | None, locale: str = "en-US", viewport=(1400, 1000)):
+    from playwright import sync_api
+
+    browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale=locale)
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(server.local_url + (f"?annotator={annotator}" if annotator else ""))
+    page.locator("button[role=tab]").nth(2).wait_for()
+    page.get_by_role("tab", name="Annotate" if locale.startswith("en") else "Anotar").click()
+    page.set_viewport_size({"width": viewport[0], "height": viewport[1]})  # a phone's tabs hide in a menu
+    if annotator:
+        sync_api.expect(page.locator("#ann-annotator input, #ann-annotator textarea").first).to_have_value(annotator)
+    return browser, page
+
+
+def _paste(page, text: str, queue: str, add_label: str = "Add your own texts"):
+    from playwright import sync_api
+
+    page.locator("#ann-add").get_by_text(add_label).click()
+    page.locator("#ann-paste textarea").fill(text)
+    page.locator("#ann-queue-name input, #ann-queue-name textarea").first.fill(queue)
+    page.locator("#ann-add-button").click()
+    sync_api.expect(page.locator("#ann-editor .ann-title")).to_contain_text(queue, timeout=20_000)
+
+
+def _pick_item(page, has_text: str):
+    """Browse the queue: open the accordion if closed, choose the item whose label holds ``has_text``."""
+    if not page.locator("#ann-items").is_visible():
+        page.locator("#ann-browse").get_by_text("Browse the queue").click()
+    page.locator("#ann-search input, #ann-search textarea").first.press("Enter")  # the list, fresh
+    page.wait_for_timeout(500)
+    page.locator("#ann-items input").click()
+    page.get_by_role("option", name=has_text).first.click()
+
+
+@pytest.mark.browser
+def test_browser_shift_ctrl_piece_replaced_browse_and_summary(server):
+    from playwright import sync_api
+
+    text = "El dolor intenso de espalda puede durar varias semanas."
+    at = {w: (text.index(w), text.index(w) + len(w)) for w in ("dolor", "espalda", "durar", "varias", "semanas")}
+    with sync_api.sync_playwright() as pw:
+        browser, page = _open_page(pw, server, "iris")
+        _paste(page, text, "tagged")
+        store = Store(server.store_path)
+        (doc,) = store.document_ids("tagged")
+        model = store.latest_suggestion(doc).model
+        tags = [("dolor", "Concept"), ("espalda", "Concept"), ("durar", "Action"), ("varias", "Reference")]
+        store.add_suggestion(doc, model, [Entity((at[w],), label, 0.9) for w, label in tags])
+        _pick_item(page, "to do · ")  # Browse: the item again, with the suggestion above
+        sync_api.expect(page.locator("#ann-editor mark.ent")).to_have_count(4, timeout=10_000)
+        word = page.locator("#ann-editor .ann-text span.w")
+
+        # 1. Shift+click onto a tagged word extends from the free word clicked before
+        word.filter(has_text="puede").click()
+        word.filter(has_text="varias").click(modifiers=["Shift"])
+        sync_api.expect(page.locator("#ann-editor .ann-hint")).to_contain_text("“puede durar varias”")
+        page.keyboard.press("2")
+        # 3. the entities it replaced are named, and U brings them back
+        note = page.locator("#ann-editor .ann-note")
+        sync_api.expect(note).to_contain_text("Action «durar», Reference «varias»")
+        sync_api.expect(note).to_contain_text("U brings them back")
+        assert ("Action", len("El dolor intenso de espalda "), len("El dolor intenso de espalda puede durar varias")
+                ) in set(map(tuple, _spans(page)))
+        page.keyboard.press("u")
+        sync_api.expect(page.locator("#ann-editor mark.ent")).to_have_count(4)
+        assert ("Reference", *at["varias"]) in set(map(tuple, _spans(page)))
+        # 1. also from a tagged word
+        word.filter(has_text="durar").click()
+        word.filter(has_text="semanas").click(modifiers=["Shift"])
+        sync_api.expect(page.locator("#ann-editor .ann-hint")).to_contain_text("“durar varias semanas”")
+        page.keyboard.press("Escape")
+
+        # 2. Ctrl+click a tagged word while an entity is selected: it becomes a piece of that entity
+        word.filter(has_text="dolor").click()
+        word.filter(has_text="espalda").click(modifiers=["Control"])
+        sync_api.expect(page.locator("#ann-editor mark.ent.linked")).to_have_count(2)
+        sync_api.expect(page.locator("#ann-editor mark.ent.linked .link")).to_have_text(["1", "1"])
+        assert page.locator("#ann-editor mark.ent").count() == 4  # dolor + espalda are one entity
+        # 2. the "+ piece" button does the same with a plain click (touch screens)
+        page.keyboard.press("Escape")
+        word.filter(has_text="durar").click()
+        page.locator("#ann-editor .ann-piece").click()
+        word.filter(has_text="semanas").click()
+        sync_api.expect(page.locator("#ann-editor mark.ent.linked")).to_have_count(4)
+        page.keyboard.press("Escape")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(SHOTS / "annotate-6-pieces.png"), full_page=True)
+        page.keyboard.press("Enter")
+
+        # 6. the queue is done: a summary and what to do next
+        summary = page.locator("#ann-editor .ann-summary")
+        sync_api.expect(summary).to_contain_text("1 accepted · 0 rejected · 0 skipped", timeout=10_000)
+        sync_api.expect(summary).to_contain_text("You changed 1 of the accepted suggestions")
+        sync_api.expect(summary).to_contain_text("Export")
+        assert "🎉" not in page.locator("#ann-editor").inner_text()
+        page.screenshot(path=str(SHOTS / "annotate-7-finished.png"), full_page=True)
+
+        # 5. Browse: the item is listed as accepted and opens again with the answer
+        _pick_item(page, "accepted · ")
+        sync_api.expect(page.locator("#ann-editor .ann-msg")).to_contain_text("your answer was accepted",
+                                                                              timeout=10_000)
+        sync_api.expect(page.locator("#ann-editor mark.ent.linked")).to_have_count(4)
+        assert not page.errors, page.errors
+        browser.close()
+
+    answer = store.current_answer(doc, "iris")
+    assert labelled(answer.entities) == {("Concept", (at["dolor"], at["espalda"])),
+                                         ("Action", (at["durar"], at["semanas"])), ("Reference", (at["varias"],))}
+
+
+@pytest.mark.browser
+def test_browser_refusals_are_popups_that_mark_no_control(server):
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as pw:
+        browser, page = _open_page(pw, server, None)
+        sync_api.expect(page.locator("#ann-editor .ann-empty")).to_contain_text("Load a queue", timeout=20_000)
+        page.locator("#ann-load").click()  # no annotator name
+        sync_api.expect(page.get_by_text("type your name")).to_be_visible(timeout=10_000)
+        page.wait_for_timeout(1_000)
+        assert page.locator("#ann-queue .error, #ann-editor .error, #ann-queue [data-testid=status-tracker] .error"
+                            ).count() == 0
+        browser.close()
+
+
+@pytest.mark.browser
+def test_browser_spanish_phone_gets_messages_in_spanish(server):
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as pw:
+        browser, page = _open_page(pw, server, "nora", locale="es-ES", viewport=(390, 844))
+        _paste(page, "La fiebre alta puede indicar una infección grave.", "movil", add_label="Añada sus propios textos")
+        sync_api.expect(page.locator("#ann-editor .ann-msg")).to_contain_text("Cola «movil»: 1 documento")
+        sync_api.expect(page.locator("#ann-editor .ann-msg")).to_contain_text("preanotados por")
+        page.locator("#ann-editor").screenshot(path=str(SHOTS / "annotate-es-phone.png"))
+        page.keyboard.press("Enter")
+        sync_api.expect(page.locator("#ann-editor .ann-msg")).to_contain_text("✓ aceptada", timeout=10_000)
+        sync_api.expect(page.locator("#ann-editor .ann-summary")).to_contain_text("1 aceptadas")
+        page.locator("#ann-editor").screenshot(path=str(SHOTS / "annotate-es-phone-done.png"))
+        page.keyboard.press("u")
+        sync_api.expect(page.locator("#ann-editor .ann-msg")).to_contain_text("deshecha", timeout=10_000)
+        page.keyboard.press("u")
+        sync_api.expect(page.locator("#ann-editor .ann-msg")).to_contain_text("No hay nada que deshacer",
+                                                                              timeout=10_000)
+        assert not page.errors, page.errors
+        browser.close()
+
+
+@pytest.mark.browser
+def test_browser_review_a_conflict_and_update_refused_for_the_crf(server, client):
+    from playwright import sync_api
+
+    item = client.predict("review-queue", "ana", TEXTS[3], "position", "", api_name="/load_queue")
+    agua = {"label": "Concept", "start": len("Beber "), "end": len("Beber agua")}
+    presion = {"label": "Concept", "start": TEXTS[3].index("presión"), "end": len(TEXTS[3]) - 1}
+    client.predict(item["doc"], "ana", "accept", [agua], "review-queue", api_name="/save_answer")
+    client.predict(item["doc"], "ben", "accept", [agua, presion], "review-queue", api_name="/save_answer")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
+        page.goto(server.local_url + "?annotator=eva")
+        page.get_by_role("tab", name="Annotate").click()
+        page.locator("#admin-token input").fill(TOKEN)
+        box = page.locator("#ann-queue input")
+        box.click()
+        box.fill("review-queue")
+        page.get_by_role("option", name="review-queue (1)").click()
+        page.locator("#ann-review").get_by_text("Review conflicts").click()
+        page.locator("#ann-review-find").click()
+        sides = page.locator("#ann-review-sides .ner-review-side")
+        sync_api.expect(sides).to_have_count(2, timeout=20_000)
+        assert sides.nth(0).locator("mark").count() == 1 and sides.nth(1).locator("mark").count() == 2
+        sync_api.expect(page.locator("#ann-review-json textarea")).to_have_value(re.compile('"text": "agua"'))
+        page.locator("#ann-review-pick").get_by_text("ben", exact=True).click()
+        page.locator("#ann-review-accept").click()
+        sync_api.expect(page.locator("#ann-review-message")).to_contain_text("ben's answer kept", timeout=20_000)
+        page.screenshot(path=str(SHOTS / "annotate-review.png"), full_page=True)
+        page.locator("#ann-update-model").click()
+        sync_api.expect(page.get_by_text("the CRF updates itself").first).to_be_visible(timeout=20_000)
+        browser.close()
+    store = Store(server.store_path)
+    review = store.current_review(item["doc"])
+    assert (review.chosen, len(review.entities)) == ("ben", 2)
+    assert {d.text: len(d.entities) for d in store.latest_answers(queue="review-queue")} == {TEXTS[3]: 2}
+    assert not server.ner_context.jobs.running

@@ -17,13 +17,14 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ner.entities import LABELS, Entity, entities_from_json, entity_to_json
+from ner.entities import LABELS, Document, Entity, entities_from_json, entity_to_json
 from ner.store import Store
 from ner.tokens import words
 from ner.ui.render import COLORS, LOW_CONFIDENCE
 
 ORDERS: tuple[str, ...] = ("position", "uncertain")
 ACTIONS: dict[str, str] = {"accept": "accepted", "reject": "rejected", "skip": "skipped"}
+STATES: tuple[str, ...] = ("todo", "accepted", "rejected", "skipped", "conflict")  # of an item, for one annotator
 _revision = itertools.count(1)
 
 
@@ -106,6 +107,7 @@ def undo_value(store: Store, queue: str, annotator: str) -> dict[str, Any] | Non
         return None
     value = item_value(store, queue, name, undone.document, entities=undone.entities)
     value["message"] = f"↩ {undone.status} answer undone: edit it and answer again"
+    value["say"] = [["ann_msg_undone", {"status": undone.status}]]
     value["suggestion"] = _own(store, undone.document, undone.suggestion)
     if value["suggestion"] is not None:
         value["model"] = Path(store.suggestion(value["suggestion"]).model).name
@@ -131,3 +133,54 @@ def api_item(value: dict[str, Any]) -> dict[str, Any]:
     out["entities"] = [dict(e) for e in value.get("entities") or []]
     out["finished"] = bool(value.get("finished"))
     return out
+
+
+# ---------------------------------------------------------------- browsing a queue and its summary
+
+
+def queue_items(store: Store, queue: str, annotator: str) -> list[dict[str, Any]]:
+    """Every document of a queue in order, ``{doc, name, text, state}``, the state for ``annotator`` (:data:`STATES`).
+
+    ``conflict``: the annotator's current accepted or rejected answer differs (status or
+    entities) from another annotator's current accepted or rejected answer.
+    """
+    answers: dict[int, dict[str, Any]] = {}
+    for a, _ in store._current_rows(None, None, queue):
+        answers.setdefault(a.document, {})[a.annotator] = a
+    decided = ("accepted", "rejected")
+    out = []
+    for doc_id in store.document_ids(queue):
+        doc = store.document(doc_id)
+        theirs = answers.get(doc_id, {})
+        mine = theirs.get(annotator)
+        state = "todo" if mine is None else mine.status
+        if mine is not None and mine.status in decided and any(
+            other.status in decided and (other.status, other.entities) != (mine.status, mine.entities)
+            for who, other in theirs.items() if who != annotator
+        ):
+            state = "conflict"
+        out.append({"doc": doc_id, "name": doc.id, "text": doc.text, "state": state})
+    return out
+
+
+def finished_summary(store: Store, queue: str, annotator: str) -> dict[str, int]:
+    """What an annotator did in a queue: answers by status and the edits made to the suggestions.
+
+    ``changed``: accepted documents whose entities differ from their suggestion; ``edits``:
+    their :func:`ner.scoring.correction_edits` summed (``added``, ``removed``,
+    ``relabelled``, ``boundaries``, ``total``).
+    """
+    from ner.scoring import correction_edits
+
+    p = _progress(store, queue, annotator)
+    edits = {"added": 0, "removed": 0, "relabelled": 0, "boundaries": 0, "total": 0}
+    changed = 0
+    for a, row in store._current_rows(annotator, "accepted", queue):
+        suggested = store.suggestion(a.suggestion) if a.suggestion is not None else None
+        before = suggested.entities if suggested is not None else ()
+        counts = correction_edits(Document(row["d_name"], row["d_text"], a.entities),
+                                  Document(row["d_name"], row["d_text"], before))
+        changed += counts["total"] > 0
+        edits = {k: edits[k] + counts[k] for k in edits}
+    return {"accepted": p.get("accepted", 0), "rejected": p.get("rejected", 0), "skipped": p.get("skipped", 0),
+            "changed": changed, **edits}

@@ -40,7 +40,9 @@ from ner.annotation.items import (
     ORDERS,
     answer,
     check_annotator,
+    finished_summary,
     item_value,
+    queue_items,
     undo_value,
 )
 from ner.annotation.live import LiveModels, LiveVersion
@@ -176,11 +178,16 @@ class AnnotationService:
         self.queue_order(store, queue, order, _model_name(predictor), refresh=True)
         n = len(set(ids))
         message = f"Queue «{queue}»: {n} document{'s' if n != 1 else ''}"
+        say = [["ann_msg_queue", {"queue": queue, "n": n}]]  # the message as i18n keys (ner/ui/i18n.py)
         if predictor is None:
             message += "; no model yet, so nothing is pre-annotated (train the instant CRF above for suggestions)"
+            say.append(["ann_msg_no_model", {}])
         elif predicted:
             message += f", {predicted} pre-annotated by {Path(str(predictor.name)).name}"
-        return self._next(store, caller, name, queue, order, predictor, message)
+            say.append(["ann_msg_preannotated", {"n": predicted, "model": Path(str(predictor.name)).name}])
+        value = self._next(store, caller, name, queue, order, predictor, message)
+        value["say"] = say
+        return value
 
     def _check_new_documents(self, store: Store, caller: Caller, name: str, new: NewDocuments, shared: bool) -> None:
         """Refuse new documents before anything is written: a name taken by another, too many queues or documents."""
@@ -257,7 +264,9 @@ class AnnotationService:
         model = _model_name(predictor)
         doc_id = self._next_unanswered(store, queue, name, order, model)
         if doc_id is None:
-            return self._credited(item_value(store, queue, name, None, message=message))
+            value = item_value(store, queue, name, None, message=message)
+            value["summary"] = finished_summary(store, queue, name)
+            return self._credited(value)
         suggestion = self._suggestion(store, doc_id, model, predictor)
         return self._credited(item_value(store, queue, name, doc_id, suggestion=suggestion, message=message))
 
@@ -312,6 +321,7 @@ class AnnotationService:
             self._after_accept(caller, queue, model)
         value = self.next_item(caller, queue, order, model)
         value["message"] = f"✓ {ACTIONS[action]}"
+        value["say"] = [[f"ann_msg_{ACTIONS[action]}", {}]]
         return value
 
     def save(self, caller: Caller, doc: Any, status: str, entities: Any, queue: str = "",
@@ -330,6 +340,33 @@ class AnnotationService:
         queue = self._check_queue(store, caller, queue)
         value = undo_value(store, queue, name)
         return None if value is None else self._credited(value)
+
+    # ------------------------------------------------------------ browsing a queue
+
+    def items(self, caller: Caller, queue: str, search: str = "") -> list[dict[str, Any]]:
+        """The queue's documents with their state for the caller (:func:`queue_items`); ``search``: text to find."""
+        name, store = self.annotator(caller), self.store()
+        queue = self._check_queue(store, caller, queue)
+        words = (search or "").strip().casefold()
+        return [it for it in queue_items(store, queue, name)
+                if not words or words in it["text"].casefold() or words in str(it["name"]).casefold()]
+
+    def open_item(self, caller: Caller, queue: str, doc: Any, model: str | None = None) -> dict[str, Any]:
+        """The editor on one document of a queue, answered or not: the caller's current answer, else the suggestion."""
+        name, store = self.annotator(caller), self.store()
+        queue = self._check_queue(store, caller, queue)
+        if isinstance(doc, bool) or not isinstance(doc, int) or doc not in set(store.document_ids(queue)):
+            raise NotFound(f"no document {doc!r} in queue {queue!r}")
+        predictor = self._predictor(caller, model, quiet=True)
+        live = self.live.current(queue, _model_name(predictor))
+        if live is not None:
+            predictor = live.model
+        suggestion = self._suggestion(store, doc, _model_name(predictor), predictor)
+        mine = store.current_answer(doc, name)
+        value = item_value(store, queue, name, doc, entities=mine.entities if mine else None, suggestion=suggestion,
+                           message=f"revising: your answer was {mine.status}" if mine else "")
+        value["say"] = [["ann_msg_revising", {"status": mine.status}]] if mine else []
+        return self._credited(value)
 
     # ------------------------------------------------------------ live suggestions
 
@@ -424,6 +461,88 @@ class AnnotationService:
         if not rows or not rows[0]["items"]:
             raise ValueError(f"{first} and {second} have accepted no document in common yet")
         return rows
+
+    # ------------------------------------------------------------ admin: reviewing conflicts
+
+    def conflicts(self, caller: Caller, queue: str | None = None, open_only: bool = True) -> list:
+        """Documents whose annotators disagree (:meth:`ner.store.Store.conflicts`; open ones by default), admin."""
+        self._admin(caller, "reviewing conflicts")
+        store = self.store(create=False)
+        return store.conflicts(queue or None, open_only) if store else []
+
+    def review(self, caller: Caller, doc: Any, pick: str | None = None, entities: Any = None) -> int:
+        """Settle a conflict (admin): take ``pick``'s current answer as it is, or save ``entities``; the review id.
+
+        ``entities`` (the edited, merged answer, saved as accepted) is a list, or its JSON text,
+        of ``{label, start, end}`` or ``{label, fragments}`` objects, read by
+        :func:`ner.entities.entities_from_json`. From then on exports and training use the review.
+        """
+        import json
+
+        from ner.entities import entities_from_json
+        from ner.store import REVIEW_STATUSES
+
+        self._admin(caller, "reviewing conflicts")
+        store = self.store(create=False)
+        if isinstance(doc, bool) or not isinstance(doc, int) or store is None:
+            raise ValueError("choose a document in conflict first")
+        try:
+            text = store.document(doc).text
+        except ValueError:
+            raise NotFound(f"unknown document id {doc!r}") from None
+        reviewer = (caller.name or "").strip() or "admin"
+        if pick:
+            answer = store.current_answer(doc, pick)
+            if answer is None or answer.status not in REVIEW_STATUSES:
+                raise ValueError(f"{pick} has no accepted or rejected answer for document {doc}")
+            return store.save_review(doc, reviewer, answer.status, answer.entities, chosen=pick)
+        if entities is None or (isinstance(entities, str) and not entities.strip()):
+            raise ValueError("pick one annotator's answer, or give the merged entities as JSON")
+        if isinstance(entities, str):
+            try:
+                entities = json.loads(entities)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"the merged entities are not JSON ({exc.msg}, character {exc.pos})") from None
+        ents = entities_from_json(text, entities, f"merged entities of document {doc}")
+        return store.save_review(doc, reviewer, "accepted", ents)
+
+    # ------------------------------------------------------------ admin: updating a transformer
+
+    def update_model(self, caller: Caller, jobs, queue: str, model: str | None, epochs: int = 3) -> tuple[Any, int]:
+        """Fine-tune the queue's transformer on the queue's accepted (reviewed) answers, as a run of ``jobs`` (admin).
+
+        The base model is the checkpoint that suggests for the queue (``model``; empty: the
+        default one); the run trains on the app's training split plus those answers for
+        ``epochs`` epochs and shows in the Train tab. Refused for a CRF (it updates itself as
+        answers are accepted), while a run is going, and when the queue has no accepted answer.
+        Returns the run's :class:`ner.train.TrainSettings` and the number of answers it adds.
+        """
+        from ner.jobs import Busy
+        from ner.predict import model_kind
+        from ner.train import TrainSettings
+
+        self._admin(caller, "updating the model")
+        if self.models is None:
+            raise ValueError("no model to update")
+        base = self.models.resolve(model, admin=True)
+        if model_kind(base) == "crf":
+            raise ValueError("the CRF updates itself as answers are accepted: there is nothing to start; "
+                             "this button is for a transformer")
+        if jobs.running:
+            raise ValueError("a training run is already going: follow it (or cancel it) in the Train tab")
+        store = self.store(create=False)
+        if store is None:
+            raise ValueError("nothing has been annotated yet")
+        queue = self._check_queue(store, caller, queue)
+        extra = store.latest_answers(status="accepted", queue=queue)
+        if not extra:
+            raise ValueError(f"no accepted answers in «{queue}» yet: nothing to learn from")
+        settings = TrainSettings(base_model=base, epochs=int(epochs), **self.settings.splits())
+        try:
+            jobs.start(settings, extra)
+        except Busy:
+            raise ValueError("a training run is already going: follow it (or cancel it) in the Train tab") from None
+        return settings, len(extra)
 
 
 def _model_name(predictor) -> str | None:

@@ -16,15 +16,29 @@ import gradio as gr
 from ner.access import Forbidden
 from ner.annotation.intake import corpus_choices, pasted_documents, uploaded_documents
 from ner.annotation.items import api_item
-from ner.files import scratch
+from ner.files import redact, scratch
 from ner.ui.app import user_error
 from ner.ui.editor import Editor
-from ner.ui.i18n import t
+from ner.ui.i18n import say, t
 
 NAME_KEY = "ner-annotator"  # where the browser keeps the annotator's name (not a secret: the key is fixed)
 AGREEMENT_HEADERS = ["label", "items", "correct", "incorrect", "partial", "missing", "spurious", "P", "R", "F1"]
 EXPORT_FORMATS = [("BRAT", "brat"), ("JSONL", "jsonl"), ("Hugging Face dataset", "hf"), ("CoNLL", "conll")]
 REFUSED = (ValueError, LookupError, FileNotFoundError, Forbidden)
+
+
+def warned(exc: BaseException, outputs: int = 1):
+    """A refused request as a popup only: ``gr.Warning`` and no output changed (``gr.Error`` would mark them all)."""
+    gr.Warning(redact(getattr(exc, "message", None) or str(exc)))
+    return gr.skip() if outputs == 1 else tuple(gr.skip() for _ in range(outputs))
+
+
+def item_choices(items: list[dict], request=None) -> list[tuple[str, int]]:
+    """The Browse dropdown's choices: ``state · name · text`` (the text cut at 80 characters), by document id."""
+    def short(text: str) -> str:
+        return text if len(text) <= 80 else text[:79] + "…"
+    return [(f"{say(request, 'ann_status_' + it['state'])} · {it['name']} · {short(it['text'])}", it["doc"])
+            for it in items]
 
 
 def agreement_rows(rows: list[dict]) -> list[list]:
@@ -55,6 +69,10 @@ def build(ctx, admin) -> None:
                                   elem_id="ann-queue-name")
             add = gr.Button(t("ann_add_button"), scale=1, elem_id="ann-add-button")
     saved_name = gr.BrowserState("", storage_key=NAME_KEY, secret=NAME_KEY)
+    with gr.Accordion(t("ann_browse"), open=False, elem_id="ann-browse") as browse_box:
+        with gr.Row():
+            search = gr.Textbox(label=t("ann_search"), max_lines=1, scale=1, elem_id="ann-search")
+            items = gr.Dropdown(label=t("ann_items"), choices=[], scale=3, elem_id="ann-items")
     editor = Editor(ctx, elem_id="ann-editor")
     with gr.Accordion(t("ann_export"), open=False, elem_id="ann-export") as export_box:
         with gr.Row():
@@ -87,8 +105,8 @@ def build(ctx, admin) -> None:
         try:
             value = service.open_queue(caller, queue_name, how, model,
                                        on_progress=lambda done, total: progress(done / total, desc="pre-annotating"))
-        except REFUSED as exc:
-            raise user_error(exc) from exc
+        except (*REFUSED, gr.Error) as exc:
+            return warned(exc, 2)
         return editor.dressed(value, request, how, model, caller), refresh(value.get("queue"), caller)
 
     def on_add(paths, text, queue_name, name, how, model, request: gr.Request, profile: gr.OAuthProfile | None,
@@ -100,10 +118,35 @@ def build(ctx, admin) -> None:
             new = uploaded_documents(paths, queue_name, limits) if paths else pasted_documents(text, queue_name, limits)
             value = service.open_queue(caller, new.queue, how, model, new=new,
                                        on_progress=lambda done, total: progress(done / total, desc="pre-annotating"))
-        except REFUSED as exc:
-            raise user_error(exc) from exc
+        except (*REFUSED, gr.Error) as exc:
+            return warned(exc, 5)
         return (editor.dressed(value, request, how, model, caller), refresh(value.get("queue"), caller), None, "",
                 gr.Accordion(open=False))
+
+    def on_browse(queue_name, text, name, request: gr.Request, profile: gr.OAuthProfile | None, quiet=False):
+        """The Browse list of the queue chosen above, filtered by ``text``."""
+        try:
+            found = service.items(ctx.caller(request, profile, name), queue_name, text or "")
+        except (*REFUSED, gr.Error) as exc:
+            return gr.skip() if quiet else warned(exc)
+        if not found and (text or "").strip():
+            gr.Info(say(request, "ann_browse_none"))
+        return gr.Dropdown(choices=item_choices(found, request), value=None)
+
+    def relist(queue_name, text, name, request: gr.Request, profile: gr.OAuthProfile | None):
+        """The Browse list again after a Load or Add (their refusal was said already)."""
+        return on_browse(queue_name, text, name, request, profile, quiet=True)
+
+    def on_open(doc, queue_name, name, how, model, request: gr.Request, profile: gr.OAuthProfile | None):
+        """The editor on the item chosen in Browse."""
+        if doc is None:
+            return gr.skip()
+        caller = ctx.caller(request, profile, name)
+        try:
+            value = service.open_item(caller, queue_name, doc, model)
+        except (*REFUSED, gr.Error) as exc:
+            return warned(exc)
+        return editor.dressed(value, request, how, model, caller)
 
     def on_export(token, kinds, queue_name, name, request: gr.Request):
         """A generator: its scratch folder is removed once Gradio has copied the archive out."""
@@ -124,12 +167,30 @@ def build(ctx, admin) -> None:
     def on_delete(token, queue_name, request: gr.Request):
         caller = ctx.caller(request, token=token)
         if not queue_name:
-            raise gr.Error("choose the queue to delete in «Queue» above (not «all»)")
+            raise gr.Error(say(request, "ann_delete_which"))
         try:
             service.delete_queue(caller, queue_name)
         except REFUSED as exc:
             raise user_error(exc) from exc
-        return f"Queue «{queue_name}» deleted (its answers stay in the history)."
+        return say(request, "ann_deleted", queue=queue_name)
+
+    def quiet_export(token, kinds, queue_name, name, request: gr.Request):
+        try:
+            yield from on_export(token, kinds, queue_name, name, request)
+        except gr.Error as exc:
+            yield warned(exc)
+
+    def quiet_compare(token, a, b, queue_name, request: gr.Request):
+        try:
+            return on_compare(token, a, b, queue_name, request)
+        except gr.Error as exc:
+            return warned(exc)
+
+    def quiet_delete(token, queue_name, request: gr.Request):
+        try:
+            return on_delete(token, queue_name, request)
+        except gr.Error as exc:
+            return warned(exc)
 
     def after_delete(current, request: gr.Request, profile: gr.OAuthProfile | None):
         return refresh(current, ctx.caller(request, profile))
@@ -144,17 +205,30 @@ def build(ctx, admin) -> None:
                 gr.Dropdown(choices=people, value=people[1] if len(people) > 1 else None),
                 gr.Dropdown(choices=[("all", "")] + service.queue_choices(caller)))
 
-    load.click(on_load, [queue, annotator, order, ctx.model_box], [editor, queue], api_visibility="private")
+    load.click(on_load, [queue, annotator, order, ctx.model_box], [editor, queue], api_visibility="private").then(
+        relist, [queue, search, annotator], [items], api_visibility="private", show_progress="hidden")
     add.click(on_add, [files, pasted, new_name, annotator, order, ctx.model_box],
-              [editor, queue, files, pasted, add_box], api_visibility="private")
+              [editor, queue, files, pasted, add_box], api_visibility="private").then(
+        relist, [queue, search, annotator], [items], api_visibility="private", show_progress="hidden")
     if not ctx.config.login:  # with a login the name is the login's, nothing to keep
         annotator.change(_keep_name, [annotator, saved_name], [saved_name], api_visibility="private",
                          show_progress="hidden")
-    export.click(on_export, [admin, formats, only_queue, only_annotator], [archive], api_name="export_corrections")
-    compare.click(on_compare, [admin, first, second, only_queue], [table], api_name="annotator_agreement")
-    delete.click(on_delete, [admin, only_queue], [deleted], api_name="delete_queue").success(
+    # the page shows refusals as popups only; the API endpoints (no trigger) raise them to the client
+    export.click(quiet_export, [admin, formats, only_queue, only_annotator], [archive], api_visibility="private")
+    compare.click(quiet_compare, [admin, first, second, only_queue], [table], api_visibility="private")
+    delete.click(quiet_delete, [admin, only_queue], [deleted], api_visibility="private").success(
         after_delete, [queue], [queue], api_visibility="private")
+    gr.on([], on_export, [admin, formats, only_queue, only_annotator], [archive], api_name="export_corrections")
+    gr.on([], on_compare, [admin, first, second, only_queue], [table], api_name="annotator_agreement")
+    gr.on([], on_delete, [admin, only_queue], [deleted], api_name="delete_queue")
+    browsed = [queue, search, annotator]
+    browse_box.expand(on_browse, browsed, [items], api_visibility="private", show_progress="hidden")
+    search.submit(on_browse, browsed, [items], api_visibility="private", show_progress="hidden")
+    items.input(on_open, [items, queue, annotator, order, ctx.model_box], [editor], api_visibility="private")
     export_box.expand(annotators, [admin], [first, second, only_queue], api_visibility="private")
+    from ner.ui import review  # the review step, the model update, the export summary (ner/ui/review.py)
+
+    review.build(ctx, admin, queue, archive)
     _register_api(ctx)
     _register_identity(ctx, annotator, saved_name, queue, editor, refresh)
 

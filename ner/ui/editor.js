@@ -22,6 +22,8 @@ let sticky = null; // a label that every new selection takes at once
 let history = []; // earlier states of ents on this document (local undo)
 let busy = false; // a call to the server is on its way
 let skipClick = false; // a mouse selection just ended: the click that follows must not clear it
+let pieceMode = false; // the "+ piece" button is on: the next click adds a piece (as Ctrl+click, for touch screens)
+let note = ""; // what the last edit replaced, said until the next one
 
 const clone = (x) => JSON.parse(JSON.stringify(x));
 function h(tag, cls, text) {
@@ -47,6 +49,8 @@ function load(value) {
   selection = P.NO_SELECTION;
   history = [];
   busy = false;
+  note = "";
+  pieceMode = false;
   if (T.aria) root.setAttribute("aria-label", T.aria);
   render();
   if (item && (item.text || item.finished) && visible() && !root.contains(document.activeElement)) {
@@ -76,9 +80,11 @@ function draw() {
   }
   root.append(header());
   if (item.error) root.append(h("div", "ann-error", "⚠ " + item.error));
+  else if (note) root.append(h("div", "ann-msg ann-note", note));
   else if (item.message) root.append(h("div", "ann-msg", item.message));
   if (!editable()) {
     root.append(h("div", "ann-empty", item.finished ? T.finished : T.empty));
+    if (item.finished && item.summary) root.append(summary(item.summary));
     root.append(actions());
     return;
   }
@@ -88,6 +94,14 @@ function draw() {
   if (hiddenOnes.length) root.append(overlapList(hiddenOnes));
   root.append(actions(), h("div", "ann-help", P.fill(T.help, { n: labels().length, t: Math.round(threshold() * 100) })));
   if (item.credit) root.append(h("div", "ann-credit", item.credit));
+}
+
+function summary(sm) {
+  const box = h("div", "ann-summary");
+  const vars = { a: sm.accepted, r: sm.rejected, s: sm.skipped, c: sm.changed, e: sm.total, add: sm.added,
+    rm: sm.removed, rel: sm.relabelled, b: sm.boundaries };
+  box.append(h("p", null, P.fill(T.summary, vars)), h("p", "ann-next", T.next));
+  return box;
 }
 
 function header() {
@@ -120,6 +134,16 @@ function labelBar() {
     });
     bar.append(b);
   });
+  const piece = h("button", "ann-piece" + (pieceMode ? " on" : ""), T.piece || "+ piece");
+  piece.type = "button";
+  piece.title = T.piece_title || "";
+  piece.setAttribute("aria-pressed", String(pieceMode));
+  piece.addEventListener("click", (ev) => {
+    ev.preventDefault();
+    pieceMode = !pieceMode;
+    render();
+  });
+  bar.append(piece);
   return bar;
 }
 
@@ -132,7 +156,10 @@ function hint() {
   return h("div", "ann-hint", text);
 }
 
+let links = new Map(); // entities drawn in several pieces -> their number (EditorPure.linked)
+
 function textBox(pieces) {
+  links = P.linked(pieces);
   const box = h("div", "ann-text");
   box.lang = "es";
   for (const part of P.textLayout(cut.size, item.words || [], pieces)) box.append(part.kind === "mark" ? markFor(part) : piece(part));
@@ -149,8 +176,14 @@ function piece({ kind, s, e }) {
 
 function markFor({ piece: p, children }) {
   const e = ents[p.i];
-  const m = h("mark", "ent" + (low(e) ? " low" : "") + (p.i === sel ? " sel" : ""));
+  const m = h("mark", "ent" + (low(e) ? " low" : "") + (p.i === sel ? " sel" : "") + (links.has(p.i) ? " linked" : ""));
   m.dataset.i = p.i;
+  if (links.has(p.i)) {
+    // the pieces of one entity carry the same number, so they read as one
+    const badge = h("sup", "link", links.get(p.i));
+    badge.setAttribute("aria-hidden", "true");
+    m.append(badge);
+  }
   m.dataset.me = p.e;
   m.style.setProperty("--c", color(e.label));
   m.title = e.label + (typeof e.score === "number" ? ` · ${Math.round(e.score * 100)}%` : "");
@@ -211,9 +244,15 @@ function edit(change) {
   render();
 }
 
-function add(fragments, label) {
+// A new entity in place of those it overlaps; ``keep``: entities not to name as replaced (merged into it).
+function add(fragments, label, keep = []) {
   edit(() => {
-    ({ entities: ents, index: sel } = P.addEntity(ents, fragments, label));
+    let replaced;
+    ({ entities: ents, index: sel, replaced } = P.addEntity(ents, fragments, label));
+    replaced = replaced.filter((r) => !keep.includes(r));
+    note = replaced.length
+      ? P.fill(T.replaced, { list: replaced.map((r) => `${r.label} «${P.surface(item.text, r.fragments)}»`).join(", ") })
+      : "";
     selection = { ...selection, pending: null };
   });
 }
@@ -242,6 +281,29 @@ function choose(span, how) {
   sel = -1;
   if (sticky && how !== "add") add(selection.pending, sticky);
   else render();
+}
+
+// Ctrl+click (or "+ piece", then a tap) on an entity ``other`` or a free word ``w``: a piece more.
+// With an entity selected, it takes the piece (the other entity's fragments, or the word) under its own
+// label; with words waiting for a label, they get the piece; else the click starts a selection.
+function addPiece(other, w) {
+  const spans = other ? other.fragments.map(([s, e]) => [s, e]) : [[+w.dataset.s, +w.dataset.e]];
+  const mine = sel >= 0 ? ents[sel] : null;
+  if (mine && other !== mine) {
+    const keep = [mine, ...(other && other.label === mine.label ? [other] : [])];
+    add([...mine.fragments, ...spans].sort((x, y) => x[0] - y[0]), mine.label, keep);
+    selection = { pending: null, anchor: spans[spans.length - 1], last: null };
+    return;
+  }
+  if (mine) return render(); // Ctrl+click on the selected entity itself: nothing to add
+  if (!pending()) {
+    choose(spans[0], "one");
+    spans.slice(1).forEach((sp) => (selection = P.select(selection, sp, "add")));
+    return render();
+  }
+  for (const sp of spans) selection = P.select(selection, sp, "add");
+  sel = -1;
+  render();
 }
 
 // The code-point offset of a DOM position inside the text box (its pieces carry data-s / data-e).
@@ -300,16 +362,27 @@ root.addEventListener("click", (ev) => {
     return;
   }
   const m = ev.target.closest("mark.ent, .ann-chip");
+  const w = ev.target.closest(".ann-text .w");
+  const how = ev.shiftKey ? "extend" : ev.ctrlKey || ev.metaKey || pieceMode ? "add" : "one";
+  if (how === "extend" && w) {
+    choose([+w.dataset.s, +w.dataset.e], "extend"); // on a tagged word too: from the last word clicked
+    return;
+  }
+  if (how === "add" && (m || w)) {
+    pieceMode = false;
+    addPiece(m ? ents[+m.dataset.i] : null, w);
+    return;
+  }
   if (m) {
     const i = +m.dataset.i;
     sel = sel === i ? -1 : i;
-    selection = { ...selection, pending: null };
+    // Shift+click from here extends from this word, as from a free one
+    selection = w ? { pending: null, anchor: [+w.dataset.s, +w.dataset.e], last: null } : { ...selection, pending: null };
     render();
     return;
   }
-  const w = ev.target.closest(".ann-text .w");
   if (w) {
-    choose([+w.dataset.s, +w.dataset.e], ev.shiftKey ? "extend" : ev.ctrlKey || ev.metaKey ? "add" : "one");
+    choose([+w.dataset.s, +w.dataset.e], how);
     return;
   }
   if (ev.target.closest(".ann-text") && (sel >= 0 || pending())) {

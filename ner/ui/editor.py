@@ -33,7 +33,7 @@ from ner.access import Forbidden
 from ner.annotation.items import ACTIONS, empty_value
 from ner.annotation.service import NotFound
 from ner.files import redact
-from ner.ui.i18n import editor_strings
+from ner.ui.i18n import editor_strings, say
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = '<div class="ann" tabindex="0" role="application" aria-label="Annotation editor"></div>'
@@ -99,8 +99,8 @@ class Editor(gr.HTML):
                 value = ctx.annotation.act(caller, call, session.get("order"), session.get("model") or None)
             except NotFound as exc:  # no such queue or document
                 return {"error": redact(str(exc))}
-            except LookupError as exc:  # nothing to undo
-                return {"message": redact(str(exc))}
+            except LookupError:  # nothing to undo
+                return {"message": say(request, "ann_msg_nothing_to_undo")}
             except (ValueError, Forbidden, gr.Error) as exc:
                 return {"error": redact(getattr(exc, "message", None) or str(exc))}
             finally:
@@ -128,7 +128,7 @@ class Editor(gr.HTML):
         session: dict[str, Any] = {"order": order or "position", "model": model or ""}
         if caller is not None and caller.verified and caller.name:
             session["pass"] = self.passes.issue(caller.name)
-        return {**value, "strings": editor_strings(request), "session": session}
+        return {**value, "message": spoken(value, request), "strings": editor_strings(request), "session": session}
 
     def empty(self, request) -> dict:
         """The editor before a queue is loaded, in the reader's language."""
@@ -136,3 +136,20 @@ class Editor(gr.HTML):
 
     def api_info(self) -> dict[str, Any]:
         return {"type": "object", "description": "the annotation editor's item (see ner/ui/editor.py)"}
+
+
+def spoken(value: dict, request) -> str:
+    """The value's message in the reader's language, from its ``say``: ``[[key, values], ...]`` of :data:`MESSAGES`.
+
+    A ``status`` among the values is said in that language too; without ``say``, the message as it is.
+    """
+    parts = value.get("say")
+    if not parts:
+        return value.get("message") or ""
+    out = []
+    for key, values in parts:
+        values = dict(values)
+        if "status" in values:
+            values["status"] = say(request, f"ann_status_{values['status']}")
+        out.append(say(request, key, **values))
+    return "".join(out)

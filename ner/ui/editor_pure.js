@@ -149,18 +149,28 @@ const EditorPure = (() => {
   }
 
   // ``entities`` with a new one ({label, fragments}) in place of those it overlaps, in text order;
-  // also the new one's index.
+  // also the new one's index and the entities it replaced (so the editor can say so).
   function addEntity(entities, fragments, label) {
     const made = { label, fragments: fragments.map(([s, e]) => [s, e]), score: null };
-    const kept = entities.filter((ent) => !ent.fragments.some(([s, t]) => fragments.some(([a, b]) => s < b && a < t)));
+    const hit = (ent) => ent.fragments.some(([s, t]) => fragments.some(([a, b]) => s < b && a < t));
+    const kept = entities.filter((ent) => !hit(ent));
     const all = [...kept, made];
     const first = (ent) => ent.fragments.reduce((m, f) => (f[0] < m[0] || (f[0] === m[0] && f[1] < m[1]) ? f : m));
     all.sort((x, y) => first(x)[0] - first(y)[0] || first(x)[1] - first(y)[1]);
-    return { entities: all, index: all.indexOf(made) };
+    return { entities: all, index: all.indexOf(made), replaced: entities.filter(hit) };
+  }
+
+  // Entities drawn in more than one piece, numbered 1, 2, … in text order: Map index -> number.
+  function linked(pieces) {
+    const count = new Map();
+    for (const p of pieces) count.set(p.i, (count.get(p.i) || 0) + 1);
+    const out = new Map();
+    for (const p of pieces) if (count.get(p.i) > 1 && !out.has(p.i)) out.set(p.i, out.size + 1);
+    return out;
   }
 
   return {
-    NO_SELECTION, addEntity, cutter, fill, fromValue, hidden, joinFragments, layout, pointsIn, select, snap,
+    NO_SELECTION, linked, addEntity, cutter, fill, fromValue, hidden, joinFragments, layout, pointsIn, select, snap,
     surface, textLayout, toAnswer, withSpan,
   };
 })();
