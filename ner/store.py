@@ -672,6 +672,13 @@ class Store:
         ).fetchall()
         return [(self._answer(r), r) for r in rows]
 
+    def current_answers(
+        self, annotator: str | None = None, status: str | None = None, queue: str | None = None
+    ) -> list[tuple[Answer, Document]]:
+        """Current answers (deleted queues left out) with their documents (name as ``id``), in queue order."""
+        return [(a, Document(r["d_name"], r["d_text"], a.entities)) for a, r in self._current_rows(annotator, status,
+                                                                                                    queue)]
+
     def latest_answers(
         self, annotator: str | None = None, status: str | None = "accepted", queue: str | None = None
     ) -> list[Document]:

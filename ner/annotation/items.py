@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ner.entities import LABELS, Document, Entity, entities_from_json, entity_to_json
-from ner.store import Store
+from ner.entities import LABELS, Entity, entities_from_json, entity_to_json
+from ner.store import Store, disagree
 from ner.tokens import words
 from ner.ui.render import COLORS, LOW_CONFIDENCE
 
@@ -141,23 +141,19 @@ def api_item(value: dict[str, Any]) -> dict[str, Any]:
 def queue_items(store: Store, queue: str, annotator: str) -> list[dict[str, Any]]:
     """Every document of a queue in order, ``{doc, name, text, state}``, the state for ``annotator`` (:data:`STATES`).
 
-    ``conflict``: the annotator's current accepted or rejected answer differs (status or
-    entities) from another annotator's current accepted or rejected answer.
+    ``conflict``: the annotator has decided (accepted or rejected) and the annotators'
+    decisions :func:`ner.store.disagree` (the review step's definition).
     """
     answers: dict[int, dict[str, Any]] = {}
-    for a, _ in store._current_rows(None, None, queue):
+    for a, _ in store.current_answers(queue=queue):
         answers.setdefault(a.document, {})[a.annotator] = a
-    decided = ("accepted", "rejected")
     out = []
     for doc_id in store.document_ids(queue):
         doc = store.document(doc_id)
         theirs = answers.get(doc_id, {})
         mine = theirs.get(annotator)
         state = "todo" if mine is None else mine.status
-        if mine is not None and mine.status in decided and any(
-            other.status in decided and (other.status, other.entities) != (mine.status, mine.entities)
-            for who, other in theirs.items() if who != annotator
-        ):
+        if mine is not None and mine.status in ("accepted", "rejected") and disagree(theirs.values()):
             state = "conflict"
         out.append({"doc": doc_id, "name": doc.id, "text": doc.text, "state": state})
     return out
@@ -175,11 +171,9 @@ def finished_summary(store: Store, queue: str, annotator: str) -> dict[str, int]
     p = _progress(store, queue, annotator)
     edits = {"added": 0, "removed": 0, "relabelled": 0, "boundaries": 0, "total": 0}
     changed = 0
-    for a, row in store._current_rows(annotator, "accepted", queue):
+    for a, doc in store.current_answers(annotator, "accepted", queue):
         suggested = store.suggestion(a.suggestion) if a.suggestion is not None else None
-        before = suggested.entities if suggested is not None else ()
-        counts = correction_edits(Document(row["d_name"], row["d_text"], a.entities),
-                                  Document(row["d_name"], row["d_text"], before))
+        counts = correction_edits(doc, doc.with_entities(suggested.entities if suggested is not None else ()))
         changed += counts["total"] > 0
         edits = {k: edits[k] + counts[k] for k in edits}
     return {"accepted": p.get("accepted", 0), "rejected": p.get("rejected", 0), "skipped": p.get("skipped", 0),
