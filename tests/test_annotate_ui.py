@@ -522,6 +522,9 @@ def test_browser_spanish_phone_gets_messages_in_spanish(server):
         _paste(page, "La fiebre alta puede indicar una infección grave.", "movil", add_label="Añada sus propios textos")
         sync_api.expect(page.locator("#ann-editor .ann-msg")).to_contain_text("Cola «movil»: 1 documento")
         sync_api.expect(page.locator("#ann-editor .ann-msg")).to_contain_text("preanotados por")
+        labels = page.locator("#ann-editor .ann-label").all_inner_texts()  # the labels as shown, in Spanish
+        assert [x.split()[-1] for x in labels] == ["Concepto", "Acción", "Predicado", "Referencia"]
+        assert "CONCEPT" not in page.locator("#ann-editor .ann-text").inner_text().upper().replace("CONCEPTO", "")
         page.locator("#ann-editor").screenshot(path=str(SHOTS / "annotate-es-phone.png"))
         page.keyboard.press("Enter")
         sync_api.expect(page.locator("#ann-editor .ann-msg")).to_contain_text("✓ aceptada", timeout=10_000)

@@ -178,7 +178,8 @@ class AnnotationService:
         self.queue_order(store, queue, order, _model_name(predictor), refresh=True)
         n = len(set(ids))
         message = f"Queue «{queue}»: {n} document{'s' if n != 1 else ''}"
-        say = [["ann_msg_queue", {"queue": queue, "n": n}]]  # the message as i18n keys (ner/ui/i18n.py)
+        # the message as i18n keys (ner/ui/i18n.py)
+        say = [["ann_msg_queue", {"queue": queue, "n": n, "s": "" if n == 1 else "s"}]]
         if predictor is None:
             message += "; no model yet, so nothing is pre-annotated (train the instant CRF above for suggestions)"
             say.append(["ann_msg_no_model", {}])

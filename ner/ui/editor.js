@@ -33,6 +33,7 @@ function h(tag, cls, text) {
   return el;
 }
 const labels = () => (item && Array.isArray(item.labels) ? item.labels : []);
+const shown = (label) => (T.labels && T.labels[label]) || label; // the label in the reader's language
 const color = (label) => (item && item.colors && item.colors[label]) || "#dddddd";
 const threshold = () => item.threshold ?? 0.6;
 const low = (e) => typeof e.score === "number" && e.score < threshold();
@@ -127,7 +128,7 @@ function labelBar() {
     b.type = "button";
     b.dataset.label = label;
     b.style.background = color(label);
-    b.append(h("kbd", null, i + 1), document.createTextNode(" " + label));
+    b.append(h("kbd", null, i + 1), document.createTextNode(" " + shown(label)));
     b.addEventListener("click", (ev) => {
       ev.preventDefault();
       pressLabel(label);
@@ -151,8 +152,8 @@ function hint() {
   const n = labels().length;
   let text = "";
   if (pending()) text = P.fill(T.pick, { s: pending().map(([a, b]) => cut(a, b)).join(" … "), n });
-  else if (sel >= 0 && ents[sel]) text = P.fill(T.picked, { l: ents[sel].label, s: P.surface(item.text, ents[sel].fragments), n });
-  else if (sticky) text = P.fill(T.sticky, { l: sticky, k: labels().indexOf(sticky) + 1 });
+  else if (sel >= 0 && ents[sel]) text = P.fill(T.picked, { l: shown(ents[sel].label), s: P.surface(item.text, ents[sel].fragments), n });
+  else if (sticky) text = P.fill(T.sticky, { l: shown(sticky), k: labels().indexOf(sticky) + 1 });
   return h("div", "ann-hint", text);
 }
 
@@ -186,13 +187,13 @@ function markFor({ piece: p, children }) {
   }
   m.dataset.me = p.e;
   m.style.setProperty("--c", color(e.label));
-  m.title = e.label + (typeof e.score === "number" ? ` · ${Math.round(e.score * 100)}%` : "");
+  m.title = shown(e.label) + (typeof e.score === "number" ? ` · ${Math.round(e.score * 100)}%` : "");
   for (const child of children) m.append(piece(child));
   if (p.last) {
     // the last word, the label and ✕ stay on one line
     const tail = h("span", "tail");
     if (m.lastElementChild) tail.append(m.lastElementChild);
-    tail.append(h("span", "lab", e.label + (low(e) ? "?" : "")), removeButton(p.i, e.label));
+    tail.append(h("span", "lab", shown(e.label) + (low(e) ? "?" : "")), removeButton(p.i, e.label));
     m.append(tail);
   }
   return m;
@@ -203,14 +204,14 @@ function removeButton(i, label) {
   x.type = "button";
   x.dataset.i = i;
   x.title = T.remove;
-  x.setAttribute("aria-label", `${T.remove} ${label}`);
+  x.setAttribute("aria-label", `${T.remove} ${shown(label)}`);
   return x;
 }
 
 function overlapList(hiddenOnes) {
   const box = h("div", "ann-overlap", T.overlap + " ");
   for (const i of hiddenOnes) {
-    const chip = h("span", "ann-chip" + (i === sel ? " sel" : ""), `${ents[i].label}: ${P.surface(item.text, ents[i].fragments)}`);
+    const chip = h("span", "ann-chip" + (i === sel ? " sel" : ""), `${shown(ents[i].label)}: ${P.surface(item.text, ents[i].fragments)}`);
     chip.dataset.i = i;
     chip.style.background = color(ents[i].label);
     chip.append(removeButton(i, ents[i].label));
@@ -251,7 +252,7 @@ function add(fragments, label, keep = []) {
     ({ entities: ents, index: sel, replaced } = P.addEntity(ents, fragments, label));
     replaced = replaced.filter((r) => !keep.includes(r));
     note = replaced.length
-      ? P.fill(T.replaced, { list: replaced.map((r) => `${r.label} «${P.surface(item.text, r.fragments)}»`).join(", ") })
+      ? P.fill(T.replaced, { list: replaced.map((r) => `${shown(r.label)} «${P.surface(item.text, r.fragments)}»`).join(", ") })
       : "";
     selection = { ...selection, pending: null };
   });

@@ -191,7 +191,7 @@ MESSAGES = {
         "cancelling": "Cancelling at the next step…",
         "nothing_training": "Nothing is training.",
         # the Annotate tab's messages (the service gives keys: ner/annotation/service.py)
-        "ann_msg_queue": "Queue «{queue}»: {n} document(s)",
+        "ann_msg_queue": "Queue «{queue}»: {n} document{s}",
         "ann_msg_no_model": "; no model yet, so nothing is pre-annotated (train the instant CRF above for suggestions)",
         "ann_msg_preannotated": ", {n} pre-annotated by {model}",
         "ann_msg_accepted": "✓ accepted",
@@ -289,7 +289,7 @@ MESSAGES = {
         "cancelling": "Cancelando en el próximo paso…",
         "nothing_training": "No hay ningún entrenamiento en curso.",
         # los mensajes de la pestaña Anotar
-        "ann_msg_queue": "Cola «{queue}»: {n} documento(s)",
+        "ann_msg_queue": "Cola «{queue}»: {n} documento{s}",
         "ann_msg_no_model": "; aún no hay modelo, así que nada está preanotado (entrene arriba el CRF instantáneo)",
         "ann_msg_preannotated": ", {n} preanotados por {model}",
         "ann_msg_accepted": "✓ aceptada",
@@ -461,8 +461,12 @@ def say(request: gr.Request | None, key: str, **values) -> str:
 
 
 def editor_strings(request: gr.Request | None) -> dict[str, str]:
-    """The editor's words in the request's language (a copy: the caller may change it)."""
-    return dict(EDITOR[language(request)])
+    """The editor's words in the request's language (a copy: the caller may change it), and the labels as shown."""
+    from ner.entities import LABELS
+    from ner.ui.render import label_name
+
+    lang = language(request)
+    return {**EDITOR[lang], "labels": {label: label_name(label, lang) for label in LABELS}}
 
 
 def t(key: str):
