@@ -10,12 +10,17 @@ address (or a forged ``X-Forwarded-For``) does not buy more guesses.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 import hmac
 import math
+import secrets
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 _EVERYONE = "\0all"  # the key of the failures of all clients together (a client address never looks like it)
 
@@ -85,3 +90,32 @@ class AdminGate:
             while len(self._failures) > self.clients:
                 self._failures.popitem(last=False)
         raise Forbidden("wrong admin token")
+
+
+class Passes:
+    """Signed annotator names: ``issue(name)`` gives a pass, ``name(pass)`` the name, or None unless it verifies.
+
+    Gradio gives a component's server functions no login name, so the editor carries the name
+    that an event verified as a pass signed with a key made at start-up (see ner.ui.editor).
+    """
+
+    def __init__(self, key: bytes | None = None):
+        self._key = key or secrets.token_bytes(32)
+
+    def _sign(self, body: str) -> str:
+        return hmac.new(self._key, body.encode("ascii"), hashlib.sha256).hexdigest()
+
+    def issue(self, name: str) -> str:
+        body = base64.urlsafe_b64encode(name.encode("utf-8")).decode("ascii")
+        return f"{body}.{self._sign(body)}"
+
+    def name(self, token: Any) -> str | None:
+        if not isinstance(token, str) or token.count(".") != 1 or len(token) > 1000:
+            return None
+        body, mac = token.split(".")
+        if not body.isascii() or not hmac.compare_digest(mac.encode("ascii", "replace"), self._sign(body).encode()):
+            return None
+        try:
+            return base64.urlsafe_b64decode(body.encode("ascii")).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None

@@ -11,10 +11,10 @@ import uuid
 import httpx
 import pytest
 
-from ner.access import Caller
+from ner.access import Caller, Passes
 from ner.annotation.intake import pasted_documents
 from ner.settings import Settings
-from ner.ui.editor import Editor, Passes
+from ner.ui.editor import Editor
 
 TEXTS = ["Beber agua ayuda a controlar la presión arterial.", "La tos seca dura una semana."]
 USERS = (("ana", "pw-ana"), ("ben", "pw-ben"))

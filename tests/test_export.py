@@ -406,7 +406,7 @@ def test_agreement_with_oneself_is_full_and_unused_labels_are_none():
     assert [rows["Reference"][k] for k in ("precision", "recall", "f1")] == [None, None, None]  # neither used it
 
 
-def test_agreement_counts_like_the_official_scorer():
+def test_agreement_counts_like_the_official_scorer(tmp_path):
     a = [
         doc("d1", ASMA, ent(ASMA, "asma"), ent(ASMA, "enfermedad", "crónica"), ent(ASMA, "pulmones")),
         doc("d2", NADA),
@@ -427,7 +427,14 @@ def test_agreement_counts_like_the_official_scorer():
     rows = {r["label"]: r for r in agreement(a, b)}
     overall = rows["overall"]
     assert overall["items"] == 2
-    assert [overall[k] for k in ("correct", "incorrect", "partial", "missing", "spurious")] == [1, 1, 1, 0, 1]
+    # the organisers' scorer (ehealthkd), run on the same two documents written as BRAT
+    from ehealthkd.score import subtaskA
+    from ehealthkd.utils import Collection
+
+    gold, submit = export_brat(a[:2], tmp_path / "a"), export_brat(b, tmp_path / "b")
+    official = subtaskA(Collection().load(gold), Collection().load(submit))
+    kinds = ("correct", "incorrect", "partial", "missing", "spurious")
+    assert [overall[k] for k in kinds] == [len(official[f"{k}_A"]) for k in kinds] == [1, 1, 1, 0, 1]
     assert overall["recall"] == pytest.approx(1.5 / 3)
     assert overall["precision"] == pytest.approx(1.5 / 4)
     assert overall["f1"] == pytest.approx(2 * 0.5 * 0.375 / 0.875)

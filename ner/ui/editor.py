@@ -18,18 +18,13 @@ client. A Hugging Face login needs no pass: Gradio gives server functions its pr
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import hmac
-import secrets
 import threading
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from ner.access import Forbidden
+from ner.access import Forbidden, Passes
 from ner.annotation.items import ACTIONS, empty_value
 from ner.annotation.service import NotFound
 from ner.files import redact
@@ -44,31 +39,6 @@ WAIT_SECONDS = 30.0  # how long a call waits for its turn before "busy"
 def editor_js() -> str:
     """The body of the editor's ``js_on_load``: the pure part, then the page part."""
     return "\n".join((HERE / name).read_text(encoding="utf-8") for name in ("editor_pure.js", "editor.js"))
-
-
-class Passes:
-    """Signed annotator names: ``issue(name)`` gives a pass, ``name(pass)`` the name, or None unless it verifies."""
-
-    def __init__(self, key: bytes | None = None):
-        self._key = key or secrets.token_bytes(32)
-
-    def _sign(self, body: str) -> str:
-        return hmac.new(self._key, body.encode("ascii"), hashlib.sha256).hexdigest()
-
-    def issue(self, name: str) -> str:
-        body = base64.urlsafe_b64encode(name.encode("utf-8")).decode("ascii")
-        return f"{body}.{self._sign(body)}"
-
-    def name(self, token: Any) -> str | None:
-        if not isinstance(token, str) or token.count(".") != 1 or len(token) > 1000:
-            return None
-        body, mac = token.split(".")
-        if not body.isascii() or not hmac.compare_digest(mac.encode("ascii", "replace"), self._sign(body).encode()):
-            return None
-        try:
-            return base64.urlsafe_b64decode(body.encode("ascii")).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            return None
 
 
 class Editor(gr.HTML):
