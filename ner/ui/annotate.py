@@ -16,8 +16,8 @@ import gradio as gr
 from ner.access import Forbidden
 from ner.annotation.intake import corpus_choices, pasted_documents, uploaded_documents
 from ner.annotation.items import api_item
-from ner.files import redact, scratch
-from ner.ui.app import user_error
+from ner.files import scratch
+from ner.ui.app import user_error, warned
 from ner.ui.editor import Editor
 from ner.ui.i18n import say, t
 
@@ -25,12 +25,6 @@ NAME_KEY = "ner-annotator"  # where the browser keeps the annotator's name (not 
 AGREEMENT_HEADERS = ["label", "items", "correct", "incorrect", "partial", "missing", "spurious", "P", "R", "F1"]
 EXPORT_FORMATS = [("BRAT", "brat"), ("JSONL", "jsonl"), ("Hugging Face dataset", "hf"), ("CoNLL", "conll")]
 REFUSED = (ValueError, LookupError, FileNotFoundError, Forbidden)
-
-
-def warned(exc: BaseException, outputs: int = 1):
-    """A refused request as a popup only: ``gr.Warning`` and no output changed (``gr.Error`` would mark them all)."""
-    gr.Warning(redact(getattr(exc, "message", None) or str(exc)))
-    return gr.skip() if outputs == 1 else tuple(gr.skip() for _ in range(outputs))
 
 
 def item_choices(items: list[dict], request=None) -> list[tuple[str, int]]:

@@ -68,6 +68,15 @@ class AppContext:
             raise model_error(exc, request) from exc
 
 
+def warned(exc: BaseException, outputs: int = 1):
+    """A refused request as a popup only: ``gr.Warning`` and no output changed (``gr.Error`` would mark them all).
+
+    The buttons' handlers use it; the API endpoints raise, so that scripts get an error.
+    """
+    gr.Warning(redact(getattr(exc, "message", None) or str(exc)))
+    return gr.skip() if outputs == 1 else tuple(gr.skip() for _ in range(outputs))
+
+
 def user_error(exc: BaseException | str) -> gr.Error:
     """A visible error saying what was wrong with the input, never a server path."""
     return gr.Error(redact(str(exc)))
