@@ -19,7 +19,8 @@ optimisation steps alone, so the dev evaluation does not dilute them:
 
 Runs: ``roberta`` (RoBERTa-base size, random weights), ``e5`` (the offline encoder,
 multilingual-e5-small, all weights trained), ``e5-frozen`` (the same with the word-embedding
-matrix frozen: ``freeze_embeddings=True``). Writes ``bench/results/train_throughput.md/.json``.
+matrix frozen: ``freeze_embeddings=True``), ``e5-frozen-bf16`` (the same in bf16 CPU autocast,
+``precision="bf16"``). Writes ``bench/results/train_throughput.md/.json``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ RUNS = {
     "roberta": ("RoBERTa-base size (random init)", False),
     "e5": ("offline encoder (multilingual-e5-small)", False),
     "e5-frozen": ("offline encoder, word embeddings frozen", True),
+    "e5-frozen-bf16": ("offline encoder, word embeddings frozen, bf16 autocast", True),
 }
 
 
@@ -102,7 +104,7 @@ def worker(key: str, folder: Path, docs: int, batch_size: int, max_length: int) 
     settings = TrainSettings(
         base_model=str(folder), run_name=run_name, epochs=1, max_train_docs=docs, batch_size=batch_size,
         eval_batch_size=64, max_length=max_length, eval_splits=(), use_cpu=True, patience=0,
-        freeze_embeddings=RUNS[key][1], logging_steps=1,
+        freeze_embeddings=RUNS[key][1], logging_steps=1, precision="bf16" if key.endswith("-bf16") else "auto",
     )
     reports: list[tuple[int, float, str]] = []
     monitor = common.OtherLoad()

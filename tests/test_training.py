@@ -249,3 +249,13 @@ def test_without_a_dev_split_the_last_epoch_is_kept(tiny_base, tmp_path):
     assert not any("eval_official_f1" in h for h in json.loads((folder / "log_history.json").read_text()))
     with pytest.raises(ValueError, match="patience"):
         train(tiny_settings(tiny_base, run_name="no-dev-2", dev_split=None, patience=2), root=tmp_path)
+
+
+def test_bf16_on_the_cpu_is_asked_for_not_automatic(tiny_base, tmp_path):
+    from ner.train.transformer import _precision
+
+    assert _precision(tiny_settings(tiny_base), cuda=False) == {}  # auto: fp32 on a CPU
+    assert _precision(tiny_settings(tiny_base, precision="bf16"), cuda=False) == {"bf16": True}
+    folder = train(tiny_settings(tiny_base, run_name="cpu-bf16", precision="bf16", epochs=1), root=tmp_path)
+    assert json.loads((folder / "settings.json").read_text())["precision_used"] == "bf16"
+    assert load_predictor(folder).predict(["El asma causa tos."])[0] is not None

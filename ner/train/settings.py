@@ -39,7 +39,8 @@ class TrainSettings:
     patience: int = _setting(3, "epochs without a better dev F1 before stopping; 0 = never stop early")
     seed: int = _setting(42, "random seed")
     precision: str = _setting(
-        "auto", "on a GPU; auto: bf16 where supported, else fp16 (a CPU always trains in fp32)", choices=PRECISIONS
+        "auto", "auto: on a GPU bf16 where supported, else fp16; on a CPU fp32 (bf16: CPU autocast)",
+        choices=PRECISIONS,
     )
     freeze_embeddings: bool = _setting(False, "freeze the word-embedding matrix (a fair CPU shortcut)")
     train_split: str = _setting("train", "split (or BRAT folder/.txt) to train on")

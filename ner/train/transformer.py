@@ -26,7 +26,11 @@ from ner.train.settings import TrainingCancelled, TrainProgress, TrainSettings, 
 
 
 def _precision(settings: TrainSettings, cuda: bool) -> dict:
-    if not cuda or settings.precision == "fp32":
+    """Mixed precision for the Trainer: on a GPU bf16 where supported (else fp16); on a CPU fp32
+    unless ``bf16`` is asked for (CPU autocast; ``bench/train_throughput.py`` measures it)."""
+    if not cuda:
+        return {"bf16": True} if settings.precision == "bf16" else {}
+    if settings.precision == "fp32":
         return {}
     import torch
 
@@ -134,7 +138,7 @@ def train_checkpoint(
         greater_is_better=True,
         logging_steps=logging_steps,
         seed=settings.seed,
-        use_cpu=settings.use_cpu,
+        use_cpu=settings.use_cpu or (not cuda and settings.precision == "bf16"),  # CPU autocast needs it said
         report_to="none",
         disable_tqdm=on_progress is not None,
         dataloader_num_workers=0,
