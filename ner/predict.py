@@ -43,16 +43,19 @@ PRECISIONS: tuple[str, ...] = ("auto", "bf16", "fp32")
 
 
 def cpu_has_fast_bf16() -> bool:
-    """Does this CPU run bf16 matrix products natively (AVX-512 BF16 or AMX)? Elsewhere it is emulated."""
+    """Does this CPU multiply bf16 matrices in hardware that we measured faster than fp32 (Intel AMX)?
+
+    ``bench/speed.py`` measured bf16 autocast faster on a CPU with AMX; a CPU with AVX-512
+    BF16 alone (e.g. AMD Zen 4) has not been measured, so ``auto`` keeps fp32 there and
+    ``precision="bf16"`` (``--precision bf16``, ``NER_PRECISION=bf16``) asks for it.
+    """
     import torch
 
-    cpu = torch.cpu
-    return bool(getattr(cpu, "_is_avx512_bf16_supported", lambda: False)()
-                or getattr(cpu, "_is_amx_tile_supported", lambda: False)())
+    return bool(getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)())
 
 
 def resolve_precision(precision: str, device: str, int8: bool = False) -> str:
-    """``bf16`` or ``fp32`` for a prediction run: ``auto`` is bf16 on a CPU with native bf16, else fp32.
+    """``bf16`` or ``fp32`` for a prediction run: ``auto`` is bf16 on a CPU with AMX, else fp32.
 
     On a GPU ``auto`` stays fp32 (the checkpoint's own precision); int8 runs its own kernels.
     """
@@ -85,7 +88,7 @@ def tags_to_entities(
 class TransformerPredictor:
     """A token-classification checkpoint loaded once; :meth:`predict` takes texts of any length.
 
-    ``precision``: ``auto`` (bf16 autocast on a CPU with native bf16, fp32 elsewhere), ``bf16``
+    ``precision``: ``auto`` (bf16 autocast on a CPU with AMX, fp32 elsewhere), ``bf16``
     or ``fp32``; ``decoder``: ``viterbi`` (BIO-constrained) or ``argmax``.
     """
 

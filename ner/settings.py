@@ -152,7 +152,7 @@ class Settings:
     - ``oauth``: Sign in with Hugging Face (on a Space with ``hf_oauth: true``, which sets ``OAUTH_CLIENT_ID``).
     - ``default_model`` (``NER_MODEL``): a model offered first, besides the checkpoints.
     - ``int8`` (``NER_INT8``): transformers quantised to int8 on a CPU.
-    - ``precision`` (``NER_PRECISION``): ``auto`` (bf16 on a CPU with native bf16), ``bf16`` or ``fp32``.
+    - ``precision`` (``NER_PRECISION``): ``auto`` (bf16 on a CPU with AMX), ``bf16`` or ``fp32``.
     - ``live_every`` (``NER_LIVE_EVERY``): a queue suggested by a CRF gets a retrained version
       after this many accepted answers (0: never).
     """

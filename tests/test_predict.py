@@ -26,12 +26,12 @@ def entity_sets(predictor, docs):
     return [{(e.fragments, e.label) for e in d.entities} for d in predict_documents(predictor, docs)]
 
 
-def test_auto_is_bf16_exactly_where_the_cpu_has_native_bf16(monkeypatch):
+def test_auto_is_bf16_exactly_where_the_cpu_has_amx(monkeypatch):
     expected = "bf16" if cpu_has_fast_bf16() else "fp32"
     assert resolve_precision("auto", "cpu") == expected
     assert resolve_precision("auto", "cuda") == "fp32"  # a GPU keeps the checkpoint's precision
     assert resolve_precision("bf16", "cpu", int8=True) == "fp32"  # int8 runs its own kernels
-    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: False)
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True)  # AVX-512 BF16 alone: unmeasured
     monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
     assert not cpu_has_fast_bf16() and resolve_precision("auto", "cpu") == "fp32"
     with pytest.raises(ValueError, match="fp8"):
