@@ -207,7 +207,8 @@ def main() -> None:
         "",
         f"Machine: {common.machine_line(machine)}.",
         f"One epoch on the first {args.docs} training sentences, batch {args.batch_size}, max length "
-        f"{args.max_length}, fp32, torch threads {threads}; dev evaluation at the end of the epoch (199 "
+        f"{args.max_length}, fp32 unless the run says bf16, torch threads {threads}; dev evaluation at the end of "
+        "the epoch (199 "
         f"sentences). Command: `python bench/train_throughput.py {' '.join(sys.argv[1:])}`".rstrip() + ".",
         "",
         table(rows),

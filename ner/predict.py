@@ -85,6 +85,10 @@ def tags_to_entities(
     return out
 
 
+BF16_MIN_ROWS = 8  # smaller batches run in fp32: bf16 autocast only pays off on larger matrices (bench/speed.py)
+BF16_RECHECK_MARGIN = 0.03  # a bf16 row with a closer call between two labels is computed again in fp32
+
+
 class TransformerPredictor:
     """A token-classification checkpoint loaded once; :meth:`predict` takes texts of any length.
 
@@ -137,9 +141,7 @@ class TransformerPredictor:
         order = sorted(range(len(windows)), key=lambda k: len(windows[k].input_ids))
         probs: list[np.ndarray] = [np.empty(0)] * len(windows)
         pad = self.tokenizer.pad_token_id or 0
-        autocast = torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16,
-                                  enabled=self.precision == "bf16")
-        with torch.inference_mode(), autocast:
+        with torch.inference_mode():
             for i in range(0, len(order), self.batch_size):
                 batch = order[i : i + self.batch_size]
                 width = max(len(windows[k].input_ids) for k in batch)
@@ -149,8 +151,7 @@ class TransformerPredictor:
                     n = len(windows[k].input_ids)
                     ids[row, :n] = torch.tensor(windows[k].input_ids)
                     mask[row, :n] = 1
-                logits = self.model(input_ids=ids.to(self.device), attention_mask=mask.to(self.device)).logits
-                p = torch.softmax(logits.float(), dim=-1).cpu().numpy()
+                p = self._probabilities(ids, mask)
                 for row, k in enumerate(batch):
                     probs[k] = p[row]
         per_word = word_probabilities(windows, probs, [len(ws) for _, _, ws in items], len(self.tags))
@@ -158,6 +159,36 @@ class TransformerPredictor:
         for (t, _, ws), wp in zip(items, per_word):
             out[t].extend(tags_to_entities(texts[t], ws, wp, self.tags, self.decoder))
         return [sorted(ents) for ents in out]
+
+    def _probabilities(self, ids, mask) -> np.ndarray:
+        """Label probabilities of a padded batch, ``(rows, tokens, labels)``.
+
+        In bf16 (a batch of at least :data:`BF16_MIN_ROWS` rows), rows where two labels come
+        within :data:`BF16_RECHECK_MARGIN` of each other are computed again in fp32, so that
+        bf16 rounding does not flip a close call: the entities stay those of fp32.
+        """
+        import torch
+
+        def run(rows_ids, rows_mask, bf16: bool) -> np.ndarray:
+            with torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16, enabled=bf16):
+                logits = self.model(input_ids=rows_ids.to(self.device), attention_mask=rows_mask.to(self.device)).logits
+            return torch.softmax(logits.float(), dim=-1).cpu().numpy()
+
+        bf16 = self.precision == "bf16" and len(ids) >= BF16_MIN_ROWS
+        p = run(ids, mask, bf16)
+        if bf16:
+            again = _close_calls(p, mask.numpy(), BF16_RECHECK_MARGIN)
+            if len(again):
+                width = int(mask[again].sum(dim=1).max())
+                p[again, :width] = run(ids[again, :width], mask[again, :width], False)
+        return p
+
+
+def _close_calls(p: np.ndarray, mask: np.ndarray, margin: float) -> np.ndarray:
+    """Rows where some token's two likeliest labels are within ``margin`` of each other."""
+    top2 = np.sort(p, axis=-1)[..., -2:]
+    close = (top2[..., 1] - top2[..., 0] < margin) & mask.astype(bool)
+    return np.flatnonzero(close.any(axis=1))
 
 
 def quantize_int8(model):
