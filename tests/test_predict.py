@@ -78,3 +78,32 @@ def test_cli_precision_flag_and_setting(trained, tmp_path):
     bad = subprocess.run([sys.executable, "-m", "ner", "predict", str(lines), "--model", str(trained),
                           "--precision", "fp8"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "fp8" in bad.stderr
+
+
+def test_close_calls_are_rows_where_two_labels_come_within_the_margin():
+    import numpy as np
+
+    from ner.predict import _close_calls
+
+    p = np.array([[[0.50, 0.48, 0.02], [0.9, 0.05, 0.05]],   # row 0: token 0 is a close call
+                  [[0.70, 0.20, 0.10], [0.49, 0.50, 0.01]],   # row 1: token 1 is, but it is padding
+                  [[0.34, 0.33, 0.33], [0.90, 0.05, 0.05]]])  # row 2: close
+    mask = np.array([[1, 1], [1, 0], [1, 1]])
+    assert list(_close_calls(p, mask, 0.03)) == [0, 2]
+    assert list(_close_calls(p, mask, 0.005)) == []
+
+
+def test_small_batches_run_in_fp32_and_large_ones_recheck_close_calls_in_fp32(trained):
+    import torch
+
+    from ner.predict import BF16_MIN_ROWS
+
+    bf16 = TransformerPredictor(trained, device="cpu", precision="bf16")
+    fp32 = TransformerPredictor(trained, device="cpu", precision="fp32")
+    ids = torch.tensor([[0, 100, 101, 102, 2]] * BF16_MIN_ROWS)
+    mask = torch.ones_like(ids)
+    with torch.inference_mode():
+        small = bf16._probabilities(ids[:2], mask[:2])
+        assert (small == fp32._probabilities(ids[:2], mask[:2])).all()  # under BF16_MIN_ROWS rows: fp32 itself
+        large, exact = bf16._probabilities(ids, mask), fp32._probabilities(ids, mask)
+    assert (large.argmax(-1) == exact.argmax(-1)).all()

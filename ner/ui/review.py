@@ -27,6 +27,7 @@ from ner.access import Forbidden
 from ner.entities import Entity
 from ner.store import Conflict
 from ner.ui.app import user_error
+from ner.ui.i18n import say, t
 from ner.ui.render import render
 
 REFUSED = (ValueError, LookupError, FileNotFoundError, Forbidden)
@@ -94,24 +95,20 @@ def build(ctx, admin, queue, archive) -> None:
     ``archive`` its export file (its README summarised beside it)."""
     service = ctx.annotation
     summary = gr.Markdown(elem_id="ann-export-summary")
-    with gr.Accordion("Review conflicts between annotators (admin)", open=False, elem_id="ann-review"):
-        gr.Markdown("Items where annotators disagree. Take one answer as it is, or edit the JSON "
-                    "(`{label, start, end}` or `{label, fragments}`) and save it as the merged answer: "
-                    "exports and training use the review from then on.")
+    with gr.Accordion(t("rev_title"), open=False, elem_id="ann-review"):
+        gr.Markdown(t("rev_intro"))
         with gr.Row():
-            find = gr.Button("Find conflicts in the queue above", scale=1, elem_id="ann-review-find")
-            items = gr.Dropdown(label="Item in conflict", choices=[], scale=3, elem_id="ann-review-item")
+            find = gr.Button(t("rev_find"), scale=1, elem_id="ann-review-find")
+            items = gr.Dropdown(label=t("rev_item"), choices=[], scale=3, elem_id="ann-review-item")
         sides = gr.HTML(elem_id="ann-review-sides")
         with gr.Row():
-            pick = gr.Radio(label="Answer to keep", choices=[], scale=3, elem_id="ann-review-pick")
-            accept = gr.Button("Accept this answer", variant="primary", scale=1, elem_id="ann-review-accept")
-        merged = gr.Textbox(label="Merged answer (entities as JSON)", lines=6, max_lines=20,
-                            elem_id="ann-review-json")
-        save = gr.Button("Save the merged answer", elem_id="ann-review-save")
+            pick = gr.Radio(label=t("rev_pick"), choices=[], scale=3, elem_id="ann-review-pick")
+            accept = gr.Button(t("rev_accept"), variant="primary", scale=1, elem_id="ann-review-accept")
+        merged = gr.Textbox(label=t("rev_merged"), lines=6, max_lines=20, elem_id="ann-review-json")
+        save = gr.Button(t("rev_save"), elem_id="ann-review-save")
         message = gr.Markdown(elem_id="ann-review-message")
     with gr.Row():
-        update = gr.Button("Update the model with my corrections (admin, transformer)", size="sm", scale=1,
-                           elem_id="ann-update-model")
+        update = gr.Button(t("rev_update"), size="sm", scale=1, elem_id="ann-update-model")
         updated = gr.Markdown(elem_id="ann-update-message")
 
     def found(token, queue_name, request: gr.Request, keep=None):
@@ -122,7 +119,8 @@ def build(ctx, admin, queue, archive) -> None:
         choices = [(conflict_label(c), c.document) for c in conflicts]
         ids = [c.document for c in conflicts]
         value = keep if keep in ids else (ids[0] if ids else None)
-        note = "" if ids else f"No open conflict{' in «' + queue_name + '»' if queue_name else ''}."
+        note = "" if ids else (say(request, "rev_none_in", queue=queue_name) if queue_name else
+                               say(request, "rev_none"))
         return gr.Dropdown(choices=choices, value=value), note
 
     def on_find(token, queue_name, request: gr.Request):
@@ -149,13 +147,13 @@ def build(ctx, admin, queue, archive) -> None:
             service.review(caller, doc, pick=who, entities=entities)
         except REFUSED as exc:
             raise user_error(exc) from exc
-        done = f"✓ Reviewed: {who}'s answer kept." if who else "✓ Reviewed: the merged answer saved."
+        done = say(request, "rev_kept", who=who) if who else say(request, "rev_saved")
         listed, note = found(token, queue_name, request)
         return listed, (done + (" " + note if note else ""))
 
     def on_accept(token, queue_name, doc, who, request: gr.Request):
         if not who:
-            raise gr.Error("choose the answer to keep")
+            raise gr.Error(say(request, "rev_choose"))
         return settle(token, queue_name, doc, who, None, request)
 
     def on_save(token, queue_name, doc, entities, request: gr.Request):
@@ -166,9 +164,8 @@ def build(ctx, admin, queue, archive) -> None:
             settings, n = service.update_model(ctx.caller(request, token=token), ctx.jobs, queue_name, model)
         except REFUSED as exc:
             raise user_error(exc) from exc
-        return (f"Training started: {settings.base_model} + {n} accepted answer{'s' if n != 1 else ''} of "
-                f"«{queue_name}», {settings.epochs} epochs. Follow it in the **Train** tab; the new checkpoint "
-                "appears in the model list when it is done.")
+        return say(request, "rev_started", base=settings.base_model, n=n, s="" if n == 1 else "s", queue=queue_name,
+                   epochs=settings.epochs)
 
     find.click(on_find, [admin, queue], [items, message], api_name="review_conflicts")
     items.change(on_item, [admin, queue, items], [sides, pick, merged], api_visibility="private")
