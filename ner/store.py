@@ -672,6 +672,15 @@ class Store:
         ).fetchall()
         return [(self._answer(r), r) for r in rows]
 
+    def accepted_count(self, queue: str) -> int:
+        """Documents of a queue with a current accepted answer (any annotator): one cheap query."""
+        row = self.conn.execute(
+            f"""SELECT COUNT(DISTINCT a.document) FROM ({_CURRENT}) AS cur JOIN answers AS a ON a.id = cur.id
+                JOIN documents AS d ON d.id = a.document WHERE a.status = 'accepted' AND d.source = :queue""",
+            {"annotator": None, "queue": queue},
+        ).fetchone()
+        return int(row[0])
+
     def current_answers(
         self, annotator: str | None = None, status: str | None = None, queue: str | None = None
     ) -> list[tuple[Answer, Document]]:

@@ -57,35 +57,37 @@ class LiveModels:
                 self._versions.move_to_end(queue)
         return found if found is not None and base is not None and found.base == base else None
 
-    def after_accept(self, queue: str, base: str, accepted: Callable[[], list[Document]],
+    def after_accept(self, queue: str, base: str, count: Callable[[], int], accepted: Callable[[], list[Document]],
                      publish: Callable[[LiveVersion], None]) -> bool:
         """Start a retraining when ``every`` more answers were accepted since the last one; True when started.
 
-        ``accepted()`` reads the queue's accepted documents; ``publish(version)`` suggests the
-        queue's unanswered documents with the new version (in the background thread) before
-        it becomes the queue's current one.
+        ``count()`` counts the queue's accepted documents (cheap: it runs after every accept);
+        ``accepted()`` reads them, in the background thread, only when a retraining starts;
+        ``publish(version)`` suggests the queue's unanswered documents with the new version
+        (in that thread) before it becomes the queue's current one.
         """
         if self.every <= 0:
             return False
-        docs = accepted()
+        n = count()
         with self._lock:
-            since = len(docs) - self._trained.get(queue, 0)
+            since = n - self._trained.get(queue, 0)
             running = queue in self._threads and self._threads[queue].is_alive()
             if since < self.every or running or not self._busy.acquire(blocking=False):
                 return False
-            self._trained[queue] = len(docs)
+            self._trained[queue] = n
             version = (self._versions[queue].version + 1) if queue in self._versions else 1
-            thread = threading.Thread(target=self._retrain, args=(queue, base, docs, version, publish),
+            thread = threading.Thread(target=self._retrain, args=(queue, base, accepted, version, publish),
                                       name=f"live-{queue}", daemon=True)
             self._threads[queue] = thread
         thread.start()
         return True
 
-    def _retrain(self, queue: str, base: str, docs: list[Document], version: int,
+    def _retrain(self, queue: str, base: str, accepted: Callable[[], list[Document]], version: int,
                  publish: Callable[[LiveVersion], None]) -> None:
         from ner.crf import train_crf
 
         try:
+            docs = accepted()
             model = train_crf(self._training_documents() + docs)  # an accepted empty answer: "nothing here"
             model.name = live_name(base, version)
             live = LiveVersion(base, version, len(docs), model)

@@ -400,7 +400,8 @@ class AnnotationService:
             preannotate(self.store(synchronous="NORMAL"), store.document_ids(queue), live.model)
             self.queue_order(store, queue, "uncertain", live.model.name, refresh=True)
 
-        return self.live.after_accept(queue, _model_name(predictor), accepted, publish)
+        return self.live.after_accept(queue, _model_name(predictor), lambda: store.accepted_count(queue), accepted,
+                                      publish)
 
     def progress(self, caller: Caller, queue: str) -> dict[str, int]:
         """``{total, done, remaining, accepted, rejected, skipped}`` of the caller in a queue."""
