@@ -45,7 +45,7 @@ from ner.entities import Document, Relation, entities_from_json, entity_to_json
 from ner.files import atomic_write, replace_dir
 from ner.scoring import COUNTS, OfficialScore, labels_of, match_document, tally
 from ner.tagging import TAGS, bio_to_entities, doc_to_bio, tag_policy
-from ner.tokens import check_text, words
+from ner.tokens import check_line, too_many_lines, words
 
 if TYPE_CHECKING:
     from ner.predict import Predictor
@@ -118,10 +118,10 @@ def lines_to_documents(text: str, stem: str, where: str = "text", limits: settin
     docs, filled = [], 0
     for number, (_, line) in enumerate(split_lines(text), start=1):
         if limits is not None:
-            check_text(line, limits.line_chars, f"{where}, line {number}")
+            check_line(line, limits.line_chars, number, where)
             filled += bool(line.strip())
             if filled > limits.upload_lines:
-                raise ValueError(f"{where}: more than {limits.upload_lines:,} lines (the limit); split the file")
+                raise too_many_lines(limits.upload_lines, where)
         docs.append(Document(f"{stem}/{number}", line))
     return docs
 

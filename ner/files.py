@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
+from ner.refusals import Refusal
 from ner.settings import DEFAULT_LIMITS, Limits
 
 EXTRACTED = (".txt", ".ann")
@@ -124,20 +125,23 @@ def safe_extract(archive: Path, out: Path, limits: Limits = DEFAULT_LIMITS, name
     try:
         z = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise ValueError(f"{name}: not a zip archive") from exc
+        raise Refusal("err_not_zip", "{name}: not a zip archive", name=name) from exc
     with z:
         infos = [i for i in z.infolist() if not i.is_dir()]
         if len(infos) > limits.zip_members:
-            raise ValueError(f"{name}: {len(infos):,} files in the archive (the limit is {limits.zip_members:,})")
+            raise Refusal("err_zip_members", "{name}: {n:,} files in the archive (the limit is {limit:,})", name=name,
+                          n=len(infos), limit=limits.zip_members)
         wanted = [i for i in infos if i.filename.lower().endswith(EXTRACTED)]
         total = sum(i.file_size for i in wanted)
         if total > limits.zip_bytes:
-            raise ValueError(f"{name}: {total:,} bytes of text once unpacked (the limit is {limits.zip_bytes:,})")
+            raise Refusal("err_zip_bytes", "{name}: {n:,} bytes of text once unpacked (the limit is {limit:,})",
+                          name=name, n=total, limit=limits.zip_bytes)
         written, budget = [], limits.zip_bytes
         for info in wanted:
             parts = PurePosixPath(info.filename.replace("\\", "/")).parts
             if info.filename.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
-                raise ValueError(f"{name}: unsafe path {info.filename!r} in the archive")
+                raise Refusal("err_zip_unsafe", "{name}: unsafe path {path!r} in the archive", name=name,
+                              path=info.filename)
             target = out.joinpath(*parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
@@ -145,10 +149,12 @@ def safe_extract(archive: Path, out: Path, limits: Limits = DEFAULT_LIMITS, name
                     while chunk := src.read(_CHUNK):
                         budget -= len(chunk)
                         if budget < 0:  # the directory understated the size
-                            raise ValueError(f"{name}: more than {limits.zip_bytes:,} bytes of text once unpacked")
+                            raise Refusal("err_zip_bytes_more", "{name}: more than {limit:,} bytes of text once "
+                                          "unpacked", name=name, limit=limits.zip_bytes)
                         dst.write(chunk)
             except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as exc:
-                raise ValueError(f"{name}: member {info.filename!r} cannot be read (corrupt archive)") from exc
+                raise Refusal("err_zip_corrupt", "{name}: member {path!r} cannot be read (corrupt archive)", name=name,
+                              path=info.filename) from exc
             written.append(target)
     return written
 
@@ -157,7 +163,8 @@ def check_upload(path: Path, limits: Limits = DEFAULT_LIMITS, name: str | None =
     """``ValueError`` when an uploaded file is larger than ``limits.upload_bytes``."""
     size = Path(path).stat().st_size
     if size > limits.upload_bytes:
-        raise ValueError(f"{name or Path(path).name}: {size:,} bytes (the limit is {limits.upload_bytes:,})")
+        raise Refusal("err_upload_too_big", "{name}: {n:,} bytes (the limit is {limit:,})",
+                      name=name or Path(path).name, n=size, limit=limits.upload_bytes)
 
 
 _STAGING = re.compile(r"^\.tmp-.+-(\d+)-[^-]+$")

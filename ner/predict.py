@@ -12,6 +12,7 @@ import numpy as np
 from ner.alignment import encode, word_probabilities
 from ner.decoding import DECODERS, decode
 from ner.entities import Entity
+from ner.refusals import Refusal
 from ner.tagging import bio_to_spans, span_to_entity
 from ner.tokens import CHUNK_WORDS
 from ner.tokens import sentences as sentence_spans
@@ -26,8 +27,8 @@ class Predictor(Protocol):
     def predict(self, texts: list[str]) -> list[list[Entity]]: ...
 
 
-class CheckpointError(ValueError):
-    """A checkpoint folder or hub id that cannot be loaded; the message says which and why."""
+class CheckpointError(Refusal):
+    """A checkpoint folder or hub id that cannot be loaded; the message says which and why (a key and values)."""
 
 
 def split_for_model(texts: list[str]) -> list[tuple[int, int, list[tuple[int, int]]]]:
@@ -108,13 +109,14 @@ class TransformerPredictor:
         try:
             self.model = AutoModelForTokenClassification.from_pretrained(str(model))
         except Exception as exc:  # OSError, ValueError, safetensors' own errors for truncated weights, ...
-            raise CheckpointError(f"cannot load a token-classification model from {model}: {exc}") from exc
+            raise CheckpointError("err_cannot_load_model", "cannot load a token-classification model from {model}: "
+                                  "{error}", model=model, error=str(exc)) from exc
         id2label = {int(k): v for k, v in self.model.config.id2label.items()}
         self.tags = [id2label[i] for i in range(len(id2label))]
         if not any(t.startswith(("B-", "I-")) for t in self.tags) or self.tags[0] != "O":
             raise CheckpointError(
-                f"{model} has no NER head of BIO labels with 'O' first (labels: {self.tags[:6]}...); "
-                "fine-tune it first with `python -m ner train --base-model ...`"
+                "err_no_ner_head", "{model} has no NER head of BIO labels with 'O' first (labels: {labels}...); "
+                "fine-tune it first with `python -m ner train --base-model ...`", model=model, labels=self.tags[:6]
             )
         if decoder not in DECODERS:
             raise ValueError(f"unknown decoder {decoder!r} (expected one of {', '.join(DECODERS)})")
@@ -217,9 +219,11 @@ def load_tokenizer(model: str | Path):
     try:
         tok = AutoTokenizer.from_pretrained(str(model), add_prefix_space=True)
     except (OSError, ValueError) as exc:
-        raise CheckpointError(f"cannot load a tokenizer from {model}: {exc}") from exc
+        raise CheckpointError("err_cannot_load_tokenizer", "cannot load a tokenizer from {model}: {error}",
+                              model=model, error=str(exc)) from exc
     if not tok.is_fast:
-        raise CheckpointError(f"{model}: a fast tokenizer is needed (word ids and offsets)")
+        raise CheckpointError("err_slow_tokenizer", "{model}: a fast tokenizer is needed (word ids and offsets)",
+                              model=model)
     return tok
 
 
@@ -232,13 +236,15 @@ def model_kind(model: str | Path) -> str:
             try:
                 return json.loads(info.read_text(encoding="utf-8"))["kind"]
             except (ValueError, KeyError) as exc:
-                raise CheckpointError(f"{info}: unreadable ({exc})") from exc
+                raise CheckpointError("err_unreadable", "{path}: unreadable ({error})", path=info,
+                                      error=str(exc)) from exc
         if (folder / "crf.json").is_file():
             return "crf"
         if not (folder / "config.json").is_file():
-            raise CheckpointError(f"{folder} is not a checkpoint: no ner_model.json, config.json or crf.json in it")
+            raise CheckpointError("err_not_checkpoint", "{folder} is not a checkpoint: no ner_model.json, config.json "
+                                  "or crf.json in it", folder=folder)
     elif any(c in str(model) for c in ("./", "\\")) or str(model).startswith(("/", ".", "~")):
-        raise CheckpointError(f"checkpoint folder {model} does not exist")
+        raise CheckpointError("err_no_checkpoint_folder", "checkpoint folder {model} does not exist", model=model)
     return "transformer"
 
 
@@ -250,7 +256,8 @@ def load_predictor(model: str | Path, **kwargs) -> Predictor:
         try:
             return CrfModel.load(Path(model))
         except (OSError, ValueError) as exc:
-            raise CheckpointError(f"cannot load the CRF in {model}: {exc}") from exc
+            raise CheckpointError("err_cannot_load_crf", "cannot load the CRF in {model}: {error}", model=model,
+                                  error=str(exc)) from exc
     return TransformerPredictor(model, **kwargs)
 
 

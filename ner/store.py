@@ -688,6 +688,32 @@ class Store:
         return [(a, Document(r["d_name"], r["d_text"], a.entities)) for a, r in self._current_rows(annotator, status,
                                                                                                     queue)]
 
+    def queue_answers(self, queue: str) -> list[tuple[int, Document, tuple[Answer, ...]]]:
+        """Every document of a queue in position order, ``(id, document, answers)``: one query.
+
+        ``answers``: each annotator's current answer for it (see the module docstring), by
+        annotator; the document's ``id`` is its name. Reviews are not read: they settle a
+        conflict for exports, an annotator's own answer stays theirs.
+        """
+        rows = self.conn.execute(
+            """WITH last AS (SELECT MAX(h.id) AS id FROM answers AS h JOIN documents AS d ON d.id = h.document
+                             WHERE d.source = :queue GROUP BY h.document, h.annotator),
+                    cur AS (SELECT CASE WHEN h.status = 'undone' THEN x.previous ELSE h.id END AS id
+                            FROM last JOIN answers AS h ON h.id = last.id LEFT JOIN answers AS x ON x.id = h.undoes)
+               SELECT d.id AS d_id, d.name AS d_name, d.text AS d_text, a.*
+               FROM documents AS d LEFT JOIN answers AS a ON a.document = d.id AND a.id IN (SELECT id FROM cur)
+               WHERE d.source = :queue ORDER BY d.position, a.annotator""",
+            {"queue": queue},
+        ).fetchall()
+        out: list[tuple[int, Document, tuple[Answer, ...]]] = []
+        for r in rows:
+            if not out or out[-1][0] != r["d_id"]:
+                out.append((r["d_id"], Document(r["d_name"], r["d_text"], annotated=False), ()))
+            if r["id"] is not None:
+                doc_id, doc, answers = out[-1]
+                out[-1] = (doc_id, doc, (*answers, self._answer(r)))
+        return out
+
     def latest_answers(
         self, annotator: str | None = None, status: str | None = "accepted", queue: str | None = None
     ) -> list[Document]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from ner.refusals import Refusal
+
 CHUNK_WORDS = 200  # the longest run of words a model sees at once (see sentences)
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff\u00ad"
@@ -62,3 +64,26 @@ def check_text(text: object, limit: int, where: str = "the text") -> str:
     if bad:
         raise ValueError(f"{where}: invalid character at position {bad.start()} (a lone UTF-16 surrogate)")
     return text
+
+
+def check_line(line: object, limit: int, number: int, source: str | None = None) -> str:
+    """:func:`check_text` for line ``number`` (from 1) of the file named ``source`` (None: the pasted text).
+
+    A line longer than ``limit`` is a :class:`ner.refusals.Refusal` naming the file and the line.
+    """
+    if isinstance(line, str) and len(line) > limit:
+        if source is None:
+            raise Refusal("err_pasted_line_too_long", "the pasted text, line {line} has {n:,} characters; the limit "
+                          "is {limit:,}", line=number, n=len(line), limit=limit)
+        raise Refusal("err_line_too_long", "{name}, line {line} has {n:,} characters; the limit is {limit:,}",
+                      name=source, line=number, n=len(line), limit=limit)
+    return check_text(line, limit, f"{source or 'the pasted text'}, line {number}")
+
+
+def too_many_lines(limit: int, source: str | None = None) -> Refusal:
+    """The refusal of a file named ``source`` (None: the pasted text) with more than ``limit`` lines."""
+    if source is None:
+        return Refusal("err_pasted_too_many_lines", "the pasted text: more than {limit:,} lines (the limit); split "
+                       "the file", limit=limit)
+    return Refusal("err_too_many_lines", "{name}: more than {limit:,} lines (the limit); split the file", name=source,
+                   limit=limit)

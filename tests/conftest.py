@@ -65,3 +65,20 @@ def build_tiny_model(folder: Path, max_positions: int = 66) -> Path:
 def tiny_base(tmp_path_factory) -> Path:
     """A tiny base model folder (no NER head yet)."""
     return build_tiny_model(tmp_path_factory.mktemp("tiny-base"))
+
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (the system's /usr/bin/chromium, which .ci/run installs), one per test module;
+    screenshots go to tests/screenshots/."""
+    from playwright.sync_api import sync_playwright
+
+    (ROOT / "tests" / "screenshots").mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

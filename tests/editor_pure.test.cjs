@@ -112,6 +112,8 @@ test("click takes a word, Ctrl+click adds a piece, Shift+click extends from the 
   assert.deepEqual(s.pending, [[w("cabeza")[0], w("de", len("El dolor de cabeza y "))[1]]]);
   s = P.select(s, w("dolor"), "extend"); // and the other way
   assert.deepEqual(s.pending, [[w("dolor")[0], w("cabeza")[1]]]);
+  s = P.select(P.select(s, w("empeora")), w("noche"), "extend"); // a plain click moves where Shift+click starts
+  assert.deepEqual(s.pending, [[w("empeora")[0], w("noche")[1]]]);
 
   let d = P.select(P.NO_SELECTION, w("dolor"));
   d = P.select(d, w("espalda"), "add");

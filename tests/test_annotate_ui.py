@@ -416,86 +416,195 @@ def _pick_item(page, has_text: str):
     """Browse the queue: open the accordion if closed, choose the item whose label holds ``has_text``."""
     if not page.locator("#ann-items").is_visible():
         page.locator("#ann-browse").get_by_text("Browse the queue").click()
-    page.locator("#ann-search input, #ann-search textarea").first.press("Enter")  # the list, fresh
+    search = page.locator("#ann-search input, #ann-search textarea").first
+    search.fill("")
+    search.press("Enter")  # the whole list, fresh
     page.wait_for_timeout(500)
     page.locator("#ann-items input").click()
     page.get_by_role("option", name=has_text).first.click()
 
 
-@pytest.mark.browser
-def test_browser_shift_ctrl_piece_replaced_browse_and_summary(server):
+TAGGED = "El dolor intenso de espalda puede durar varias semanas."
+AT = {w: (TAGGED.index(w), TAGGED.index(w) + len(w)) for w in TAGGED.rstrip(".").split()}  # each word, once
+TAGS = (("Concept", "dolor"), ("Concept", "espalda"), ("Action", "durar"), ("Reference", "varias"))
+
+
+@pytest.fixture(scope="class")
+def iris(server):
+    """One page, annotator iris, for the tests of a class (each loads a queue of its own)."""
     from playwright import sync_api
 
-    text = "El dolor intenso de espalda puede durar varias semanas."
-    at = {w: (text.index(w), text.index(w) + len(w)) for w in ("dolor", "espalda", "durar", "varias", "semanas")}
     with sync_api.sync_playwright() as pw:
         browser, page = _open_page(pw, server, "iris")
-        _paste(page, text, "tagged")
-        store = Store(server.store_path)
-        (doc,) = store.document_ids("tagged")
-        model = store.latest_suggestion(doc).model
-        tags = [("dolor", "Concept"), ("espalda", "Concept"), ("durar", "Action"), ("varias", "Reference")]
-        store.add_suggestion(doc, model, [Entity((at[w],), label, 0.9) for w, label in tags])
-        _pick_item(page, "to do · ")  # Browse: the item again, with the suggestion above
-        sync_api.expect(page.locator("#ann-editor mark.ent")).to_have_count(4, timeout=10_000)
-        word = page.locator("#ann-editor .ann-text span.w")
-
-        # 1. Shift+click onto a tagged word extends from the free word clicked before
-        word.filter(has_text="puede").click()
-        word.filter(has_text="varias").click(modifiers=["Shift"])
-        sync_api.expect(page.locator("#ann-editor .ann-hint")).to_contain_text("“puede durar varias”")
-        page.keyboard.press("2")
-        # 3. the entities it replaced are named, and U brings them back
-        note = page.locator("#ann-editor .ann-note")
-        sync_api.expect(note).to_contain_text("Action «durar», Reference «varias»")
-        sync_api.expect(note).to_contain_text("U brings them back")
-        assert ("Action", len("El dolor intenso de espalda "), len("El dolor intenso de espalda puede durar varias")
-                ) in set(map(tuple, _spans(page)))
-        page.keyboard.press("u")
-        sync_api.expect(page.locator("#ann-editor mark.ent")).to_have_count(4)
-        assert ("Reference", *at["varias"]) in set(map(tuple, _spans(page)))
-        # 1. also from a tagged word
-        word.filter(has_text="durar").click()
-        word.filter(has_text="semanas").click(modifiers=["Shift"])
-        sync_api.expect(page.locator("#ann-editor .ann-hint")).to_contain_text("“durar varias semanas”")
-        page.keyboard.press("Escape")
-
-        # 2. Ctrl+click a tagged word while an entity is selected: it becomes a piece of that entity
-        word.filter(has_text="dolor").click()
-        word.filter(has_text="espalda").click(modifiers=["Control"])
-        sync_api.expect(page.locator("#ann-editor mark.ent.linked")).to_have_count(2)
-        sync_api.expect(page.locator("#ann-editor mark.ent.linked .link")).to_have_text(["1", "1"])
-        assert page.locator("#ann-editor mark.ent").count() == 4  # dolor + espalda are one entity
-        # 2. the "+ piece" button does the same with a plain click (touch screens)
-        page.keyboard.press("Escape")
-        word.filter(has_text="durar").click()
-        page.locator("#ann-editor .ann-piece").click()
-        word.filter(has_text="semanas").click()
-        sync_api.expect(page.locator("#ann-editor mark.ent.linked")).to_have_count(4)
-        page.keyboard.press("Escape")
-        page.wait_for_timeout(300)
-        page.screenshot(path=str(SHOTS / "annotate-6-pieces.png"), full_page=True)
-        page.keyboard.press("Enter")
-
-        # 6. the queue is done: a summary and what to do next
-        summary = page.locator("#ann-editor .ann-summary")
-        sync_api.expect(summary).to_contain_text("1 accepted · 0 rejected · 0 skipped", timeout=10_000)
-        sync_api.expect(summary).to_contain_text("You changed 1 of the accepted suggestions")
-        sync_api.expect(summary).to_contain_text("Export")
-        assert "🎉" not in page.locator("#ann-editor").inner_text()
-        page.screenshot(path=str(SHOTS / "annotate-7-finished.png"), full_page=True)
-
-        # 5. Browse: the item is listed as accepted and opens again with the answer
-        _pick_item(page, "accepted · ")
-        sync_api.expect(page.locator("#ann-editor .ann-msg")).to_contain_text("your answer was accepted",
-                                                                              timeout=10_000)
-        sync_api.expect(page.locator("#ann-editor mark.ent.linked")).to_have_count(4)
+        yield page
         assert not page.errors, page.errors
         browser.close()
 
-    answer = store.current_answer(doc, "iris")
-    assert labelled(answer.entities) == {("Concept", (at["dolor"], at["espalda"])),
-                                         ("Action", (at["durar"], at["semanas"])), ("Reference", (at["varias"],))}
+
+def _tagged(page, server, queue: str, *more: str) -> int:
+    """``TAGGED`` (then ``more``) pasted as a new queue and loaded again with the entities of ``TAGS``; its id."""
+    from playwright import sync_api
+
+    _paste(page, "\n".join((TAGGED, *more)), queue)
+    store = Store(server.store_path)
+    doc = store.document_ids(queue)[0]
+    store.add_suggestion(doc, store.latest_suggestion(doc).model, [Entity((AT[w],), label, 0.9) for label, w in TAGS])
+    page.locator("#ann-load").click()  # the item again, with the suggestion above (Browse is tested apart)
+    sync_api.expect(page.locator("#ann-editor mark.ent")).to_have_count(len(TAGS), timeout=10_000)
+    return doc
+
+
+def _at(label: str, first: str, last: str | None = None) -> list:
+    """(label, start, end) as :func:`_spans` reads it, from ``first``'s start to ``last``'s end."""
+    return [label, AT[first][0], AT[last or first][1]]
+
+
+def _options(page, want: list[str] | None = None) -> list[str]:
+    """The Browse list as shown, its dropdown opened and closed again; with ``want``: once it shows that."""
+    from playwright.sync_api import expect
+
+    box, options = page.locator("#ann-items input"), page.get_by_role("option")
+    for _ in range(12):
+        page.wait_for_timeout(500)  # for the update on its way: Gradio's dropdown errors if it lands while open
+        box.click()
+        options.first.wait_for()
+        shown = [t.replace("✓", "").strip() for t in options.all_inner_texts()]  # ✓: the item chosen last
+        box.blur()
+        expect(options).to_have_count(0)
+        if want is None or shown == want:
+            break
+    return shown
+
+
+@pytest.mark.browser
+class TestTaggedItem:
+    """The editor on one document with four entities (``TAGS``): one feature a test, one page for all."""
+
+    def test_shift_click_extends_from_the_last_clicked_word(self, server, iris):
+        from playwright.sync_api import expect
+
+        page = iris
+        _tagged(page, server, "shift")
+        word = page.locator("#ann-editor .ann-text span.w")
+        hint, chosen = page.locator("#ann-editor .ann-hint"), page.locator("#ann-editor .ann-text .w.pending")
+        word.filter(has_text="puede").click()
+        word.filter(has_text="semanas").click()  # the last word clicked is where Shift+click starts
+        word.filter(has_text="varias").click(modifiers=["Shift"])  # onto a tagged word
+        expect(hint).to_have_text("Selected “varias semanas”: press 1–4 or click a label.")
+        expect(chosen).to_have_text(["varias", "semanas"])
+        word.filter(has_text="durar").click()  # a tagged word: its entity is selected, Shift+click starts here
+        expect(hint).to_contain_text("Action “durar” selected")
+        word.filter(has_text="semanas").click(modifiers=["Shift"])
+        expect(hint).to_have_text("Selected “durar varias semanas”: press 1–4 or click a label.")
+        expect(chosen).to_have_text(["durar", "varias", "semanas"])
+        page.keyboard.press("2")
+        expect(page.locator("#ann-editor mark.ent")).to_have_count(3)
+        assert sorted(_spans(page)) == [_at("Action", "durar", "semanas"), _at("Concept", "dolor"),
+                                        _at("Concept", "espalda")]
+
+    def test_ctrl_click_and_the_piece_button_add_a_tagged_word_as_a_piece(self, server, iris):
+        from playwright.sync_api import expect
+
+        page = iris
+        doc = _tagged(page, server, "pieces")
+        word = page.locator("#ann-editor .ann-text span.w")
+        hint, numbers = page.locator("#ann-editor .ann-hint"), page.locator("#ann-editor mark.ent.linked .link")
+        word.filter(has_text="dolor").click()
+        word.filter(has_text="espalda").click(modifiers=["Control"])  # a tagged word: a piece of dolor's entity
+        expect(hint).to_contain_text("Concept “dolor … espalda” selected")
+        expect(page.locator("#ann-editor mark.ent .lab")).to_have_count(3)  # one entity fewer
+        page.keyboard.press("Escape")
+        expect(numbers).to_have_text(["1", "1"])  # not selected: its pieces carry one number
+        # the "+ piece" button does the same with a plain click (touch screens)
+        word.filter(has_text="durar").click()
+        page.locator("#ann-editor .ann-piece").click()
+        expect(page.locator("#ann-editor .ann-piece")).to_have_attribute("aria-pressed", "true")
+        word.filter(has_text="semanas").click()
+        expect(hint).to_contain_text("Action “durar … semanas” selected")
+        expect(page.locator("#ann-editor .ann-piece")).to_have_attribute("aria-pressed", "false")  # once only
+        page.keyboard.press("Escape")
+        expect(numbers).to_have_text(["1", "1", "2", "2"])
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(SHOTS / "annotate-6-pieces.png"), full_page=True)
+        page.locator("#ann-editor .ann-act.accept").click()
+        expect(page.locator("#ann-editor .ann-prog")).to_contain_text("1 / 1 done", timeout=10_000)  # saved
+        answer = Store(server.store_path).current_answer(doc, "iris")
+        assert labelled(answer.entities) == {("Concept", (AT["dolor"], AT["espalda"])),
+                                             ("Action", (AT["durar"], AT["semanas"])), ("Reference", (AT["varias"],))}
+
+    def test_labelling_over_entities_says_what_it_replaced(self, server, iris):
+        from playwright.sync_api import expect
+
+        page = iris
+        _tagged(page, server, "replaced")
+        word = page.locator("#ann-editor .ann-text span.w")
+        note = page.locator("#ann-editor .ann-note")
+        word.filter(has_text="puede").click()
+        word.filter(has_text="varias").click(modifiers=["Shift"])
+        page.keyboard.press("2")
+        expect(note).to_have_text("Replaced: Action «durar», Reference «varias». U brings them back.")
+        assert sorted(_spans(page)) == [_at("Action", "puede", "varias"), _at("Concept", "dolor"),
+                                        _at("Concept", "espalda")]
+        page.keyboard.press("u")
+        expect(page.locator("#ann-editor mark.ent")).to_have_count(4)
+        assert sorted(_spans(page)) == sorted(_at(label, w) for label, w in TAGS)
+        expect(note).to_have_count(0)  # they are back: nothing to say
+        word.filter(has_text="semanas").click()
+        page.keyboard.press("1")  # a free word replaces nothing
+        expect(page.locator("#ann-editor mark.ent")).to_have_count(5)
+        expect(note).to_have_count(0)
+
+    def test_browse_lists_states_and_texts_follows_each_answer_and_jumps(self, server, iris):
+        from playwright.sync_api import expect
+
+        page = iris
+        other = "La tos seca se cura sola."
+        _tagged(page, server, "browse", other)
+        first, second = f"browse/1 · {TAGGED}", f"browse/2 · {other}"
+        if not page.locator("#ann-items").is_visible():
+            page.locator("#ann-browse").get_by_text("Browse the queue").click()
+        want = [f"to do · {first}", f"to do · {second}"]  # by state, name and text
+        assert _options(page, want) == want
+        page.locator("#ann-editor .ann-act.accept").click()  # the list is open: it follows the answer
+        expect(page.locator("#ann-editor .ann-title")).to_have_text("browse · browse/2", timeout=10_000)
+        want = [f"accepted · {first}", f"to do · {second}"]
+        assert _options(page, want) == want
+        page.locator("#ann-items input").click()
+        page.get_by_role("option").first.wait_for()
+        page.screenshot(path=str(SHOTS / "annotate-8-browse.png"), full_page=True)
+        page.locator("#ann-items input").blur()
+        page.locator("#ann-editor .ann-act.skip").click()
+        expect(page.locator("#ann-editor .ann-prog")).to_contain_text("2 / 2 done", timeout=10_000)
+        want = [f"accepted · {first}", f"skipped · {second}"]
+        assert _options(page, want) == want
+        page.locator("#ann-editor .ann-act.undo").click()  # an undo too
+        expect(page.locator("#ann-editor .ann-title")).to_have_text("browse · browse/2", timeout=10_000)
+        want = [f"accepted · {first}", f"to do · {second}"]
+        assert _options(page, want) == want
+        search = page.locator("#ann-search input, #ann-search textarea").first
+        search.fill("semanas")
+        search.press("Enter")  # by text
+        assert _options(page, [f"accepted · {first}"]) == [f"accepted · {first}"]
+        _pick_item(page, first)  # the jump (the search box emptied first)
+        expect(page.locator("#ann-editor .ann-title")).to_have_text("browse · browse/1", timeout=10_000)
+        expect(page.locator("#ann-editor .ann-msg")).to_contain_text("your answer was accepted")
+        expect(page.locator("#ann-editor mark.ent")).to_have_count(len(TAGS))
+
+    def test_a_finished_queue_shows_a_summary_and_next_steps(self, server, iris):
+        from playwright.sync_api import expect
+
+        page = iris
+        _tagged(page, server, "finished")
+        page.locator("#ann-editor mark.ent").last.locator(".x").click()  # remove Reference «varias»
+        expect(page.locator("#ann-editor mark.ent")).to_have_count(3)
+        page.locator("#ann-editor .ann-act.accept").click()
+        summary = page.locator("#ann-editor .ann-summary")
+        expect(summary).to_contain_text("1 accepted · 0 rejected · 0 skipped. You changed 1 of the accepted "
+                                        "suggestions (1 edits: 0 added, 1 removed, 0 relabelled", timeout=10_000)
+        expect(summary.locator(".ann-next")).to_contain_text("Next: export the corrections")
+        expect(page.locator("#ann-editor .ann-prog")).to_contain_text("1 / 1 done")
+        assert "🎉" not in page.locator("#ann-editor").inner_text()
+        page.screenshot(path=str(SHOTS / "annotate-7-finished.png"), full_page=True)
 
 
 @pytest.mark.browser

@@ -148,7 +148,8 @@ def test_run_time_messages_follow_the_browser_language():
     assert say(spanish, "analysed", n=2, ms=3.2, model="crf") == "2 entidades · 3 ms · `crf`"
     assert say(english, "analysed", n=2, ms=3.2, model="crf") == "2 entities · 3 ms · `crf`"
     assert say(None, "cancelling") == MESSAGES["en"]["cancelling"]
-    assert MESSAGES["en"].keys() == MESSAGES["es"].keys()
+    # the library's refusals (err_*, ner/refusals.py) are in Spanish only: their English is the library's message
+    assert MESSAGES["en"].keys() == {k for k in MESSAGES["es"] if not k.startswith("err_")}
 
 
 def test_a_mistyped_checkpoint_lists_the_checkpoints_instead_of_trying_the_hub(app, crf_root):

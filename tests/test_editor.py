@@ -148,3 +148,19 @@ def test_with_a_login_the_name_is_the_pass_the_server_signed_never_the_clients(w
     got = call(with_logins, ana, "answer", sent)
     assert got["progress"]["done"] == 1 and with_logins.editor.passes.name(got["session"]["pass"]) == "ana"
     assert [(a.annotator, a.status) for a in store.history(value["doc"])] == [("ana", "rejected")]
+
+
+def test_the_browse_list_follows_each_answer_only_while_it_is_open(private, monkeypatch):
+    """The editor's ``answered`` event lists the queue again when Browse is open; closed, it asks nothing."""
+    import gradio as gr
+
+    (relist,) = [f for f in private.fns.values() if (private.editor._id, "answered") in f.targets]
+    assert "answered" in private.editor.js_on_load  # the page triggers it (ner/ui/editor.js)
+    value = opened(private, "editor-browse", Caller("eva"))
+    service = private.ner_context.annotation
+    service.answer(Caller("eva"), value["doc"], "accept", [])
+    listed = relist.fn(True, "editor-browse", "", "eva", None, None)
+    assert [label for label, _ in listed.choices] == [
+        f"accepted · editor-browse/1 · {TEXTS[0]}", f"to do · editor-browse/2 · {TEXTS[1]}"]
+    monkeypatch.setattr(service, "items", lambda *a, **k: pytest.fail("the closed list was read"))
+    assert relist.fn(False, "editor-browse", "", "eva", None, None) == gr.skip()

@@ -8,7 +8,6 @@ Reference), so B makes every kind of error and the two disagree on many sentence
 from __future__ import annotations
 
 import re
-import shutil
 from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlparse
@@ -21,8 +20,6 @@ from ner.ui.render import render_marked
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "tests" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 SPANISH = SimpleNamespace(headers={"accept-language": "es-ES,es;q=0.9"})
 
 TEXT = "La fiebre alta y el dolor de cabeza"
@@ -98,7 +95,8 @@ def _result(f1_a: float) -> dict:
 def test_the_tables_show_types_in_the_readers_language_and_b_minus_a():
     table = compare_table(_result(0.5), _result(0.75), SPANISH)
     assert list(table.columns) == ["tipo", "P (A)", "R (A)", "F1 (A)", "P (B)", "R (B)", "F1 (B)", "Δ F1 (B − A)"]
-    assert table.values.tolist()[1] == ["Acción", 0.5, 0.5, 0.5, 0.75, 0.75, 0.75, "+0.2500"]
+    assert table.values.tolist()[1] == ["Acción", "0,5000", "0,5000", "0,5000", "0,7500", "0,7500", "0,7500",
+                                        "+0,2500"]
     assert compare_table(_result(0.75), _result(0.5)).values.tolist()[0][0::7] == ["all", "−0.2500"]
     single = score_table("sample · crf", _result(0.5))
     assert single.values.tolist()[0][:2] == ["sample · crf", "all"] and "missing" in single.columns
@@ -147,19 +145,6 @@ def server(tmp_path_factory):
     demo.root = root
     yield demo
     demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser(server):
-    from playwright.sync_api import sync_playwright
-
-    if not shutil.which("chromium") and not Path("/usr/bin/chromium").exists():
-        pytest.skip("no Chromium on this machine")
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _open(browser, server, locale: str, viewport: dict):
@@ -302,12 +287,10 @@ def test_a_spanish_phone_gets_the_evaluate_tab_in_spanish_with_gold_over_predict
         _evaluate(page, "muestra", "crf-b")
         table = page.locator("#eval-table")
         expect(table).to_contain_text("Concepto", timeout=30_000)
-        expect(page.locator("#eval-caption")).to_contain_text("Puntuaciones en muestra: Tarea A oficial")
-        headers = " ".join(table.locator("thead th").all_inner_texts())
-        for word in ("partición", "tipo", "correctas", "faltantes", "espurias", "F1 estricta"):
-            assert word in headers
-        assert [r[1] for r in _rows(table)] == ["todas", "Concepto", "Acción", "Predicado", "Referencia"]
-        assert _rows(table)[0][0] == "muestra · crf-b"
+        expect(page.locator("#eval-caption")).to_contain_text("crf-b en muestra: Tarea A oficial")
+        headers = [h.strip() for h in table.locator("thead th").all_inner_texts() if h.strip()]
+        assert headers == ["tipo", "P", "R", "F1"]  # a phone: the counts and nervaluate need a wider screen
+        assert [r[0] for r in _rows(table)] == ["todas", "Concepto", "Acción", "Predicado", "Referencia"]
         errors = page.locator("#eval-errors")
         legend = errors.locator(".ner-m-legend").inner_text()
         assert "faltante (en el oro, no predicha)" in legend and "espuria" in legend

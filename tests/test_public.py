@@ -282,7 +282,7 @@ def test_zips_through_evaluate_and_annotate_leave_no_folder_behind(public, tmp_p
     before = _scratch_folders()
     archive = bomb(tmp_path / "bomb.zip", zeros=2**28)
     client = http(public)
-    ok, error = call_handler(public, client, "run", ["", "test", upload(client, archive), "any error", None, ""])
+    ok, error = call_handler(public, client, "run", ["", "test", upload(client, archive), "any error", None, "", False])
     assert not ok and "bytes of text once unpacked" in error
     popups: list[str] = []  # the Annotate tab shows refusals as a popup and changes no control
     call_handler(public, client, "on_add", [[upload(client, archive)], "", "bombed", "", "position", ""], popups)
@@ -292,8 +292,8 @@ def test_zips_through_evaluate_and_annotate_leave_no_folder_behind(public, tmp_p
     with zipfile.ZipFile(good, "w") as z:
         z.writestr("g/scenario.txt", "El paciente tiene fiebre.")
         z.writestr("g/scenario.ann", "T1\tConcept 18 24\tfiebre\n")
-    ok, data = call_handler(public, client, "run", ["", "test", upload(client, good), "any error", None, ""])
-    assert ok and data[0]["data"][0][1] == "all"
+    ok, data = call_handler(public, client, "run", ["", "test", upload(client, good), "any error", None, "", False])
+    assert ok and data[0]["value"]["data"][0][1] == "all"
     assert _scratch_folders() <= before  # every scratch folder is gone
 
 
@@ -460,7 +460,7 @@ def test_corpus_text_carries_its_licence_and_credit(public, ana, real_corpus):
     assert item["text"] and "CC BY-NC-SA 4.0" in item["credit"] and "eHealth-KD" in item["credit"]
     mine = ana.predict("ana-queue", "", "position", "", api_name="/next_item")
     assert not mine["credit"]
-    ok, data = call_handler(public, http(public), "run", ["", "test", None, "any error", None, ""])
+    ok, data = call_handler(public, http(public), "run", ["", "test", None, "any error", None, "", False])
     assert ok and "CC BY-NC-SA 4.0" in data[1]
 
 

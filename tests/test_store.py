@@ -490,3 +490,51 @@ def test_bad_reviews_are_refused(store, ids):
     with pytest.raises(ValueError, match="review of document"):
         store.save_review(ids[0], "boss", "accepted", [entity(0, len(ASMA) + 5, "Concept")])
     assert store.reviews(ids[0]) == []
+
+
+def test_queue_answers_reads_a_whole_queue_in_one_query(store, ids):
+    from ner.annotation.items import queue_items
+
+    asma, gripe, nada = ids
+    tos, fiebre = store.add_documents("demo", ["La tos seca dura semanas.", "La fiebre baja sola."])
+    store.add_documents("other", [ASMA])  # another queue's answers stay out
+    store.save_answer(store.document_ids("other")[0], "ana", "rejected")
+    store.save_answer(asma, "ana", "accepted", [ent(ASMA, "asma")])
+    store.save_answer(asma, "ben", "accepted", [ent(ASMA, "asma")])  # they agree
+    store.save_answer(gripe, "ana", "accepted", [ent(GRIPE, "gripe")])
+    store.save_answer(gripe, "ben", "rejected")  # a conflict...
+    store.save_review(gripe, "boss", "accepted", [ent(GRIPE, "gripe")], chosen="ana")  # ...reviewed
+    store.save_answer(nada, "ana", "rejected")
+    store.save_answer(nada, "ben", "accepted", [])  # a conflict, open
+    store.save_answer(tos, "ana", "skipped")
+    store.save_answer(tos, "ben", "accepted", [ent("La tos seca dura semanas.", "tos")])
+    store.save_answer(fiebre, "ana", "accepted")
+    store.undo(fiebre, "ana")  # undone: to do again
+    store.save_answer(fiebre, "ben", "rejected")
+    store.save_answer(fiebre, "ben", "skipped")  # the newest counts
+
+    statements = []
+    store.conn.set_trace_callback(statements.append)
+    found = store.queue_answers("demo")
+    listed = queue_items(store, "demo", "ana")
+    store.conn.set_trace_callback(None)
+    assert len(statements) == 2  # one query each, however many documents
+    assert [(doc, d.text, [(a.annotator, a.status) for a in answers]) for doc, d, answers in found] == [
+        (asma, ASMA, [("ana", "accepted"), ("ben", "accepted")]),
+        (gripe, GRIPE, [("ana", "accepted"), ("ben", "rejected")]),
+        (nada, NADA, [("ana", "rejected"), ("ben", "accepted")]),
+        (tos, "La tos seca dura semanas.", [("ana", "skipped"), ("ben", "accepted")]),
+        (fiebre, "La fiebre baja sola.", [("ben", "skipped")]),
+    ]
+    assert found[0][1].id == "demo/1" and found[0][2][0].entities == (ent(ASMA, "asma"),)
+    # the same answers as the per-document reads
+    assert {a.id for _, _, answers in found for a in answers} == {
+        a.id for a, _ in store.current_answers(queue="demo")}
+    assert listed[3] == {"doc": tos, "name": "demo/4", "text": "La tos seca dura semanas.", "state": "skipped"}
+    states = {who: [it["state"] for it in queue_items(store, "demo", who)] for who in ("ana", "ben", "eva")}
+    assert states == {
+        "ana": ["accepted", "conflict", "conflict", "skipped", "todo"],
+        "ben": ["accepted", "conflict", "conflict", "accepted", "skipped"],
+        "eva": ["todo"] * 5,
+    }
+    assert store.queue_answers("empty") == []

@@ -15,8 +15,6 @@ from ner.ui.app import AppConfig, build_app, launch_kwargs
 
 pytestmark = pytest.mark.browser
 SHOTS = Path(__file__).parent / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"]
 LAPTOP = {"width": 1400, "height": 1000}
 PHONE = {"width": 390, "height": 844}
 SENTENCE = "La diabetes aumenta el riesgo de enfermedad cardiovascular en los adultos mayores."
@@ -36,17 +34,6 @@ def server(tmp_path_factory):
     demo = launch(root, tmp_path_factory.mktemp("data"))
     yield demo
     demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def open_page(browser, url: str, viewport=LAPTOP, locale="en-US"):

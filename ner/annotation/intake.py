@@ -15,9 +15,10 @@ from pathlib import Path
 
 from ner.entities import Document, Entity
 from ner.files import check_upload, safe_extract, scratch
+from ner.refusals import Refusal
 from ner.settings import DEFAULT_LIMITS, Limits
 from ner.store import Store, check_entities
-from ner.tokens import check_text
+from ner.tokens import check_line, too_many_lines
 
 CORPUS_QUEUES: dict[str, str] = {  # queue name -> corpus split
     "scenario1-unannotated": "scenario1",
@@ -47,17 +48,20 @@ def tidy_name(name: str) -> str:
     return name[:80] or "pasted"
 
 
-def lines_to_docs(text: str, queue: str, where: str, limits: Limits = DEFAULT_LIMITS) -> list[Document]:
-    """One document per non-empty line (surrounding spaces dropped); ``ValueError`` names the bad line."""
+def lines_to_docs(text: str, queue: str, where: str | None, limits: Limits = DEFAULT_LIMITS) -> list[Document]:
+    """One document per non-empty line (surrounding spaces dropped); ``ValueError`` names the bad line.
+
+    ``where``: the file's name, or None for pasted text.
+    """
     docs = []
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
         if not line:
             continue
-        check_text(line, limits.line_chars, f"{where}, line {number}")
+        check_line(line, limits.line_chars, number, where)
         docs.append(Document(f"{queue}/{number}", line, annotated=False))
         if len(docs) > limits.upload_lines:
-            raise ValueError(f"{where}: more than {limits.upload_lines:,} lines (the limit); split the file")
+            raise too_many_lines(limits.upload_lines, where)
     return docs
 
 
@@ -82,7 +86,7 @@ def corpus_documents(queue: str, limit: int | None = None) -> NewDocuments:
     elif queue in CORPUS_QUEUES:
         docs = [d for d in corpus.load(CORPUS_QUEUES[queue]) if not d.annotated]
     else:
-        raise ValueError(f"unknown corpus queue {queue!r}")
+        raise Refusal("err_unknown_corpus_queue", "unknown corpus queue {queue!r}", queue=queue)
     docs = [d for d in docs if d.text.strip()]
     return NewDocuments(queue, docs[:limit] if limit else docs, named=True)
 
@@ -93,10 +97,11 @@ def _brat_documents(txt: Path, queue: str, label: str, limits: Limits) -> NewDoc
     docs = import_brat(txt)
     keep = [d for d in docs if d.text.strip()]
     if len(keep) > limits.upload_lines:
-        raise ValueError(f"{label}: {len(keep):,} lines (the limit is {limits.upload_lines:,}); split the file")
+        raise Refusal("err_file_lines", "{name}: {n:,} lines (the limit is {limit:,}); split the file", name=label,
+                      n=len(keep), limit=limits.upload_lines)
     entities = {}
     for i, doc in enumerate(keep):
-        check_text(doc.text, limits.line_chars, f"{label}, line {i + 1}")
+        check_line(doc.text, limits.line_chars, i + 1, label)
         if doc.entities:
             entities[i] = check_entities(doc.text, doc.entities, f"{label}, line {doc.id}")
     plain = [Document(d.id, d.text, annotated=False) for d in keep]
@@ -112,7 +117,7 @@ def uploaded_documents(paths: Sequence[str | Path], name: str | None = None, lim
     """
     paths = [Path(p) for p in paths]
     if not paths:
-        raise ValueError("choose a .txt file, a .txt + .ann pair or a BRAT .zip first")
+        raise Refusal("err_no_upload", "choose a .txt file, a .txt + .ann pair or a BRAT .zip first")
     with scratch("ner-annotate-") as tmp:
         files: list[Path] = []
         for n, path in enumerate(paths):
@@ -130,9 +135,9 @@ def _files_documents(paths: list[Path], files: list[Path], name: str | None, tmp
 
     texts = [p for p in files if p.suffix.lower() == ".txt" and not p.name.startswith(".")]
     if not texts:
-        raise ValueError("no .txt file among the uploads (an .ann needs its .txt beside it)")
+        raise Refusal("err_no_txt", "no .txt file among the uploads (an .ann needs its .txt beside it)")
     if len(texts) > 1:
-        raise ValueError(f"one text per queue: got {', '.join(p.name for p in texts)}")
+        raise Refusal("err_one_text", "one text per queue: got {names}", names=", ".join(p.name for p in texts))
     txt = texts[0]
     queue = tidy_name(name or _display_stem(paths[0]))
     anns = [p for p in files if p.suffix.lower() == ".ann"]
@@ -159,13 +164,14 @@ def _display_stem(path: Path) -> str:
 def pasted_documents(text: str, name: str | None = None, limits: Limits = DEFAULT_LIMITS) -> NewDocuments:
     """One document per non-empty line of pasted text."""
     if not isinstance(text, str):
-        raise ValueError("the pasted text must be text")
+        raise Refusal("err_pasted_not_text", "the pasted text must be text")
     if len(text) > limits.upload_bytes:
-        raise ValueError(f"the pasted text has {len(text):,} characters (the limit is {limits.upload_bytes:,})")
+        raise Refusal("err_pasted_too_long", "the pasted text has {n:,} characters (the limit is {limit:,})",
+                      n=len(text), limit=limits.upload_bytes)
     queue = tidy_name(name or "pasted")
-    docs = lines_to_docs(text, queue, "the pasted text", limits)
+    docs = lines_to_docs(text, queue, None, limits)
     if not docs:
-        raise ValueError("paste some text first (one document per line)")
+        raise Refusal("err_paste_first", "paste some text first (one document per line)")
     return NewDocuments(queue, docs)
 
 

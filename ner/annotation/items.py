@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ner.entities import LABELS, Entity, entities_from_json, entity_to_json
+from ner.refusals import Refusal
 from ner.store import Store, disagree
 from ner.tokens import words
 from ner.ui.render import COLORS, LOW_CONFIDENCE
@@ -85,7 +86,8 @@ def answer(
 ) -> int:
     """Save an ``accept``, ``reject`` or ``skip`` (entities checked first); the answer id."""
     if action not in ACTIONS:
-        raise ValueError(f"unknown action {action!r} (expected one of {', '.join(ACTIONS)} or undo)")
+        raise Refusal("err_unknown_action", "unknown action {action!r} (expected one of {actions} or undo)",
+                      action=action, actions=", ".join(ACTIONS))
     name = check_annotator(annotator)
     doc = store.document(doc_id)
     ents = entities_from_json(doc.text, raw_entities, f"document {doc.id}")
@@ -118,11 +120,11 @@ def check_annotator(annotator: str | None) -> str:
     """The annotator's name, stripped; ``ValueError`` when empty."""
     name = (annotator or "").strip()
     if not name:
-        raise ValueError("type your name in 'Annotator' first: answers are saved per annotator")
+        raise Refusal("err_annotator_missing", "type your name in 'Annotator' first: answers are saved per annotator")
     if len(name) > 100:
-        raise ValueError("the annotator name is longer than 100 characters")
+        raise Refusal("err_annotator_too_long", "the annotator name is longer than {limit} characters", limit=100)
     if any(unicodedata.category(c) in {"Cc", "Cs"} for c in name):
-        raise ValueError("the annotator name holds control or invalid characters")
+        raise Refusal("err_annotator_invalid", "the annotator name holds control or invalid characters")
     return name
 
 
@@ -142,18 +144,14 @@ def queue_items(store: Store, queue: str, annotator: str) -> list[dict[str, Any]
     """Every document of a queue in order, ``{doc, name, text, state}``, the state for ``annotator`` (:data:`STATES`).
 
     ``conflict``: the annotator has decided (accepted or rejected) and the annotators'
-    decisions :func:`ner.store.disagree` (the review step's definition).
+    decisions :func:`ner.store.disagree` (the review step's definition; a review does not change
+    it). One query (:meth:`ner.store.Store.queue_answers`), however long the queue.
     """
-    answers: dict[int, dict[str, Any]] = {}
-    for a, _ in store.current_answers(queue=queue):
-        answers.setdefault(a.document, {})[a.annotator] = a
     out = []
-    for doc_id in store.document_ids(queue):
-        doc = store.document(doc_id)
-        theirs = answers.get(doc_id, {})
-        mine = theirs.get(annotator)
+    for doc_id, doc, answers in store.queue_answers(queue):
+        mine = next((a for a in answers if a.annotator == annotator), None)
         state = "todo" if mine is None else mine.status
-        if mine is not None and mine.status in ("accepted", "rejected") and disagree(theirs.values()):
+        if mine is not None and mine.status in ("accepted", "rejected") and disagree(answers):
             state = "conflict"
         out.append({"doc": doc_id, "name": doc.id, "text": doc.text, "state": state})
     return out

@@ -47,6 +47,7 @@ from ner.annotation.items import (
 )
 from ner.annotation.live import LiveModels, LiveVersion
 from ner.entities import Document
+from ner.refusals import Keyed, Refusal
 from ner.settings import Settings
 from ner.store import Store
 
@@ -58,8 +59,8 @@ _MAX_ORDERS = 64  # cached queue orders (each a list of document ids)
 _MAX_CURSORS = 10_000
 
 
-class NotFound(LookupError):
-    """No such queue or document, as far as this caller may know."""
+class NotFound(Keyed, LookupError):
+    """No such queue or document, as far as this caller may know (a key and values, see ner.refusals)."""
 
 
 class AnnotationService:
@@ -109,9 +110,9 @@ class AnnotationService:
         """The caller's annotator name; ``Forbidden`` when this deployment needs a login and there is none."""
         if self.private and not caller.verified:
             if self.settings.login:
-                raise Forbidden("log in first: answers are saved under your login")
-            raise Forbidden("annotating needs a login on this public deployment (NER_USERS or Sign in with "
-                            "Hugging Face)")
+                raise Forbidden("err_login_first", "log in first: answers are saved under your login")
+            raise Forbidden("err_login_needed", "annotating needs a login on this public deployment (NER_USERS or "
+                            "Sign in with Hugging Face)")
         return check_annotator(caller.name)
 
     def _may_see(self, caller: Caller, owner: str | None) -> bool:
@@ -129,19 +130,19 @@ class AnnotationService:
 
     def _check_queue(self, store: Store, caller: Caller, queue: Any) -> str:
         if not isinstance(queue, str) or not queue:
-            raise ValueError("load a queue first")
+            raise Refusal("err_load_queue", "load a queue first")
         q = store.queue(queue)
         if q is None or q.deleted or not self._may_see(caller, q.owner):
-            raise NotFound(f"no queue named {queue!r}")
+            raise NotFound("err_no_queue", "no queue named {queue!r}", queue=queue)
         return queue
 
     def delete_queue(self, caller: Caller, queue: str) -> None:
         """Take a queue off every list (admin); its documents and answers stay in the history."""
         if not caller.admin:
-            raise Forbidden("deleting a queue needs the admin token")
+            raise Forbidden("err_admin_delete", "deleting a queue needs the admin token")
         store = self.store(create=False)
         if store is None or not store.delete_queue(queue):
-            raise NotFound(f"no queue named {queue!r}")
+            raise NotFound("err_no_queue", "no queue named {queue!r}", queue=queue)
         with self._lock:
             for key in [k for k in self._orders if k[0] == queue]:
                 del self._orders[key]
@@ -195,18 +196,21 @@ class AnnotationService:
         q = store.queue(new.queue)
         if not shared:
             if new.queue in (*CORPUS_QUEUES, SAMPLE_QUEUE):
-                raise ValueError(f"{new.queue!r} is the name of a corpus queue: choose another name")
+                raise Refusal("err_corpus_name", "{queue!r} is the name of a corpus queue: choose another name",
+                              queue=new.queue)
             taken = q is not None and (q.deleted or (self.private and q.owner != name and not caller.admin))
             if taken:
-                raise ValueError(f"a queue named {new.queue!r} already exists: choose another name")
+                raise Refusal("err_queue_exists", "a queue named {queue!r} already exists: choose another name",
+                              queue=new.queue)
             if q is None:
                 mine = sum(1 for x in store.queues(deleted=True) if x.owner == name)
                 if mine >= self.limits.queues_per_annotator:
-                    raise ValueError(f"you have made {mine} queues, the limit is {self.limits.queues_per_annotator}")
+                    raise Refusal("err_too_many_queues", "you have made {n} queues, the limit is {limit}", n=mine,
+                                  limit=self.limits.queues_per_annotator)
         size = q.size if q is not None else 0
         if size + len(new.docs) > self.limits.queue_documents:
-            raise ValueError(f"queue {new.queue!r} would hold {size + len(new.docs):,} documents "
-                             f"(the limit is {self.limits.queue_documents:,})")
+            raise Refusal("err_queue_too_big", "queue {queue!r} would hold {n:,} documents (the limit is {limit:,})",
+                          queue=new.queue, n=size + len(new.docs), limit=self.limits.queue_documents)
 
     def _predictor(self, caller: Caller, model: str | None, quiet: bool = False):
         """The model that suggests entities, or None when there is none yet."""
@@ -299,18 +303,18 @@ class AnnotationService:
         """Save the caller's ``accept``, ``reject`` or ``skip`` for a document; the answer id."""
         name, store = self.annotator(caller), self.store()
         if isinstance(doc, bool) or not isinstance(doc, int):
-            raise ValueError("no document to answer: load a queue first")
+            raise Refusal("err_no_document", "no document to answer: load a queue first")
         try:
             queue = store.document_queue(doc)
         except ValueError:
-            raise NotFound(f"unknown document id {doc!r}") from None
+            raise NotFound("err_unknown_document", "unknown document id {doc!r}", doc=doc) from None
         self._check_queue(store, caller, queue)
         return answer(store, doc, name, action, entities, suggestion)
 
     def act(self, caller: Caller, request: Any, order: str, model: str | None) -> dict[str, Any]:
         """Carry out an editor request ``{action, doc, queue, suggestion, entities}``; the editor's next value."""
         if not isinstance(request, dict):
-            raise ValueError("the editor sent no request")
+            raise Refusal("err_no_request", "the editor sent no request")
         action, queue = request.get("action"), request.get("queue")
         if action == "undo":
             value = self.undo(caller, queue)
@@ -357,7 +361,7 @@ class AnnotationService:
         name, store = self.annotator(caller), self.store()
         queue = self._check_queue(store, caller, queue)
         if isinstance(doc, bool) or not isinstance(doc, int) or doc not in set(store.document_ids(queue)):
-            raise NotFound(f"no document {doc!r} in queue {queue!r}")
+            raise NotFound("err_no_document_in_queue", "no document {doc!r} in queue {queue!r}", doc=doc, queue=queue)
         predictor = self._predictor(caller, model, quiet=True)
         live = self.live.current(queue, _model_name(predictor))
         if live is not None:
@@ -411,19 +415,17 @@ class AnnotationService:
 
     # ------------------------------------------------------------ admin: people, exports, agreement
 
-    def _admin(self, caller: Caller, what: str) -> None:
-        if not caller.admin:
-            raise Forbidden(f"{what} needs the admin token")
-
     def annotators(self, caller: Caller) -> list[str]:
         """Everyone who has answered something (admin)."""
-        self._admin(caller, "the list of annotators")
+        if not caller.admin:
+            raise Forbidden("err_admin_annotators", "the list of annotators needs the admin token")
         store = self.store(create=False)
         return store.annotators() if store else []
 
     def accepted(self, caller: Caller, queue: str | None = None, annotator: str | None = None) -> list[Document]:
         """The latest accepted answer of every document (admin): the corrections that training and exports use."""
-        self._admin(caller, "reading the collected answers")
+        if not caller.admin:
+            raise Forbidden("err_admin_answers", "reading the collected answers needs the admin token")
         store = self.store(create=False)
         return store.latest_answers((annotator or "").strip() or None, "accepted", queue or None) if store else []
 
@@ -434,10 +436,14 @@ class AnnotationService:
 
         docs = self.accepted(caller, queue, annotator)
         if not docs:
-            raise ValueError("no accepted corrections to export yet" + (f" in «{queue}»" if queue else ""))
+            if queue:
+                raise Refusal("err_no_corrections_in", "no accepted corrections to export yet in «{queue}»",
+                              queue=queue)
+            raise Refusal("err_no_corrections", "no accepted corrections to export yet")
         unknown = [f for f in formats or () if f not in FORMATS]
         if unknown:
-            raise ValueError(f"unknown export format {unknown[0]!r} (expected some of {', '.join(FORMATS)})")
+            raise Refusal("err_unknown_format", "unknown export format {format!r} (expected some of {formats})",
+                          format=unknown[0], formats=", ".join(FORMATS))
         with tempfile.TemporaryDirectory(prefix="ner-corrections-") as tmp:
             export_all(docs, Path(tmp) / "corrections", formats or FORMATS)
             archive = Path(out) / "corrections.zip"
@@ -452,23 +458,26 @@ class AnnotationService:
         """Agreement of two annotators' accepted answers on the documents both accepted (admin)."""
         from ner.export import agreement
 
-        self._admin(caller, "agreement between annotators")
+        if not caller.admin:
+            raise Forbidden("err_admin_agreement", "agreement between annotators needs the admin token")
         if not first or not second or first == second:
-            raise ValueError("choose two different annotators")
+            raise Refusal("err_two_annotators", "choose two different annotators")
         store = self.store(create=False)
         if store is None:
-            raise ValueError("nothing has been annotated yet")
+            raise Refusal("err_nothing_annotated", "nothing has been annotated yet")
         rows = agreement(store.latest_answers(first, "accepted", queue or None),
                          store.latest_answers(second, "accepted", queue or None))
         if not rows or not rows[0]["items"]:
-            raise ValueError(f"{first} and {second} have accepted no document in common yet")
+            raise Refusal("err_nothing_in_common", "{first} and {second} have accepted no document in common yet",
+                          first=first, second=second)
         return rows
 
     # ------------------------------------------------------------ admin: reviewing conflicts
 
     def conflicts(self, caller: Caller, queue: str | None = None, open_only: bool = True) -> list:
         """Documents whose annotators disagree (:meth:`ner.store.Store.conflicts`; open ones by default), admin."""
-        self._admin(caller, "reviewing conflicts")
+        if not caller.admin:
+            raise Forbidden("err_admin_review", "reviewing conflicts needs the admin token")
         store = self.store(create=False)
         return store.conflicts(queue or None, open_only) if store else []
 
@@ -484,27 +493,30 @@ class AnnotationService:
         from ner.entities import entities_from_json
         from ner.store import REVIEW_STATUSES
 
-        self._admin(caller, "reviewing conflicts")
+        if not caller.admin:
+            raise Forbidden("err_admin_review", "reviewing conflicts needs the admin token")
         store = self.store(create=False)
         if isinstance(doc, bool) or not isinstance(doc, int) or store is None:
-            raise ValueError("choose a document in conflict first")
+            raise Refusal("err_choose_conflict", "choose a document in conflict first")
         try:
             text = store.document(doc).text
         except ValueError:
-            raise NotFound(f"unknown document id {doc!r}") from None
+            raise NotFound("err_unknown_document", "unknown document id {doc!r}", doc=doc) from None
         reviewer = (caller.name or "").strip() or "admin"
         if pick:
             answer = store.current_answer(doc, pick)
             if answer is None or answer.status not in REVIEW_STATUSES:
-                raise ValueError(f"{pick} has no accepted or rejected answer for document {doc}")
+                raise Refusal("err_no_answer_to_keep", "{pick} has no accepted or rejected answer for document {doc}",
+                              pick=pick, doc=doc)
             return store.save_review(doc, reviewer, answer.status, answer.entities, chosen=pick)
         if entities is None or (isinstance(entities, str) and not entities.strip()):
-            raise ValueError("pick one annotator's answer, or give the merged entities as JSON")
+            raise Refusal("err_pick_or_merge", "pick one annotator's answer, or give the merged entities as JSON")
         if isinstance(entities, str):
             try:
                 entities = json.loads(entities)
             except json.JSONDecodeError as exc:
-                raise ValueError(f"the merged entities are not JSON ({exc.msg}, character {exc.pos})") from None
+                raise Refusal("err_merged_not_json", "the merged entities are not JSON ({error}, character {at})",
+                              error=exc.msg, at=exc.pos) from None
         ents = entities_from_json(text, entities, f"merged entities of document {doc}")
         return store.save_review(doc, reviewer, "accepted", ents)
 
@@ -523,28 +535,34 @@ class AnnotationService:
         from ner.predict import model_kind
         from ner.train import TrainSettings
 
-        self._admin(caller, "updating the model")
+        if not caller.admin:
+            raise Forbidden("err_admin_update", "updating the model needs the admin token")
         if self.models is None:
-            raise ValueError("no model to update")
+            raise Refusal("err_no_model_to_update", "no model to update")
         base = self.models.resolve(model, admin=True)
         if model_kind(base) == "crf":
-            raise ValueError("the CRF updates itself as answers are accepted: there is nothing to start; "
-                             "this button is for a transformer")
+            raise Refusal("err_crf_updates_itself", "the CRF updates itself as answers are accepted: there is nothing "
+                          "to start; this button is for a transformer")
         if jobs.running:
-            raise ValueError("a training run is already going: follow it (or cancel it) in the Train tab")
+            raise _busy()
         store = self.store(create=False)
         if store is None:
-            raise ValueError("nothing has been annotated yet")
+            raise Refusal("err_nothing_annotated", "nothing has been annotated yet")
         queue = self._check_queue(store, caller, queue)
         extra = store.latest_answers(status="accepted", queue=queue)
         if not extra:
-            raise ValueError(f"no accepted answers in «{queue}» yet: nothing to learn from")
+            raise Refusal("err_no_accepted_in", "no accepted answers in «{queue}» yet: nothing to learn from",
+                          queue=queue)
         settings = TrainSettings(base_model=base, epochs=int(epochs), **self.settings.splits())
         try:
             jobs.start(settings, extra)
         except Busy:
-            raise ValueError("a training run is already going: follow it (or cancel it) in the Train tab") from None
+            raise _busy() from None
         return settings, len(extra)
+
+
+def _busy() -> Refusal:
+    return Refusal("err_training_busy", "a training run is already going: follow it (or cancel it) in the Train tab")
 
 
 def _model_name(predictor) -> str | None:
@@ -554,5 +572,6 @@ def _model_name(predictor) -> str | None:
 def _order(order: str | None) -> str:
     order = order or "position"
     if order not in ORDERS:
-        raise ValueError(f"unknown order {order!r} (expected one of {', '.join(ORDERS)})")
+        raise Refusal("err_unknown_order", "unknown order {order!r} (expected one of {orders})", order=order,
+                      orders=", ".join(ORDERS))
     return order

@@ -79,7 +79,8 @@ def train_checkpoint(
             ignore_mismatched_sizes=True,  # the base model's own head (other labels) is replaced
         )
     except (OSError, ValueError) as exc:
-        raise CheckpointError(f"cannot load base model {settings.base_model}: {exc}") from exc
+        raise CheckpointError("err_cannot_load_base", "cannot load base model {model}: {error}",
+                              model=settings.base_model, error=str(exc)) from exc
     if settings.freeze_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)
     limit = getattr(model.config, "max_position_embeddings", 514) - 2

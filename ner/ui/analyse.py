@@ -88,7 +88,7 @@ def build(ctx, admin: gr.Textbox) -> None:
         try:
             return check_text(text, limits.text_chars)
         except ValueError as exc:
-            raise user_error(exc) from exc
+            raise user_error(exc, request) from exc
 
     def predict_api(text: str, model: str = "", admin_token: str = "", request: gr.Request = None) -> list[dict]:
         """Entities of a Spanish health text: a list of {label, start, end, text, fragments, score}.
@@ -128,13 +128,13 @@ def build(ctx, admin: gr.Textbox) -> None:
         except UnicodeDecodeError as exc:
             raise gr.Error(say(request, "file_not_utf8", name=name, byte=exc.start)) from exc
         except ValueError as exc:
-            raise user_error(exc) from exc
+            raise user_error(exc, request) from exc
         if not content.strip():
             raise gr.Error(say(request, "file_empty", name=name))
         try:
             docs = read_lines(file, limits)
         except ValueError as exc:
-            raise user_error(exc) from exc
+            raise user_error(exc, request) from exc
         predictor = ctx.predictor(model, token, request)
         with scratch("ner-brat-") as out:
             predicted = predict_to_brat(predictor, docs, out / stem / "scenario.txt")
@@ -151,13 +151,13 @@ def build(ctx, admin: gr.Textbox) -> None:
         try:
             return analyse(text, model, token, narrow, request)
         except gr.Error as exc:
-            return warned(exc, 3)
+            return warned(exc, 3, request)
 
     def predict_file_quietly(file: str | None, model: str, token: str, request: gr.Request = None):
         try:
             yield from predict_file(file, model, token, request)
         except gr.Error as exc:
-            yield warned(exc, 2)
+            yield warned(exc, 2, request)
 
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=300):

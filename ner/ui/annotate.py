@@ -12,6 +12,7 @@ browser (``gr.BrowserState``) and comes back on the next visit, unless there is 
 from __future__ import annotations
 
 import gradio as gr
+import pandas as pd
 
 from ner.access import Forbidden
 from ner.annotation.intake import corpus_choices, pasted_documents, uploaded_documents
@@ -19,7 +20,8 @@ from ner.annotation.items import api_item
 from ner.files import scratch
 from ner.ui.app import user_error, warned
 from ner.ui.editor import Editor
-from ner.ui.i18n import say, t
+from ner.ui.i18n import MESSAGES, language, number, say, t
+from ner.ui.render import label_name
 
 NAME_KEY = "ner-annotator"  # where the browser keeps the annotator's name (not a secret: the key is fixed)
 AGREEMENT_HEADERS = ["label", "items", "correct", "incorrect", "partial", "missing", "spurious", "P", "R", "F1"]
@@ -39,6 +41,17 @@ def agreement_rows(rows: list[dict]) -> list[list]:
     """The agreement table's rows; P, R and F1 say n/a where neither annotator used the label."""
     return [[r["label"], r["items"], r["correct"], r["incorrect"], r["partial"], r["missing"], r["spurious"],
              *(("n/a" if r[k] is None else round(r[k], 3)) for k in ("precision", "recall", "f1"))] for r in rows]
+
+
+def agreement_table(rows: list[list], lang: str = "en") -> pd.DataFrame:
+    """The agreement table as the page shows it: headers, labels, P, R and F1 in ``lang`` (``0,667``, ``n/d``).
+
+    ``rows`` are :func:`agreement_rows`'; the ``/annotator_agreement`` API returns those as they are.
+    """
+    words = MESSAGES.get(lang, MESSAGES["en"])
+    shown = [[words["agree_overall"] if r[0] == "overall" else label_name(r[0], lang), *r[1:7],
+              *(words["not_available"] if x == "n/a" else number(x, lang, 3) for x in r[7:])] for r in rows]
+    return pd.DataFrame(shown, columns=words["agree_headers"].split("|"))
 
 
 def build(ctx, admin) -> None:
@@ -67,6 +80,7 @@ def build(ctx, admin) -> None:
         with gr.Row():
             search = gr.Textbox(label=t("ann_search"), max_lines=1, scale=1, elem_id="ann-search")
             items = gr.Dropdown(label=t("ann_items"), choices=[], scale=3, elem_id="ann-items")
+    browse_open = gr.State(False)  # the Browse list is refreshed after each answer only while it is open
     editor = Editor(ctx, elem_id="ann-editor")
     with gr.Accordion(t("ann_export"), open=False, elem_id="ann-export") as export_box:
         with gr.Row():
@@ -100,7 +114,7 @@ def build(ctx, admin) -> None:
             value = service.open_queue(caller, queue_name, how, model,
                                        on_progress=lambda done, total: progress(done / total, desc="pre-annotating"))
         except (*REFUSED, gr.Error) as exc:
-            return warned(exc, 2)
+            return warned(exc, 2, request)
         return editor.dressed(value, request, how, model, caller), refresh(value.get("queue"), caller)
 
     def on_add(paths, text, queue_name, name, how, model, request: gr.Request, profile: gr.OAuthProfile | None,
@@ -113,7 +127,7 @@ def build(ctx, admin) -> None:
             value = service.open_queue(caller, new.queue, how, model, new=new,
                                        on_progress=lambda done, total: progress(done / total, desc="pre-annotating"))
         except (*REFUSED, gr.Error) as exc:
-            return warned(exc, 5)
+            return warned(exc, 5, request)
         return (editor.dressed(value, request, how, model, caller), refresh(value.get("queue"), caller), None, "",
                 gr.Accordion(open=False))
 
@@ -122,14 +136,18 @@ def build(ctx, admin) -> None:
         try:
             found = service.items(ctx.caller(request, profile, name), queue_name, text or "")
         except (*REFUSED, gr.Error) as exc:
-            return gr.skip() if quiet else warned(exc)
-        if not found and (text or "").strip():
+            return gr.skip() if quiet else warned(exc, 1, request)
+        if not found and (text or "").strip() and not quiet:  # said once, on the search itself
             gr.Info(say(request, "ann_browse_none"))
         return gr.Dropdown(choices=item_choices(found, request), value=None)
 
     def relist(queue_name, text, name, request: gr.Request, profile: gr.OAuthProfile | None):
         """The Browse list again after a Load or Add (their refusal was said already)."""
         return on_browse(queue_name, text, name, request, profile, quiet=True)
+
+    def relist_open(is_open, queue_name, text, name, request: gr.Request, profile: gr.OAuthProfile | None):
+        """The Browse list again after an answer or an undo, if it is open (closed: no query, no update)."""
+        return on_browse(queue_name, text, name, request, profile, quiet=True) if is_open else gr.skip()
 
     def on_open(doc, queue_name, name, how, model, request: gr.Request, profile: gr.OAuthProfile | None):
         """The editor on the item chosen in Browse."""
@@ -139,7 +157,7 @@ def build(ctx, admin) -> None:
         try:
             value = service.open_item(caller, queue_name, doc, model)
         except (*REFUSED, gr.Error) as exc:
-            return warned(exc)
+            return warned(exc, 1, request)
         return editor.dressed(value, request, how, model, caller)
 
     def on_export(token, kinds, queue_name, name, request: gr.Request):
@@ -149,14 +167,14 @@ def build(ctx, admin) -> None:
             try:
                 archive = service.export(caller, out, kinds, queue_name, name)
             except REFUSED as exc:
-                raise user_error(exc) from exc
+                raise user_error(exc, request) from exc
             yield str(archive)
 
     def on_compare(token, a, b, queue_name, request: gr.Request):
         try:
             return agreement_rows(service.agreement(ctx.caller(request, token=token), a, b, queue_name))
         except REFUSED as exc:
-            raise user_error(exc) from exc
+            raise user_error(exc, request) from exc
 
     def on_delete(token, queue_name, request: gr.Request):
         caller = ctx.caller(request, token=token)
@@ -165,26 +183,26 @@ def build(ctx, admin) -> None:
         try:
             service.delete_queue(caller, queue_name)
         except REFUSED as exc:
-            raise user_error(exc) from exc
+            raise user_error(exc, request) from exc
         return say(request, "ann_deleted", queue=queue_name)
 
     def quiet_export(token, kinds, queue_name, name, request: gr.Request):
         try:
             yield from on_export(token, kinds, queue_name, name, request)
         except gr.Error as exc:
-            yield warned(exc)
+            yield warned(exc, 1, request)
 
     def quiet_compare(token, a, b, queue_name, request: gr.Request):
         try:
-            return on_compare(token, a, b, queue_name, request)
+            return agreement_table(on_compare(token, a, b, queue_name, request), language(request))
         except gr.Error as exc:
-            return warned(exc)
+            return warned(exc, 1, request)
 
     def quiet_delete(token, queue_name, request: gr.Request):
         try:
             return on_delete(token, queue_name, request)
         except gr.Error as exc:
-            return warned(exc)
+            return warned(exc, 1, request)
 
     def after_delete(current, request: gr.Request, profile: gr.OAuthProfile | None):
         return refresh(current, ctx.caller(request, profile))
@@ -217,6 +235,10 @@ def build(ctx, admin) -> None:
     gr.on([], on_delete, [admin, only_queue], [deleted], api_name="delete_queue")
     browsed = [queue, search, annotator]
     browse_box.expand(on_browse, browsed, [items], api_visibility="private", show_progress="hidden")
+    browse_box.expand(_opened, None, [browse_open], api_visibility="private", show_progress="hidden", queue=False)
+    browse_box.collapse(_closed, None, [browse_open], api_visibility="private", show_progress="hidden", queue=False)
+    editor.answered(relist_open, [browse_open, *browsed], [items], api_visibility="private", show_progress="hidden",
+                    trigger_mode="always_last")
     search.submit(on_browse, browsed, [items], api_visibility="private", show_progress="hidden")
     items.input(on_open, [items, queue, annotator, order, ctx.model_box], [editor], api_visibility="private")
     export_box.expand(annotators, [admin], [first, second, only_queue], api_visibility="private")
@@ -225,6 +247,14 @@ def build(ctx, admin) -> None:
     review.build(ctx, admin, queue, archive)
     _register_api(ctx)
     _register_identity(ctx, annotator, saved_name, queue, editor, refresh)
+
+
+def _opened() -> bool:
+    return True
+
+
+def _closed() -> bool:
+    return False
 
 
 def _keep_name(name: str | None, saved: str | None):
@@ -275,7 +305,7 @@ def _register_api(ctx) -> None:
             new = pasted_documents(texts, queue, service.limits) if isinstance(texts, str) and texts.strip() else None
             return api_item(service.open_queue(caller, queue, order, model or None, new=new))
         except REFUSED as exc:
-            raise user_error(exc) from exc
+            raise user_error(exc, request) from exc
 
     def next_item(queue: str, annotator: str = "", order: str = "position", model: str = "",
                   request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
@@ -283,7 +313,7 @@ def _register_api(ctx) -> None:
         try:
             return api_item(service.next_item(ctx.caller(request, profile, annotator), queue, order, model or None))
         except REFUSED as exc:
-            raise user_error(exc) from exc
+            raise user_error(exc, request) from exc
 
     def save_answer(doc: int, annotator: str, status: str, entities: list[dict], queue: str = "",
                     order: str = "position", model: str = "", request: gr.Request = None,
@@ -299,7 +329,7 @@ def _register_api(ctx) -> None:
                                model or None)
             return {"answer": out["answer"], "next": api_item(out["next"])}
         except REFUSED as exc:
-            raise user_error(exc) from exc
+            raise user_error(exc, request) from exc
 
     def undo_answer(queue: str, annotator: str = "", request: gr.Request = None,
                     profile: gr.OAuthProfile | None = None) -> dict:
@@ -307,9 +337,9 @@ def _register_api(ctx) -> None:
         try:
             value = service.undo(ctx.caller(request, profile, annotator), queue)
         except REFUSED as exc:
-            raise user_error(exc) from exc
+            raise user_error(exc, request) from exc
         if value is None:
-            raise gr.Error("nothing to undo in this queue")
+            raise gr.Error(say(request, "ann_msg_nothing_to_undo"))
         return api_item(value)
 
     def queue_progress(queue: str, annotator: str = "", request: gr.Request = None,
@@ -318,7 +348,7 @@ def _register_api(ctx) -> None:
         try:
             return service.progress(ctx.caller(request, profile, annotator), queue)
         except REFUSED as exc:
-            raise user_error(exc) from exc
+            raise user_error(exc, request) from exc
 
     for fn in (load_queue, next_item, save_answer, undo_answer, queue_progress):
         gr.api(fn, api_name=fn.__name__)

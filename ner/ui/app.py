@@ -12,7 +12,7 @@ from ner.files import redact, remove_stale_staging
 from ner.jobs import Busy, TrainingJobs
 from ner.models import Models
 from ner.settings import Settings
-from ner.ui.i18n import I18N, say, t
+from ner.ui.i18n import I18N, refused, say, t
 from ner.ui.render import COLORS
 
 AppConfig = Settings  # the app's configuration is the settings object (ner/settings.py)
@@ -34,7 +34,7 @@ class AppContext:
         try:
             self.gate.check(token, _client(request))
         except Forbidden as exc:
-            raise gr.Error(str(exc)) from exc
+            raise user_error(exc, request) from exc
 
     def is_admin(self, token: str | None, request: gr.Request | None = None) -> bool:
         """Admin rights: none without a token; a wrong token is an error (and counts against the client)."""
@@ -57,7 +57,7 @@ class AppContext:
         name = getattr(request, "username", None) if self.config.users else getattr(profile, "username", None)
         typed = (typed or "").strip() if isinstance(typed, str) else ""
         if name and typed and typed != name:
-            raise gr.Error(f"you are logged in as {name}: answers are saved under that name")
+            raise gr.Error(say(request, "logged_in_as", name=name))
         return Caller(name, admin=admin, verified=bool(name))
 
     def predictor(self, model: str | None, token: str | None = None, request: gr.Request | None = None):
@@ -68,18 +68,19 @@ class AppContext:
             raise model_error(exc, request) from exc
 
 
-def warned(exc: BaseException, outputs: int = 1):
+def warned(exc: BaseException, outputs: int = 1, request: gr.Request | None = None):
     """A refused request as a popup only: ``gr.Warning`` and no output changed (``gr.Error`` would mark them all).
 
-    The buttons' handlers use it; the API endpoints raise, so that scripts get an error.
+    The buttons' handlers use it; the API endpoints raise, so that scripts get an error. A
+    library refusal is said in the request's language (:func:`ner.ui.i18n.refused`).
     """
-    gr.Warning(redact(getattr(exc, "message", None) or str(exc)))
+    gr.Warning(redact(refused(request, exc)))
     return gr.skip() if outputs == 1 else tuple(gr.skip() for _ in range(outputs))
 
 
-def user_error(exc: BaseException | str) -> gr.Error:
-    """A visible error saying what was wrong with the input, never a server path."""
-    return gr.Error(redact(str(exc)))
+def user_error(exc: BaseException | str, request: gr.Request | None = None) -> gr.Error:
+    """A visible error saying what was wrong with the input, in the request's language, never a server path."""
+    return gr.Error(redact(exc if isinstance(exc, str) else refused(request, exc)))
 
 
 def model_error(exc: BaseException, request: gr.Request | None = None) -> gr.Error:
@@ -93,7 +94,7 @@ def model_error(exc: BaseException, request: gr.Request | None = None) -> gr.Err
         return gr.Error(say(request, "no_such_checkpoint", model=redact(exc.model), names=names))
     if isinstance(exc, ModelNotAllowed):
         return gr.Error(say(request, "model_not_allowed", names=names))
-    return user_error(exc)
+    return user_error(exc, request)
 
 
 def _client(request: gr.Request | None) -> str:
@@ -112,6 +113,14 @@ CSS = """
 .ner-sentence { border-bottom: 1px solid #e5e7eb; padding: 0.4em 0; }
 /* an entity that wraps onto the next line (a phone) keeps its rounded ends and padding on both lines */
 .entities mark { box-decoration-break: clone; -webkit-box-decoration-break: clone; }
+/* a phone: the four tabs fit in one row in English and Spanish, so Gradio shows no "More tabs" button
+   (it measures the buttons of its hidden copy of the row, which this reaches too) */
+@media (max-width: 500px) {
+  #ner-tabs .tab-container button { padding: 0 var(--size-2); }
+}
+@media (max-width: 370px) {  /* down to a 320 px screen */
+  #ner-tabs .tab-container button { padding: 0 var(--size-1); font-size: 13px; }
+}
 """
 
 
@@ -146,7 +155,7 @@ def build_app(config: Settings | None = None) -> gr.Blocks:
             notice = gr.Markdown(elem_id="notice")
             if config.oauth:
                 gr.LoginButton(scale=0)
-        with gr.Tabs():
+        with gr.Tabs(elem_id="ner-tabs"):
             with gr.Tab(t("tab_analyse"), id="analyse"):
                 analyse.build(ctx, admin)
             with gr.Tab(t("tab_train"), id="train"):
@@ -175,7 +184,7 @@ def build_app(config: Settings | None = None) -> gr.Blocks:
             try:
                 jobs.start(settings)  # the Train tab's runner: one run at a time
             except Busy as exc:
-                raise gr.Error(str(exc)) from exc
+                raise gr.Error(say(request, "busy")) from exc
             state = jobs.wait()
             if state.status != "done" or state.result is None:
                 raise gr.Error(say(request, "train_failed", error=redact(state.error or state.status)))

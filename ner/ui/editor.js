@@ -1,8 +1,9 @@
 // The annotation editor's drawing, keys and calls: the rest of gr.HTML's js_on_load, after editor_pure.js
-// (element, props, watch and server are Gradio's; EditorPure is editor_pure.js).
+// (element, props, watch, trigger and server are Gradio's; EditorPure is editor_pure.js).
 // Every piece of the document's text goes into the page through textContent, never as HTML.
 // Answers go through ``await server.answer(call)`` and ``server.undo(call)`` (ner/ui/editor.py); what
-// they return is the next value, or {error} / {message} with the edits left as they are.
+// they return is the next value, or {error} / {message} with the edits left as they are. After a value
+// comes back it triggers the "answered" event (ner/ui/annotate.py listens to it).
 const P = EditorPure;
 const ACTIONS = [
   ["accept", "Enter / A"],
@@ -401,6 +402,7 @@ async function send(action) {
     ents = history.pop();
     sel = -1;
     selection = P.NO_SELECTION;
+    note = ""; // what the note said was replaced is back
     render();
     return;
   }
@@ -426,6 +428,7 @@ async function send(action) {
   if (got && typeof got === "object" && "rev" in got) {
     props.value = got;
     load(got);
+    trigger("answered"); // saved: the Annotate tab's Browse list, when open, lists the new state
   } else {
     item = { ...item, error: (got && got.error) || "", message: (got && got.message) || "" };
     render();

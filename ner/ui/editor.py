@@ -7,7 +7,9 @@ with and, with a login, a *pass* naming the annotator. ``editor_pure.js`` (offse
 selection: no DOM, tested with node) and ``editor.js`` (drawing, keys, calls) make its
 ``js_on_load``, which calls ``await server.answer(call)`` and ``await server.undo(call)``:
 Gradio server functions, answered with the next value, or with ``{"error"}`` /
-``{"message"}`` while the browser keeps the person's edits.
+``{"message"}`` while the browser keeps the person's edits. Once a value comes back (an
+answer or an undo was saved) the page triggers the editor's ``answered`` event
+(``editor.answered(fn, ...)``), on which the Annotate tab refreshes its Browse list.
 
 Why a pass: Gradio hands a server function the bare HTTP request, without the name of an
 ``auth=`` login (``gr.Request.username`` is filled in for events only). So the name that an
@@ -28,7 +30,7 @@ from ner.access import Forbidden, Passes
 from ner.annotation.items import ACTIONS, empty_value
 from ner.annotation.service import NotFound
 from ner.files import redact
-from ner.ui.i18n import editor_strings, say
+from ner.ui.i18n import editor_strings, refused, say
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = '<div class="ann" tabindex="0" role="application" aria-label="Annotation editor"></div>'
@@ -63,16 +65,16 @@ class Editor(gr.HTML):
         def run(call: dict, request, profile) -> dict:
             session = call.get("session") if isinstance(call.get("session"), dict) else {}
             if not turns.acquire(timeout=WAIT_SECONDS):
-                return {"error": "the server is busy: try again in a moment"}
+                return {"error": say(request, "editor_busy")}
             try:
                 caller = self.caller(ctx, call, session, request, profile)
                 value = ctx.annotation.act(caller, call, session.get("order"), session.get("model") or None)
             except NotFound as exc:  # no such queue or document
-                return {"error": redact(str(exc))}
+                return {"error": redact(refused(request, exc))}
             except LookupError:  # nothing to undo
                 return {"message": say(request, "ann_msg_nothing_to_undo")}
             except (ValueError, Forbidden, gr.Error) as exc:
-                return {"error": redact(getattr(exc, "message", None) or str(exc))}
+                return {"error": redact(refused(request, exc))}
             finally:
                 turns.release()
             return self.dressed(value, request, session.get("order"), session.get("model"), caller)

@@ -1,7 +1,9 @@
 """The Evaluate tab: a model on a split → official + nervaluate tables, an error browser, a comparison.
 
-Everything shown follows the reader's language (labels included: Concepto, Acción, ...);
-the ``/evaluate`` API and the data keep the canonical English names.
+Everything shown follows the reader's language (labels included: Concepto, Acción, ...; scores
+with a decimal comma in Spanish); the ``/evaluate`` API and the data keep the canonical English
+names and plain numbers. On a phone the scores table keeps its main columns only, so that it needs
+no sideways scroll (as the Analyse tab's table does).
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from ner.errors import ERRORS, MARKS, Marked, MarkedSentence, compare_rows, disa
 from ner.files import check_upload, redact, safe_extract, scratch
 from ner.settings import DEFAULT_LIMITS, Limits
 from ner.tokens import check_text
+from ner.ui.analyse import NARROW
 from ner.ui.app import user_error
-from ner.ui.i18n import MESSAGES, language, say, t
+from ner.ui.i18n import MESSAGES, language, number, say, t
 from ner.ui.render import label_name, marks_legend, render_marked
 
 SPLITS = ("dev", "test", "sample")
@@ -29,6 +32,10 @@ ERROR_KINDS: dict[str, str] = {"any error": "eval_any", "missing": "eval_missing
                                "all sentences": "eval_all"}
 _KIND_MARK = {"missing": "missing", "spurious": "spurious", "wrong type": "incorrect", "partial": "partial"}
 MAX_SHOWN = 60
+# a phone (see ``NARROW``): the columns kept, by position in ``eval_headers`` / ``eval_compare_headers``
+NARROW_SCORES = (1, 2, 3, 4)  # type, P, R, F1
+NARROW_COMPARE = (0, 3, 6, 7)  # type, F1 (A), F1 (B), Δ F1 (B − A)
+NARROW_WIDTHS = ["31%", "23%", "23%", "23%"]  # Gradio's own minimum widths would overflow a phone
 # the error browser's own CSS (scoped to it by Gradio): panes side by side, stacked when there is no room
 CSS = """
 .ner-pair { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 22em), 1fr)); gap: 0.2em 1.2em; }
@@ -177,30 +184,39 @@ def browse_pair(gold: list[Document], pred_a: list[Document], pred_b: list[Docum
     return _legend(request) + heading + count + "".join(shown) + more
 
 
-def score_table(name: str, result: dict, request: gr.Request | None = None) -> pd.DataFrame:
+def score_table(name: str, result: dict, request: gr.Request | None = None, narrow: bool = False) -> pd.DataFrame:
     """One model's table: the overall row then one per type, official figures and counts, nervaluate F1s.
 
-    ``result`` is :func:`ner.scoring.score`'s; types are shown in the reader's language.
+    ``result`` is :func:`ner.scoring.score`'s; types are shown in the reader's language, scores
+    with four decimals as it writes them (``0,8111`` in Spanish). A ``narrow`` screen gets the
+    type, P, R and F1 only.
     """
     lang = language(request)
     parts = [(say(request, "eval_all_types"), result["official"], result["nervaluate"])]
     parts += [(label_name(label, lang), r["official"], r["nervaluate"]) for label, r in result["per_type"].items()]
     rows = [
-        [name, label, *(round(off[k], 4) for k in ("precision", "recall", "f1")),
+        [name, label, *(number(off[k], lang) for k in ("precision", "recall", "f1")),
          *(off[k] for k in ("correct", "incorrect", "partial", "missing", "spurious")),
-         round(nerv["strict"]["f1"], 4), round(nerv["partial"]["f1"], 4)]
+         number(nerv["strict"]["f1"], lang), number(nerv["partial"]["f1"], lang)]
         for label, off, nerv in parts
     ]
-    return pd.DataFrame(rows, columns=say(request, "eval_headers").split("|"))
+    table = pd.DataFrame(rows, columns=say(request, "eval_headers").split("|"))
+    return table.iloc[:, list(NARROW_SCORES)] if narrow else table
 
 
-def compare_table(a: dict, b: dict, request: gr.Request | None = None) -> pd.DataFrame:
-    """Two models side by side: official P, R, F1 of each, per type and overall, and F1(B) − F1(A)."""
+def compare_table(a: dict, b: dict, request: gr.Request | None = None, narrow: bool = False) -> pd.DataFrame:
+    """Two models side by side: official P, R, F1 of each, per type and overall, and F1(B) − F1(A).
+
+    A ``narrow`` screen gets the type, both F1s and their difference only, under shorter headers.
+    """
     lang = language(request)
     rows = []
     for label, *figures, delta in compare_rows(a, b):
         name = say(request, "eval_all_types") if label == "all" else label_name(label, lang)
-        rows.append([name, *(round(f, 4) for f in figures), f"{delta:+.4f}".replace("-", "−")])
+        rows.append([name, *(number(f, lang) for f in figures), number(delta, lang, signed=True)])
+    if narrow:
+        rows = [[row[i] for i in NARROW_COMPARE] for row in rows]
+        return pd.DataFrame(rows, columns=say(request, "eval_compare_narrow_headers").split("|"))
     return pd.DataFrame(rows, columns=say(request, "eval_compare_headers").split("|"))
 
 
@@ -209,7 +225,7 @@ def _credit(request: gr.Request | None) -> str:
 
 
 def build(ctx, admin: gr.Textbox) -> None:
-    def run(model, split, upload, kind, other, token, request: gr.Request = None):
+    def run(model, split, upload, kind, other, token, narrow=False, request: gr.Request = None):
         from ner import corpus
         from ner.checkpoints import predict_documents
         from ner.scoring import score
@@ -217,7 +233,7 @@ def build(ctx, admin: gr.Textbox) -> None:
         try:
             gold = load_uploaded(upload, ctx.config.limits) if upload else corpus.load(_split(split))
         except (ValueError, FileNotFoundError) as exc:
-            raise user_error(exc) from exc
+            raise user_error(exc, request) from exc
         predictor = ctx.predictor(model, token, request)
         pred = predict_documents(predictor, gold)
         shown_split = say(request, "eval_split_upload") if upload else (
@@ -228,12 +244,14 @@ def build(ctx, admin: gr.Textbox) -> None:
             other_predictor = ctx.predictor(other, token, request)
             state["other"] = predict_documents(other_predictor, gold)
             state["names"] = (name, Path(str(other_predictor.name)).name)
-            table = compare_table(score(gold, pred), score(gold, state["other"]), request)
-            caption = say(request, "eval_compare_label", split=shown_split, a=name, b=state["names"][1])
+            table = compare_table(score(gold, pred), score(gold, state["other"]), request, bool(narrow))
+            caption = say(request, "eval_compare_narrow_label" if narrow else "eval_compare_label", split=shown_split,
+                          a=name, b=state["names"][1])
         else:
-            table = score_table(f"{shown_split} · {name}", score(gold, pred), request)
-            caption = say(request, "eval_scores", split=shown_split)
+            table = score_table(f"{shown_split} · {name}", score(gold, pred), request, bool(narrow))
+            caption = say(request, "eval_scores_narrow" if narrow else "eval_scores", split=shown_split, model=name)
         caption = f"<p class='ner-caption'>{html.escape(caption)}</p>"
+        table = gr.Dataframe(value=table, column_widths=NARROW_WIDTHS if narrow else [])
         return table, errors_html(kind, state, request), state, gr.Column(visible=True), caption
 
     def errors_html(kind, state, request: gr.Request = None):
@@ -256,7 +274,7 @@ def build(ctx, admin: gr.Textbox) -> None:
         try:
             docs = corpus.load(_split(split))
         except (ValueError, FileNotFoundError) as exc:
-            raise user_error(exc) from exc
+            raise user_error(exc, request) from exc
         return evaluate(ctx.predictor(model, admin_token, request), docs)
 
     with gr.Row():
@@ -274,9 +292,10 @@ def build(ctx, admin: gr.Textbox) -> None:
                              elem_id="eval-table", label=t("eval_scores"), show_label=False)
     errors = gr.HTML(elem_id="eval-errors", css_template=CSS)
     state = gr.State()
+    narrow = gr.Checkbox(value=False, visible=False)  # set by the page (NARROW): a phone
 
-    button.click(run, [ctx.model_box, split, upload, kind, other, admin], [table, errors, state, results, caption],
-                 api_visibility="private")
+    button.click(run, [ctx.model_box, split, upload, kind, other, admin, narrow],
+                 [table, errors, state, results, caption], js=NARROW, api_visibility="private")
     kind.change(errors_html, [kind, state], [errors], api_visibility="private")
     other.focus(lambda: gr.Dropdown(choices=ctx.models.choices()), None, [other], api_visibility="private")
     gr.api(evaluate_api, api_name="evaluate")

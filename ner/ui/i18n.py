@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import string
+
 import gradio as gr
 
 EN = {
@@ -221,6 +223,16 @@ MESSAGES = {
         "rev_kept": "✓ Reviewed: {who}'s answer kept.",
         "rev_saved": "✓ Reviewed: the merged answer saved.",
         "rev_choose": "Choose the answer to keep.",
+        "rev_reviewed_before": " · reviewed before a later answer",
+        "rev_entities_1": "{n} entity",
+        "rev_entities_n": "{n} entities",
+        "rev_answer_of": "{who}'s answer",
+        "rev_merged_answer": "a merged answer",
+        "rev_last": "Last review: {reviewer} took {chosen} ({status}), {when} UTC; an answer changed since.",
+        "rev_export_kept": "**What each format kept** (the archive's README.md says why):",
+        "agree_headers": "label|items|correct|incorrect|partial|missing|spurious|P|R|F1",
+        "agree_overall": "overall",
+        "not_available": "n/a",
         "rev_started": "Training started: {base} + {n} accepted answer{s} of «{queue}», {epochs} epochs. Follow it in "
         "the **Train** tab; the new checkpoint appears in the model list when it is done.",
         "ann_msg_accepted": "✓ accepted",
@@ -243,6 +255,10 @@ MESSAGES = {
         "eval_all_types": "all",
         "eval_scores": "Scores on {split}: official Task A (P, R, F1, counts) and nervaluate",
         "eval_compare_label": "Official Task A on {split} · A = {a} · B = {b}",
+        "eval_scores_narrow": "{model} on {split}: official Task A (a wider screen also shows the counts and "
+        "nervaluate)",
+        "eval_compare_narrow_headers": "type|F1 (A)|F1 (B)|B − A",
+        "eval_compare_narrow_label": "Official Task A F1 on {split} · A = {a} · B = {b}",
         "eval_split_sample": "sample",
         "eval_split_upload": "upload",
         "eval_gold": "gold",
@@ -295,18 +311,21 @@ MESSAGES = {
         "corrections_n": "{n} corrections were included in training.",
         "loading": "loading the model and the data…",
         "crf_progress": "CRF: iteration {step} of {total} · {seconds} s",
-        "step_progress": "step {step}/{total} · epoch {epoch:.2f} · {seconds:.0f} s",
-        "eta": ", ETA {eta:.0f} s",
-        "loss_part": " · loss {loss:.4f}",
-        "f1_part": " · dev F1 {f1:.4f}",
-        "epoch_f1": "epoch {epoch:.0f}: dev F1 {f1:.4f}",
+        "step_progress": "step {step}/{total} · epoch {epoch} · {seconds} s",
+        "eta": ", ETA {eta} s",
+        "loss_part": " · loss {loss}",
+        "f1_part": " · dev F1 {f1}",
+        "epoch_f1": "epoch {epoch}: dev F1 {f1}",
         "no_gpu": "No GPU: training on the CPU.",
-        "gpu": "GPU {index}: {name}, {used:.0f} / {total:.0f} MiB, {busy}% busy",
+        "gpu": "GPU {index}: {name}, {used} / {total} MiB, {busy}% busy",
         "status_running": "running",
         "status_cancelling": "cancelling",
         "status_done": "done",
         "status_cancelled": "cancelled",
         "status_failed": "failed",
+        # refusals said by the interface itself (the library's carry keys: ner/refusals.py)
+        "logged_in_as": "you are logged in as {name}: answers are saved under that name",
+        "editor_busy": "the server is busy: try again in a moment",
     },
     "es": {
         "analysed": "{n} entidades · {ms:.0f} ms · `{model}`",
@@ -326,6 +345,16 @@ MESSAGES = {
         "rev_kept": "✓ Revisado: se conserva la respuesta de {who}.",
         "rev_saved": "✓ Revisado: respuesta combinada guardada.",
         "rev_choose": "Elija la respuesta que se conserva.",
+        "rev_reviewed_before": " · revisado antes de una respuesta posterior",
+        "rev_entities_1": "{n} entidad",
+        "rev_entities_n": "{n} entidades",
+        "rev_answer_of": "la respuesta de {who}",
+        "rev_merged_answer": "una respuesta combinada",
+        "rev_last": "Última revisión: {reviewer} eligió {chosen} ({status}), {when} UTC; después cambió una respuesta.",
+        "rev_export_kept": "**Qué conservó cada formato** (el README.md del archivo explica por qué):",
+        "agree_headers": "etiqueta|elementos|correctas|incorrectas|parciales|faltantes|espurias|P|R|F1",
+        "agree_overall": "global",
+        "not_available": "n/d",
         "rev_started": "Entrenamiento iniciado: {base} + {n} respuesta{s} aceptada{s} de «{queue}», {epochs} épocas. "
         "Sígalo en la pestaña **Entrenar**; el nuevo modelo aparecerá en la lista cuando termine.",
         "ann_msg_accepted": "✓ aceptada",
@@ -349,6 +378,10 @@ MESSAGES = {
         "eval_all_types": "todas",
         "eval_scores": "Puntuaciones en {split}: Tarea A oficial (P, R, F1, recuentos) y nervaluate",
         "eval_compare_label": "Tarea A oficial en {split} · A = {a} · B = {b}",
+        "eval_scores_narrow": "{model} en {split}: Tarea A oficial (una pantalla más ancha muestra también los "
+        "recuentos y nervaluate)",
+        "eval_compare_narrow_headers": "tipo|F1 (A)|F1 (B)|B − A",
+        "eval_compare_narrow_label": "F1 de la Tarea A oficial en {split} · A = {a} · B = {b}",
         "eval_split_sample": "muestra",
         "eval_split_upload": "archivo subido",
         "eval_gold": "oro",
@@ -402,18 +435,106 @@ MESSAGES = {
         "corrections_n": "Se incluyeron {n} correcciones en el entrenamiento.",
         "loading": "cargando el modelo y los datos…",
         "crf_progress": "CRF: iteración {step} de {total} · {seconds} s",
-        "step_progress": "paso {step}/{total} · época {epoch:.2f} · {seconds:.0f} s",
-        "eta": ", quedan unos {eta:.0f} s",
-        "loss_part": " · pérdida {loss:.4f}",
-        "f1_part": " · F1 en dev {f1:.4f}",
-        "epoch_f1": "época {epoch:.0f}: F1 en dev {f1:.4f}",
+        "step_progress": "paso {step}/{total} · época {epoch} · {seconds} s",
+        "eta": ", quedan unos {eta} s",
+        "loss_part": " · pérdida {loss}",
+        "f1_part": " · F1 en dev {f1}",
+        "epoch_f1": "época {epoch}: F1 en dev {f1}",
         "no_gpu": "Sin GPU: se entrena en la CPU.",
-        "gpu": "GPU {index}: {name}, {used:.0f} / {total:.0f} MiB, {busy} % en uso",
+        "gpu": "GPU {index}: {name}, {used} / {total} MiB, {busy} % en uso",
         "status_running": "en curso",
         "status_cancelling": "cancelando",
         "status_done": "terminado",
         "status_cancelled": "cancelado",
         "status_failed": "falló",
+        "logged_in_as": "Ha iniciado sesión como {name}: las respuestas se guardan con ese nombre.",
+        "editor_busy": "El servidor está ocupado: inténtelo de nuevo en un momento.",
+        # the library's refusals (ner/refusals.py: each carries a key and its values; English is its own message);
+        # {n:,} is said with the thousands separated by spaces (100 000)
+        # ... the admin token (ner/access.py)
+        "err_admin_off": "Las acciones de administración están desactivadas en este despliegue público (no tiene "
+        "NER_ADMIN_TOKEN).",
+        "err_admin_token_needed": "Esto necesita el token de administración (NER_ADMIN_TOKEN) de este despliegue.",
+        "err_admin_locked": "Demasiados tokens de administración erróneos: inténtelo de nuevo dentro de {seconds} s.",
+        "err_admin_wrong": "Token de administración incorrecto.",
+        # ... the annotation service (ner/annotation/service.py, items.py, intake.py)
+        "err_login_first": "Inicie sesión primero: las respuestas se guardan con su usuario.",
+        "err_login_needed": "Para anotar hay que iniciar sesión en este despliegue público (NER_USERS o «Sign in "
+        "with Hugging Face»).",
+        "err_load_queue": "Cargue primero una cola.",
+        "err_no_queue": "No hay ninguna cola llamada «{queue}».",
+        "err_admin_delete": "Borrar una cola necesita el token de administración.",
+        "err_corpus_name": "«{queue}» es el nombre de una cola del corpus: elija otro nombre.",
+        "err_queue_exists": "Ya existe una cola llamada «{queue}»: elija otro nombre.",
+        "err_too_many_queues": "Ha creado {n} colas; el límite es {limit}.",
+        "err_queue_too_big": "La cola «{queue}» tendría {n:,} documentos (el límite es {limit:,}).",
+        "err_no_document": "No hay ningún documento que responder: cargue primero una cola.",
+        "err_unknown_document": "Documento desconocido: {doc}.",
+        "err_no_request": "El editor no envió ninguna petición.",
+        "err_no_document_in_queue": "No hay ningún documento {doc} en la cola «{queue}».",
+        "err_admin_annotators": "La lista de anotadores necesita el token de administración.",
+        "err_admin_answers": "Leer las respuestas recogidas necesita el token de administración.",
+        "err_no_corrections": "Aún no hay correcciones aceptadas que exportar.",
+        "err_no_corrections_in": "Aún no hay correcciones aceptadas que exportar en «{queue}».",
+        "err_unknown_format": "Formato de exportación desconocido: «{format}» (se esperan algunos de {formats}).",
+        "err_admin_agreement": "El acuerdo entre anotadores necesita el token de administración.",
+        "err_two_annotators": "Elija dos anotadores distintos en «Anotador/a A» y «Anotador/a B».",
+        "err_nothing_annotated": "Aún no se ha anotado nada.",
+        "err_nothing_in_common": "{first} y {second} aún no han aceptado ningún documento en común.",
+        "err_admin_review": "Revisar los desacuerdos necesita el token de administración.",
+        "err_choose_conflict": "Elija primero un «Elemento en desacuerdo».",
+        "err_no_answer_to_keep": "{pick} no tiene ninguna respuesta aceptada o rechazada para el documento {doc}.",
+        "err_pick_or_merge": "Elija la respuesta de un anotador, o escriba la respuesta combinada en JSON.",
+        "err_merged_not_json": "La respuesta combinada no es JSON válido ({error}, carácter {at}).",
+        "err_admin_update": "Actualizar el modelo necesita el token de administración.",
+        "err_no_model_to_update": "No hay ningún modelo que actualizar.",
+        "err_crf_updates_itself": "El CRF se actualiza solo a medida que se aceptan respuestas: no hay nada que "
+        "iniciar; este botón es para un transformer.",
+        "err_training_busy": "Ya hay un entrenamiento en curso: sígalo (o cancélelo) en la pestaña Entrenar.",
+        "err_no_accepted_in": "Aún no hay respuestas aceptadas en «{queue}»: no hay nada de lo que aprender.",
+        "err_unknown_order": "Orden desconocido: «{order}» (se espera uno de {orders}).",
+        "err_unknown_action": "Acción desconocida: «{action}» (se espera una de {actions} o undo).",
+        "err_annotator_missing": "Escriba primero su nombre en «Anotador/a»: las respuestas se guardan por "
+        "anotador/a.",
+        "err_annotator_too_long": "El nombre en «Anotador/a» tiene más de {limit} caracteres.",
+        "err_annotator_invalid": "El nombre en «Anotador/a» contiene caracteres de control o no válidos.",
+        "err_unknown_corpus_queue": "Cola del corpus desconocida: «{queue}».",
+        "err_no_upload": "Elija primero un archivo .txt, un par .txt + .ann o un .zip BRAT.",
+        "err_no_txt": "No hay ningún archivo .txt entre los subidos (un .ann necesita su .txt al lado).",
+        "err_one_text": "Un solo texto por cola; se recibieron: {names}.",
+        "err_pasted_not_text": "El texto pegado debe ser texto.",
+        "err_paste_first": "Pegue primero algo de texto (un documento por línea).",
+        # ... the size limits (ner/settings.py Limits; ner/tokens.py, ner/files.py, ner/annotation/intake.py)
+        "err_pasted_too_long": "El texto pegado tiene {n:,} caracteres (el límite es {limit:,}).",
+        "err_pasted_line_too_long": "El texto pegado, línea {line}: tiene {n:,} caracteres; el límite es {limit:,}.",
+        "err_line_too_long": "{name}, línea {line}: tiene {n:,} caracteres; el límite es {limit:,}.",
+        "err_pasted_too_many_lines": "El texto pegado tiene más de {limit:,} líneas (el límite): divídalo.",
+        "err_too_many_lines": "{name}: más de {limit:,} líneas (el límite): divida el archivo.",
+        "err_file_lines": "{name}: {n:,} líneas (el límite es {limit:,}): divida el archivo.",
+        "err_upload_too_big": "{name}: {n:,} bytes (el límite es {limit:,}).",
+        "err_not_zip": "{name}: no es un archivo zip.",
+        "err_zip_members": "{name}: {n:,} archivos en el zip (el límite es {limit:,}).",
+        "err_zip_bytes": "{name}: {n:,} bytes de texto una vez descomprimido (el límite es {limit:,}).",
+        "err_zip_bytes_more": "{name}: más de {limit:,} bytes de texto una vez descomprimido.",
+        "err_zip_unsafe": "{name}: ruta insegura «{path}» en el zip.",
+        "err_zip_corrupt": "{name}: no se puede leer «{path}» (zip dañado).",
+        # ... checkpoints (ner/predict.py CheckpointError, ner/models.py)
+        "err_no_such_checkpoint": "No existe el checkpoint «{model}». Disponibles: {names} (un modelo del Hugging "
+        "Face Hub se escribe propietario/nombre).",
+        "err_temporary_folder": "Las carpetas temporales y de preparación nunca se cargan.",
+        "err_crf_unfinished": "Un CRF solo se carga desde un checkpoint terminado de esta aplicación.",
+        "err_crf_unreadable": "Checkpoint {name}: la descripción de su CRF es ilegible.",
+        "err_crf_no_checksum": "Checkpoint {name}: su CRF no tiene suma de comprobación, así que no se carga.",
+        "err_cannot_load_model": "No se puede cargar un modelo de clasificación de tokens desde {model}: {error}",
+        "err_no_ner_head": "{model} no tiene una cabeza NER de etiquetas BIO con «O» primero (etiquetas: "
+        "{labels}...); ajústelo antes con `python -m ner train --base-model ...`.",
+        "err_cannot_load_tokenizer": "No se puede cargar un tokenizador desde {model}: {error}",
+        "err_slow_tokenizer": "{model}: hace falta un tokenizador rápido (ids de palabra y offsets).",
+        "err_unreadable": "{path}: ilegible ({error}).",
+        "err_not_checkpoint": "{folder} no es un checkpoint: no contiene ner_model.json, config.json ni crf.json.",
+        "err_no_checkpoint_folder": "No existe la carpeta de checkpoint {model}.",
+        "err_cannot_load_crf": "No se puede cargar el CRF de {model}: {error}",
+        "err_cannot_load_base": "No se puede cargar el modelo base {model}: {error}",
     },
 }
 
@@ -494,6 +615,47 @@ def language(request: gr.Request | None) -> str:
 def say(request: gr.Request | None, key: str, **values) -> str:
     """A run-time message in the request's language."""
     return MESSAGES[language(request)][key].format(**values)
+
+
+def number(x: float, lang: str, digits: int = 4, signed: bool = False) -> str:
+    """``x`` rounded to ``digits`` decimals as a reader of ``lang`` writes it, for display only.
+
+    ``number(1234.5, "en", 1) == "1,234.5"`` and ``number(1234.5, "es", 1) == "1 234,5"`` (a decimal
+    comma, thousands apart by a space, as the Analyse tab's limits are written). A negative number
+    takes a true minus ("−"); ``signed`` puts "+" before the others. Data, exports and the API keep
+    plain machine numbers.
+    """
+    text = f"{abs(x):,.{digits}f}"
+    if lang == "es":
+        text = text.replace(",", " ").replace(".", ",")
+    if x < 0 and round(x, digits) != 0:
+        return "−" + text
+    return ("+" if signed else "") + text
+
+
+class _Spoken(string.Formatter):
+    """``str.format`` that writes a field asking for ``,`` with the language's thousands separator."""
+
+    def __init__(self, separator: str):
+        self.separator = separator
+
+    def format_field(self, value, format_spec: str) -> str:
+        text = super().format_field(value, format_spec)
+        return text.replace(",", self.separator) if "," in format_spec else text
+
+
+_THOUSANDS = {"es": " "}  # 100 000 in Spanish (as the Analyse tab writes it), 100,000 in English
+
+
+def refused(request: gr.Request | None, exc: BaseException) -> str:
+    """A refusal's text in the request's language: :data:`MESSAGES` under its ``key`` (ner/refusals.py), filled
+    with its ``values``; else its own message (the library's English). Not redacted: the caller does that."""
+    lang = language(request)
+    key = getattr(exc, "key", None)
+    text = MESSAGES[lang].get(key) if isinstance(key, str) else None
+    if text is None:
+        return getattr(exc, "message", None) or str(exc)
+    return _Spoken(_THOUSANDS.get(lang, ",")).format(text, **getattr(exc, "values", {}))
 
 
 def editor_strings(request: gr.Request | None) -> dict[str, str]:

@@ -12,7 +12,9 @@
 - **Export summary**: after an export, what each format had to drop (read from the
   archive's ``README.md``, :func:`ner.export.export_readme`).
 
-Each handler turns a request into a :class:`ner.access.Caller` and calls the service.
+Each handler turns a request into a :class:`ner.access.Caller` and calls the service. What is
+shown is in the reader's language (statuses, label names); the merged-answer JSON keeps the
+canonical English labels.
 """
 
 from __future__ import annotations
@@ -27,11 +29,19 @@ from ner.access import Forbidden
 from ner.entities import Entity
 from ner.store import Conflict
 from ner.ui.app import user_error
-from ner.ui.i18n import say, t
+from ner.ui.i18n import MESSAGES, language, say, t
 from ner.ui.render import render
 
 REFUSED = (ValueError, LookupError, FileNotFoundError, Forbidden)
-_STATUS = {"accepted": "accepted", "rejected": "rejected"}
+
+
+def _say(lang: str, key: str, **values) -> str:
+    return MESSAGES.get(lang, MESSAGES["en"])[key].format(**values)
+
+
+def _status(status: str, lang: str) -> str:
+    """An answer's status as shown: ``accepted`` is «aceptada» in Spanish (unknown ones as they are)."""
+    return MESSAGES.get(lang, MESSAGES["en"]).get(f"ann_status_{status}", status)
 
 
 def entities_json(text: str, entities: tuple[Entity, ...] | list[Entity]) -> str:
@@ -48,21 +58,25 @@ def entities_json(text: str, entities: tuple[Entity, ...] | list[Entity]) -> str
     return json.dumps(out, ensure_ascii=False, indent=1)
 
 
-def conflict_label(conflict: Conflict) -> str:
-    """The conflict's line in the list: ``<queue> · <name>: ana (accepted) / ben (rejected)``."""
-    who = " / ".join(f"{a.annotator} ({a.status})" for a in conflict.answers)
-    reviewed = " · reviewed before a later answer" if conflict.review is not None else ""
+def conflict_label(conflict: Conflict, lang: str = "en") -> str:
+    """The conflict's line in the list: ``<queue> · <name>: ana (accepted) / ben (rejected)``, in ``lang``."""
+    who = " / ".join(f"{a.annotator} ({_status(a.status, lang)})" for a in conflict.answers)
+    reviewed = _say(lang, "rev_reviewed_before") if conflict.review is not None else ""
     return f"{conflict.queue} · {conflict.name}: {who}{reviewed}"
 
 
-def sides_html(conflict: Conflict) -> str:
-    """Every answer of a conflict side by side, entities highlighted; the newest review below, if any."""
+def sides_html(conflict: Conflict, lang: str = "en") -> str:
+    """Every answer of a conflict side by side, entities highlighted; the newest review below, if any.
+
+    Statuses and label names are shown in ``lang`` (Concepto, aceptada in Spanish).
+    """
     cells = []
     for a in conflict.answers:
-        head = f"{html.escape(a.annotator)} · {_STATUS[a.status]}"
+        head = f"{html.escape(a.annotator)} · {html.escape(_status(a.status, lang))}"
         if a.status == "accepted":
-            head += f" · {len(a.entities)} entit{'y' if len(a.entities) == 1 else 'ies'}"
-            body = render(conflict.text, list(a.entities))
+            n = len(a.entities)
+            head += " · " + _say(lang, "rev_entities_1" if n == 1 else "rev_entities_n", n=n)
+            body = render(conflict.text, list(a.entities), language=lang)
         else:
             body = f"<div class='entities' style='opacity: 0.6'>{html.escape(conflict.text)}</div>"
         cells.append(f"<div class='ner-review-side' data-annotator='{html.escape(a.annotator, quote=True)}' "
@@ -71,13 +85,14 @@ def sides_html(conflict: Conflict) -> str:
     out = f"<div class='ner-review-sides' style='display: flex; gap: 1em; flex-wrap: wrap'>{''.join(cells)}</div>"
     if conflict.review is not None:
         r = conflict.review
-        chosen = f"{html.escape(r.chosen)}'s answer" if r.chosen else "a merged answer"
-        out += (f"<div class='ner-review-last'><small>Last review: {html.escape(r.reviewer)} took {chosen} "
-                f"({r.status}), {html.escape(r.created[:19])} UTC; an answer changed since.</small></div>")
+        chosen = _say(lang, "rev_answer_of", who=r.chosen) if r.chosen else _say(lang, "rev_merged_answer")
+        last = _say(lang, "rev_last", reviewer=r.reviewer, chosen=chosen, status=_status(r.status, lang),
+                    when=r.created[:19])
+        out += f"<div class='ner-review-last'><small>{html.escape(last)}</small></div>"
     return out
 
 
-def _export_summary(path: str | None) -> str:
+def _export_summary(path: str | None, request: gr.Request = None) -> str:
     """The per-format lines of an export archive's ``README.md`` (empty when there is none)."""
     if not path:
         return ""
@@ -87,7 +102,7 @@ def _export_summary(path: str | None) -> str:
     except (OSError, KeyError, zipfile.BadZipFile):
         return ""
     lines = [line for line in readme.splitlines() if line.startswith(("- **", "  - "))]
-    return "**What each format kept** (the archive's README.md says why):\n\n" + "\n".join(lines)
+    return say(request, "rev_export_kept") + "\n\n" + "\n".join(lines)
 
 
 def build(ctx, admin, queue, archive) -> None:
@@ -115,8 +130,8 @@ def build(ctx, admin, queue, archive) -> None:
         try:
             conflicts = service.conflicts(ctx.caller(request, token=token), queue_name or None)
         except REFUSED as exc:
-            raise user_error(exc) from exc
-        choices = [(conflict_label(c), c.document) for c in conflicts]
+            raise user_error(exc, request) from exc
+        choices = [(conflict_label(c, language(request)), c.document) for c in conflicts]
         ids = [c.document for c in conflicts]
         value = keep if keep in ids else (ids[0] if ids else None)
         note = "" if ids else (say(request, "rev_none_in", queue=queue_name) if queue_name else
@@ -132,21 +147,21 @@ def build(ctx, admin, queue, archive) -> None:
         try:
             conflicts = service.conflicts(ctx.caller(request, token=token), queue_name or None, open_only=False)
         except REFUSED as exc:
-            raise user_error(exc) from exc
+            raise user_error(exc, request) from exc
         conflict = next((c for c in conflicts if c.document == doc), None)
         if conflict is None:
             return "", gr.Radio(choices=[], value=None), ""
         first = next((a for a in conflict.answers if a.status == "accepted"), conflict.answers[0])
         names = [a.annotator for a in conflict.answers]
-        return sides_html(conflict), gr.Radio(choices=names, value=first.annotator), entities_json(
-            conflict.text, first.entities)
+        return (sides_html(conflict, language(request)), gr.Radio(choices=names, value=first.annotator),
+                entities_json(conflict.text, first.entities))
 
     def settle(token, queue_name, doc, who, entities, request: gr.Request):
         caller = ctx.caller(request, token=token)
         try:
             service.review(caller, doc, pick=who, entities=entities)
         except REFUSED as exc:
-            raise user_error(exc) from exc
+            raise user_error(exc, request) from exc
         done = say(request, "rev_kept", who=who) if who else say(request, "rev_saved")
         listed, note = found(token, queue_name, request)
         return listed, (done + (" " + note if note else ""))
@@ -163,7 +178,7 @@ def build(ctx, admin, queue, archive) -> None:
         try:
             settings, n = service.update_model(ctx.caller(request, token=token), ctx.jobs, queue_name, model)
         except REFUSED as exc:
-            raise user_error(exc) from exc
+            raise user_error(exc, request) from exc
         return say(request, "rev_started", base=settings.base_model, n=n, s="" if n == 1 else "s", queue=queue_name,
                    epochs=settings.epochs)
 

@@ -15,15 +15,11 @@ from ner.files import redact
 from ner.gpu import GpuReading, read_gpus
 from ner.jobs import Busy, JobState
 from ner.train import DEFAULT_BASE_MODEL, TrainSettings
-from ner.ui.i18n import MESSAGES, language, say, t
+from ner.ui.i18n import MESSAGES, language, number, say, t
 from ner.ui.render import label_name
 
-METRIC_HEADERS = {
-    "en": ["split", "type", "P", "R", "F1", "correct", "incorrect", "partial", "missing", "spurious",
-           "strict F1", "partial F1"],
-    "es": ["partición", "tipo", "P", "R", "F1", "correctas", "incorrectas", "parciales", "ausentes", "sobrantes",
-           "F1 estricta", "F1 parcial"],
-}
+# the same headers as the Evaluate tab's scores table
+METRIC_HEADERS = {lang: MESSAGES[lang]["eval_headers"].split("|") for lang in ("en", "es")}
 _ALL = {"en": "all", "es": "todas"}
 
 
@@ -33,7 +29,10 @@ def is_crf(base_model: str | None) -> bool:
 
 
 def metrics_rows(evals: dict, lang: str = "en") -> list[list]:
-    """Rows of the metrics table: per split, the overall line then one per type (labels shown in ``lang``)."""
+    """Rows of the metrics table: per split, the overall line then one per type (labels shown in ``lang``).
+
+    Scores are shown with four decimals as ``lang`` writes them (``0,8111`` in Spanish), counts as they are.
+    """
     rows = []
     for split, result in evals.items():
         parts = [(_ALL.get(lang, "all"), result["official"], result["nervaluate"])]
@@ -41,9 +40,9 @@ def metrics_rows(evals: dict, lang: str = "en") -> list[list]:
                   for label, r in result.get("per_type", {}).items()]
         for label, off, nerv in parts:
             rows.append([
-                split, label, round(off["precision"], 4), round(off["recall"], 4), round(off["f1"], 4),
+                split, label, *(number(off[k], lang) for k in ("precision", "recall", "f1")),
                 off.get("correct"), off.get("incorrect"), off.get("partial"), off.get("missing"), off.get("spurious"),
-                round(nerv["strict"]["f1"], 4), round(nerv["partial"]["f1"], 4),
+                number(nerv["strict"]["f1"], lang), number(nerv["partial"]["f1"], lang),
             ])
     return rows
 
@@ -64,17 +63,17 @@ def progress_html(state: JobState, request: gr.Request | None = None) -> str:
     if p is None:
         return f"<div><b>{status}</b>: {say(request, 'loading')}</div>"
     share = p.step / p.total_steps if p.total_steps else 0.0
+    lang = language(request)
     if state.settings is not None and is_crf(state.settings.base_model):
-        seconds = f"{p.elapsed_seconds:.1f}"  # a CRF takes seconds: tenths matter
-        seconds = seconds.replace(".", ",") if language(request) == "es" else seconds
+        seconds = number(p.elapsed_seconds, lang, 1)  # a CRF takes seconds: tenths matter
         line = say(request, "crf_progress", step=p.step, total=p.total_steps, seconds=seconds)
     else:
-        line = say(request, "step_progress", step=p.step, total=p.total_steps, epoch=p.epoch,
-                   seconds=p.elapsed_seconds)
+        line = say(request, "step_progress", step=p.step, total=p.total_steps, epoch=number(p.epoch, lang, 2),
+                   seconds=number(p.elapsed_seconds, lang, 0))
         if p.eta_seconds is not None and state.status == "running":
-            line += say(request, "eta", eta=p.eta_seconds)
-        line += say(request, "loss_part", loss=p.loss) if p.loss is not None else ""
-        line += say(request, "f1_part", f1=p.dev_f1) if p.dev_f1 is not None else ""
+            line += say(request, "eta", eta=number(p.eta_seconds, lang, 0))
+        line += say(request, "loss_part", loss=number(p.loss, lang)) if p.loss is not None else ""
+        line += say(request, "f1_part", f1=number(p.dev_f1, lang)) if p.dev_f1 is not None else ""
     return f"<div class='ner-bar'><div style='width:{share:.1%}'></div></div><div><b>{status}</b> · {line}</div>"
 
 
@@ -96,15 +95,18 @@ def status_text(state: JobState, request: gr.Request | None = None, metrics: dic
         return say(request, "train_cancelled")
     if state.status == "cancelling":
         return say(request, "cancelling")
-    return "\n".join(f"- {say(request, 'epoch_f1', epoch=e, f1=f1)}" for e, f1 in state.dev_f1[-5:])
+    lang = language(request)
+    return "\n".join(f"- {say(request, 'epoch_f1', epoch=number(e, lang, 0), f1=number(f1, lang))}"
+                     for e, f1 in state.dev_f1[-5:])
 
 
 def gpu_text(readings: list[GpuReading] | tuple[GpuReading, ...] | None, request: gr.Request | None = None) -> str:
     """One line per GPU, or the sentence that says training runs on the CPU, in the request's language."""
     if not readings:
         return say(request, "no_gpu")
-    return "\n\n".join(say(request, "gpu", index=r.index, name=r.name, used=r.memory_used_mib,
-                            total=r.memory_total_mib, busy=r.utilization_percent) for r in readings)
+    lang = language(request)
+    return "\n\n".join(say(request, "gpu", index=r.index, name=r.name, used=number(r.memory_used_mib, lang, 0),
+                            total=number(r.memory_total_mib, lang, 0), busy=r.utilization_percent) for r in readings)
 
 
 def build(ctx, admin: gr.Textbox) -> None:
