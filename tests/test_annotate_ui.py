@@ -634,6 +634,8 @@ def test_browser_spanish_phone_gets_messages_in_spanish(server):
         labels = page.locator("#ann-editor .ann-label").all_inner_texts()  # the labels as shown, in Spanish
         assert [x.split()[-1] for x in labels] == ["Concepto", "Acción", "Predicado", "Referencia"]
         assert "CONCEPT" not in page.locator("#ann-editor .ann-text").inner_text().upper().replace("CONCEPTO", "")
+        titles = page.locator("#ann-editor mark.ent").evaluate_all("ms => ms.map(m => m.title)")
+        assert titles and all(re.fullmatch(r"\w+ · \d{1,3} %", x) for x in titles), titles  # «Concepto · 87 %»
         page.locator("#ann-editor").screenshot(path=str(SHOTS / "annotate-es-phone.png"))
         page.keyboard.press("Enter")
         sync_api.expect(page.locator("#ann-editor .ann-msg")).to_contain_text("✓ aceptada", timeout=10_000)
@@ -679,6 +681,15 @@ def test_browser_review_a_conflict_and_update_refused_for_the_crf(server, client
         page.screenshot(path=str(SHOTS / "annotate-review.png"), full_page=True)
         page.locator("#ann-update-model").click()
         sync_api.expect(page.get_by_text("the CRF updates itself").first).to_be_visible(timeout=20_000)
+        table = page.locator("#ann-agreement")
+        assert not table.is_visible()  # no empty table with headers before a comparison
+        page.locator("#ann-export").get_by_text("Export corrections and agreement").click()
+        for label, name in (("Annotator A", "ana"), ("Annotator B", "ben")):
+            page.get_by_label(label).fill(name)
+        page.locator("#ann-compare").click()
+        sync_api.expect(table).to_be_visible(timeout=20_000)
+        sync_api.expect(table).to_contain_text("n/a")  # labels neither annotator used
+        sync_api.expect(table).to_contain_text("Concept")
         browser.close()
     store = Store(server.store_path)
     review = store.current_review(item["doc"])

@@ -210,3 +210,15 @@ def test_over_the_limits_uploads_are_refused_with_their_keys(tmp_path):
         service.open_queue(Caller("ana"), new.queue, "position", None, new=new)
     assert (caught.value.key, caught.value.values) == ("err_queue_too_big",
                                                        {"queue": "tres-docs", "n": 3, "limit": 2})
+
+
+def test_a_malformed_brat_upload_in_evaluate_is_refused_in_spanish(tmp_path):
+    from ner.ui.evaluate import load_uploaded
+
+    (tmp_path / "gold.txt").write_text("El paciente tiene fiebre.\n", encoding="utf-8")
+    (tmp_path / "gold.ann").write_text("T1\tConcept 18 99\tfiebre\n", encoding="utf-8")  # past the text's end
+    with pytest.raises(Refusal) as caught:
+        load_uploaded(tmp_path / "gold.txt")
+    assert caught.value.key == "err_upload_bad_brat"
+    assert str(caught.value).startswith("gold.txt: not valid BRAT: ")
+    assert refused(SPANISH, caught.value).startswith("gold.txt no es un BRAT válido: ")

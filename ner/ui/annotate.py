@@ -95,7 +95,8 @@ def build(ctx, admin) -> None:
             first = gr.Dropdown(label=t("ann_first"), choices=[], allow_custom_value=True, scale=2)
             second = gr.Dropdown(label=t("ann_second"), choices=[], allow_custom_value=True, scale=2)
             compare = gr.Button(t("ann_compare"), scale=1, elem_id="ann-compare")
-        table = gr.Dataframe(headers=AGREEMENT_HEADERS, interactive=False, elem_id="ann-agreement")
+        table = gr.Dataframe(headers=AGREEMENT_HEADERS, interactive=False, elem_id="ann-agreement",
+                             visible=False)  # shown by Compare, with headers in the reader's language
         with gr.Row():
             delete = gr.Button(t("ann_delete"), variant="stop", size="sm", scale=1, elem_id="ann-delete")
             deleted = gr.Markdown(elem_id="ann-deleted")
@@ -194,7 +195,8 @@ def build(ctx, admin) -> None:
 
     def quiet_compare(token, a, b, queue_name, request: gr.Request):
         try:
-            return agreement_table(on_compare(token, a, b, queue_name, request), language(request))
+            rows = on_compare(token, a, b, queue_name, request)
+            return gr.Dataframe(value=agreement_table(rows, language(request)), visible=True)
         except gr.Error as exc:
             return warned(exc, 1, request)
 

@@ -188,7 +188,7 @@ function markFor({ piece: p, children }) {
   }
   m.dataset.me = p.e;
   m.style.setProperty("--c", color(e.label));
-  m.title = shown(e.label) + (typeof e.score === "number" ? ` · ${Math.round(e.score * 100)}%` : "");
+  m.title = shown(e.label) + (typeof e.score === "number" ? " · " + P.fill(T.percent || "{n}%", { n: Math.round(e.score * 100) }) : "");
   for (const child of children) m.append(piece(child));
   if (p.last) {
     // the last word, the label and ✕ stay on one line

@@ -17,6 +17,7 @@ import pandas as pd
 from ner.entities import Document, Entity
 from ner.errors import ERRORS, MARKS, Marked, MarkedSentence, compare_rows, disagreements, mark_sentence
 from ner.files import check_upload, redact, safe_extract, scratch
+from ner.refusals import Refusal
 from ner.settings import DEFAULT_LIMITS, Limits
 from ner.tokens import check_text
 from ner.ui.analyse import NARROW
@@ -64,16 +65,19 @@ def load_uploaded(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Doc
             found = [p for p in sorted(safe_extract(path, out, limits, path.name))
                      if p.suffix.lower() == ".txt" and p.with_suffix(".ann").is_file()]
             if not found:
-                raise ValueError(f"{path.name}: no .txt file with its .ann beside it in the archive")
+                raise Refusal("err_upload_no_pair", "{name}: no .txt file with its .ann beside it in the archive",
+                              name=path.name)
             txt = found[0]
         else:
             txt = path.with_suffix(".txt")
         try:
             docs = read_brat(txt)
         except (ValueError, OSError) as exc:
-            raise ValueError(redact(str(exc).replace(str(out), path.stem))) from None
+            raise Refusal("err_upload_bad_brat", "{name}: not valid BRAT: {detail}", name=path.name,
+                          detail=redact(str(exc).replace(str(out), path.stem))) from None
     if len(docs) > limits.upload_lines:
-        raise ValueError(f"{path.name}: {len(docs):,} sentences (the limit is {limits.upload_lines:,})")
+        raise Refusal("err_upload_sentences", "{name}: {n:,} sentences (the limit is {limit:,})", name=path.name,
+                      n=len(docs), limit=limits.upload_lines)
     for i, doc in enumerate(docs):
         check_text(doc.text, limits.line_chars, f"{path.name}, line {i + 1}")
     return docs
@@ -303,5 +307,6 @@ def build(ctx, admin: gr.Textbox) -> None:
 
 def _split(split: str) -> str:
     if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r} (expected one of {', '.join(SPLITS)})")
+        raise Refusal("err_unknown_split", "unknown split {split!r} (expected one of {splits})", split=split,
+                      splits=", ".join(SPLITS))
     return split

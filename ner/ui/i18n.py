@@ -517,6 +517,10 @@ MESSAGES = {
         "err_zip_bytes": "{name}: {n:,} bytes de texto una vez descomprimido (el límite es {limit:,}).",
         "err_zip_bytes_more": "{name}: más de {limit:,} bytes de texto una vez descomprimido.",
         "err_zip_unsafe": "{name}: ruta insegura «{path}» en el zip.",
+        "err_upload_no_pair": "{name}: el zip no contiene ningún archivo .txt con su .ann al lado.",
+        "err_upload_bad_brat": "{name} no es un BRAT válido: {detail}",
+        "err_upload_sentences": "{name}: {n:,} frases (el límite es {limit:,}).",
+        "err_unknown_split": "Partición desconocida: «{split}» (se espera una de {splits}).",
         "err_zip_corrupt": "{name}: no se puede leer «{path}» (zip dañado).",
         # ... checkpoints (ner/predict.py CheckpointError, ner/models.py)
         "err_no_such_checkpoint": "No existe el checkpoint «{model}». Disponibles: {names} (un modelo del Hugging "
@@ -550,6 +554,7 @@ EDITOR = {
         "next": "Next: export the corrections (“Export corrections” below), then train with them in the Train "
         "tab; or pick another item in “Browse the queue” to revise it.",
         "replaced": "Replaced: {list}. U brings them back.",
+        "percent": "{n}%",
         "piece": "+ piece",
         "piece_title": "Add a piece: the next word you tap joins the selection or the selected entity "
         "(as Ctrl+click)",
@@ -581,6 +586,7 @@ EDITOR = {
         "next": "Siguiente paso: exporte las correcciones («Exportar correcciones» abajo) y entrene con ellas en la "
         "pestaña Entrenar; o elija otro elemento en «Recorrer la cola» para revisarlo.",
         "replaced": "Sustituidas: {list}. U las recupera.",
+        "percent": "{n} %",
         "piece": "+ trozo",
         "piece_title": "Añadir un trozo: la próxima palabra que toque se suma a la selección o a la entidad "
         "seleccionada (como Ctrl+clic)",
