@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ner.entities import Document, Entity, Relation
 from ner.files import atomic_write
+from ner.refusals import Refusal
 
 _FRAGMENTS = re.compile(r"^\d+ \d+(;\d+ \d+)*$")
 _REF = re.compile(r"\b([TR])(\d+)\b")
@@ -22,6 +23,10 @@ _REF = re.compile(r"\b([TR])(\d+)\b")
 
 class BratError(ValueError):
     """A BRAT file that cannot be read; the message names the file and line."""
+
+
+class NotUtf8(Refusal, BratError):
+    """A text file that is not UTF-8 (a refusal the interface translates, :mod:`ner.refusals`)."""
 
 
 @dataclass
@@ -39,7 +44,7 @@ def read_text(path: str | Path) -> str:
     try:
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise BratError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+        raise NotUtf8("err_not_utf8", "{path}: not UTF-8 text (byte {byte})", path=str(path), byte=exc.start) from exc
 
 
 def split_lines(text: str) -> list[tuple[int, str]]:

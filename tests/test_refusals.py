@@ -222,3 +222,16 @@ def test_a_malformed_brat_upload_in_evaluate_is_refused_in_spanish(tmp_path):
     assert caught.value.key == "err_upload_bad_brat"
     assert str(caught.value).startswith("gold.txt: not valid BRAT: ")
     assert refused(SPANISH, caught.value).startswith("gold.txt no es un BRAT válido: ")
+
+
+def test_a_text_that_is_not_utf8_is_refused_in_spanish_without_the_server_path(tmp_path):
+    from ner.annotation.intake import uploaded_documents
+    from ner.files import redact
+
+    latin1 = tmp_path / "notas.txt"
+    latin1.write_bytes("La tensión arterial es alta.\n".encode("latin-1"))
+    with pytest.raises(Refusal) as caught:
+        uploaded_documents([latin1])
+    assert caught.value.key == "err_not_utf8" and caught.value.values["byte"] == len("La tensi")
+    shown = redact(refused(SPANISH, caught.value))
+    assert shown.startswith("notas.txt no es texto UTF-8 (el byte 8 no lo es)") and str(tmp_path) not in shown

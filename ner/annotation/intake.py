@@ -150,10 +150,7 @@ def _files_documents(paths: list[Path], files: list[Path], name: str | None, tmp
             (pair / "scenario.ann").write_bytes(ann.read_bytes())
             txt = pair / "scenario.txt"
         return _brat_documents(txt, queue, _display_stem(paths[0]), limits)
-    try:
-        text = read_text(txt)
-    except ValueError as exc:
-        raise ValueError(str(exc).replace(str(txt), txt.name)) from None
+    text = read_text(txt)  # not UTF-8: a refusal whose path the interface cuts to the file's name (redact)
     return NewDocuments(queue, lines_to_docs(text, queue, txt.name, limits))
 
 

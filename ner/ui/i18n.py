@@ -517,6 +517,8 @@ MESSAGES = {
         "err_zip_bytes": "{name}: {n:,} bytes de texto una vez descomprimido (el límite es {limit:,}).",
         "err_zip_bytes_more": "{name}: más de {limit:,} bytes de texto una vez descomprimido.",
         "err_zip_unsafe": "{name}: ruta insegura «{path}» en el zip.",
+        "err_not_utf8": "{path} no es texto UTF-8 (el byte {byte} no lo es): guárdelo como UTF-8 y vuelva a "
+        "subirlo.",
         "err_upload_no_pair": "{name}: el zip no contiene ningún archivo .txt con su .ann al lado.",
         "err_upload_bad_brat": "{name} no es un BRAT válido: {detail}",
         "err_upload_sentences": "{name}: {n:,} frases (el límite es {limit:,}).",
