@@ -690,6 +690,11 @@ def test_browser_review_a_conflict_and_update_refused_for_the_crf(server, client
         sync_api.expect(table).to_be_visible(timeout=20_000)
         sync_api.expect(table).to_contain_text("n/a")  # labels neither annotator used
         sync_api.expect(table).to_contain_text("Concept")
+        page.locator("#ann-export-button").click()  # the archive, and beside it what each format kept
+        summary = page.locator("#ann-export-summary")
+        sync_api.expect(summary).to_contain_text("CoNLL", timeout=20_000)
+        sync_api.expect(summary).to_contain_text("entities kept")
+        sync_api.expect(page.locator("#ann-archive")).to_contain_text(re.compile(r"corrections\s*\.zip"))
         browser.close()
     store = Store(server.store_path)
     review = store.current_review(item["doc"])

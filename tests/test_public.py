@@ -490,3 +490,14 @@ def test_with_hugging_face_login_the_annotator_is_the_profile_never_the_typed_na
     assert ctx.caller(None, None, "ben") == Caller(None, verified=False)  # logged out: no name at all
     with pytest.raises(Forbidden, match="log in first"):
         ctx.annotation.annotator(ctx.caller(None, None, "ben"))
+
+
+def test_no_handler_reads_a_file_the_page_only_shows(public):
+    """A File the page only shows (an export archive) is never a handler's input: a client could send
+    any uploaded file as its value (an archive summarised on the server once let a 0.5 MB zip take 1 GiB)."""
+    import gradio as gr
+
+    shown_only = [b for b in public.blocks.values() if isinstance(b, gr.File) and b.interactive is False]
+    assert shown_only  # the export archive, at least
+    for fn in public.fns.values():
+        assert not set(map(id, fn.inputs)) & set(map(id, shown_only)), fn.name

@@ -11,6 +11,8 @@ browser (``gr.BrowserState``) and comes back on the next visit, unless there is 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gradio as gr
 import pandas as pd
 
@@ -18,6 +20,7 @@ from ner.access import Forbidden
 from ner.annotation.intake import corpus_choices, pasted_documents, uploaded_documents
 from ner.annotation.items import api_item
 from ner.files import scratch
+from ner.ui import review  # the review step, the model update, the export summary
 from ner.ui.app import user_error, warned
 from ner.ui.editor import Editor
 from ner.ui.i18n import MESSAGES, language, number, say, t
@@ -188,10 +191,12 @@ def build(ctx, admin) -> None:
         return say(request, "ann_deleted", queue=queue_name)
 
     def quiet_export(token, kinds, queue_name, name, request: gr.Request):
+        """The archive and what each format kept, read from the archive just written (never a client's path)."""
         try:
-            yield from on_export(token, kinds, queue_name, name, request)
+            for archive in on_export(token, kinds, queue_name, name, request):
+                yield archive, review.export_summary(Path(archive), request)
         except gr.Error as exc:
-            yield warned(exc, 1, request)
+            yield warned(exc, 2, request)
 
     def quiet_compare(token, a, b, queue_name, request: gr.Request):
         try:
@@ -228,7 +233,6 @@ def build(ctx, admin) -> None:
         annotator.change(_keep_name, [annotator, saved_name], [saved_name], api_visibility="private",
                          show_progress="hidden")
     # the page shows refusals as popups only; the API endpoints (no trigger) raise them to the client
-    export.click(quiet_export, [admin, formats, only_queue, only_annotator], [archive], api_visibility="private")
     compare.click(quiet_compare, [admin, first, second, only_queue], [table], api_visibility="private")
     delete.click(quiet_delete, [admin, only_queue], [deleted], api_visibility="private").success(
         after_delete, [queue], [queue], api_visibility="private")
@@ -244,9 +248,9 @@ def build(ctx, admin) -> None:
     search.submit(on_browse, browsed, [items], api_visibility="private", show_progress="hidden")
     items.input(on_open, [items, queue, annotator, order, ctx.model_box], [editor], api_visibility="private")
     export_box.expand(annotators, [admin], [first, second, only_queue], api_visibility="private")
-    from ner.ui import review  # the review step, the model update, the export summary (ner/ui/review.py)
-
-    review.build(ctx, admin, queue, archive)
+    summary = review.build(ctx, admin, queue)
+    export.click(quiet_export, [admin, formats, only_queue, only_annotator], [archive, summary],
+                 api_visibility="private")
     _register_api(ctx)
     _register_identity(ctx, annotator, saved_name, queue, editor, refresh)
 

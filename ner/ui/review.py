@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import json
 import zipfile
+from pathlib import Path
 
 import gradio as gr
 
@@ -92,22 +93,26 @@ def sides_html(conflict: Conflict, lang: str = "en") -> str:
     return out
 
 
-def _export_summary(path: str | None, request: gr.Request = None) -> str:
-    """The per-format lines of an export archive's ``README.md`` (empty when there is none)."""
-    if not path:
-        return ""
+def export_summary(archive: Path, request: gr.Request | None = None) -> str:
+    """The per-format lines of the ``README.md`` in an export archive the server has just written.
+
+    Never called with a path a client sent: an archive from elsewhere could unpack a huge
+    README (a zip bomb); even so no more than 64 KiB of it is read.
+    """
     try:
-        with zipfile.ZipFile(path) as z:
-            readme = z.read("corrections/README.md").decode("utf-8")
+        with zipfile.ZipFile(archive) as z, z.open("corrections/README.md") as f:
+            readme = f.read(2**16).decode("utf-8", errors="replace")
     except (OSError, KeyError, zipfile.BadZipFile):
         return ""
     lines = [line for line in readme.splitlines() if line.startswith(("- **", "  - "))]
     return say(request, "rev_export_kept") + "\n\n" + "\n".join(lines)
 
 
-def build(ctx, admin, queue, archive) -> None:
-    """The review accordion and the model-update button; ``queue`` is the Annotate tab's queue box,
-    ``archive`` its export file (its README summarised beside it)."""
+def build(ctx, admin, queue) -> gr.Markdown:
+    """The review accordion and the model-update button; ``queue`` is the Annotate tab's queue box.
+
+    Returns the Markdown where the Annotate tab's export says what each format kept.
+    """
     service = ctx.annotation
     summary = gr.Markdown(elem_id="ann-export-summary")
     with gr.Accordion(t("rev_title"), open=False, elem_id="ann-review"):
@@ -187,4 +192,4 @@ def build(ctx, admin, queue, archive) -> None:
     accept.click(on_accept, [admin, queue, items, pick], [items, message], api_name="review_accept")
     save.click(on_save, [admin, queue, items, merged], [items, message], api_name="review_merge")
     update.click(on_update, [admin, queue, ctx.model_box], [updated], api_name="update_model")
-    archive.change(_export_summary, [archive], [summary], api_visibility="private", show_progress="hidden")
+    return summary
