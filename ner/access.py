@@ -41,13 +41,15 @@ class Caller:
 
 
 class AdminGate:
-    """Checks admin tokens; remembers recent failures per client (at most ``clients`` of them)."""
+    """Checks admin tokens; remembers recent failures per client (at most ``clients`` of them) and for all
+    clients together, each count forgotten ``forget`` seconds after its last lock ended."""
 
     def __init__(self, token: str | None, public: bool, free: int = 3, max_lock: float = 300.0,
-                 clients: int = 10_000):
+                 clients: int = 10_000, forget: float = 900.0):
         self.token = token
         self.public = public
         self.free, self.max_lock, self.clients = free, max_lock, clients
+        self.forget = forget  # seconds without a wrong token after which a count starts again at zero
         self._failures: OrderedDict[str, tuple[int, float]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -87,7 +89,8 @@ class AdminGate:
             return
         with self._lock:
             for key, free in keys:
-                count = self._failures.get(key, (0, 0.0))[0] + 1
+                count, until = self._failures.get(key, (0, 0.0))
+                count = 1 if now - until > self.forget else count + 1  # old typos are forgotten
                 lock = min(2.0 ** (count - free), self.max_lock) if count >= free else 0.0
                 self._failures[key] = (count, now + lock)
                 self._failures.move_to_end(key)

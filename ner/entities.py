@@ -17,9 +17,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ner.refusals import Refusal
 from ner.tokens import words
 
 LABELS: tuple[str, ...] = ("Concept", "Action", "Predicate", "Reference")
+ENTITIES_PER_WORD = 4  # at most this many entities per word of a text (and as many more) in one answer
 
 Fragment = tuple[int, int]
 _SPACE = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]+")
@@ -157,18 +159,26 @@ def entities_from_json(text: str, raw: Any, where: str = "") -> tuple[Entity, ..
     Each object is ``{"label", "fragments": [[s, e], ...]}`` or ``{"label", "start",
     "end"}``; ``text`` and ``score`` may come along (what :func:`entity_to_json` writes
     reads back). Each fragment is cut at whitespace into the corpus's fragments
-    (:func:`fragments_of`). ``ValueError`` names the bad entity: a key not listed above, an
-    unknown label, a fragment that is not a pair of integers, empty or negative, outside the
-    text, only whitespace or off word boundaries, overlapping fragments, ``start``/``end``
-    that disagree with the fragments, a ``text`` that is not what the fragments cover, a
-    ``score`` that is not a number in [0, 1].
+    (:func:`fragments_of`). An entity listed twice is kept once; more than
+    :data:`ENTITIES_PER_WORD` per word of ``text`` is a :class:`ner.refusals.Refusal`.
+    ``ValueError`` names the bad entity: a key not listed above, an unknown label, a
+    fragment that is not a pair of integers, empty or negative, outside the text, only
+    whitespace or off word boundaries, overlapping fragments, ``start``/``end`` that disagree
+    with the fragments, a ``text`` that is not what the fragments cover, a ``score`` that is
+    not a number in [0, 1].
     """
     if not isinstance(raw, (list, tuple)):
         raise ValueError(f"{where or 'entities'}: expected a list of entities, got {type(raw).__name__}")
     bounds = _word_bounds(text)
-    return tuple(
-        _checked(text, _decoded(text, data, _here(where, i)), _here(where, i), bounds) for i, data in enumerate(raw)
-    )
+    limit = ENTITIES_PER_WORD * len(bounds[0]) + ENTITIES_PER_WORD
+    if len(raw) > limit:  # before any is decoded: a client may send millions
+        raise Refusal("err_too_many_entities", "{where}: {n:,} entities for a text of {words:,} words (the limit is "
+                      "{limit:,})", where=where or "entities", n=len(raw), words=len(bounds[0]), limit=limit)
+    first: dict[tuple, Entity] = {}  # an entity sent twice (same label and fragments) is kept once
+    for i, data in enumerate(raw):
+        ent = _checked(text, _decoded(text, data, _here(where, i)), _here(where, i), bounds)
+        first.setdefault((ent.label, ent.fragments), ent)
+    return tuple(first.values())
 
 
 def _here(where: str, i: int) -> str:

@@ -38,6 +38,7 @@ class Limits:
     line_chars: int = 20_000  # one line of an uploaded or pasted file
     upload_bytes: int = 10 * 2**20  # one uploaded file (also Gradio's max_file_size)
     upload_lines: int = 20_000  # lines of one uploaded or pasted text
+    upload_files: int = 2  # files sent at once to make a queue (a .txt and its .ann, or one .zip)
     zip_bytes: int = 50 * 2**20  # the uncompressed .txt/.ann members of one zip, read from its directory
     zip_members: int = 200  # files in one zip
     queue_documents: int = 20_000  # documents in one annotation queue

@@ -455,6 +455,60 @@ def test_the_admin_gate_compares_in_constant_time_and_locks_out_per_client(monke
     assert AdminGate(None, public=False).is_admin(None) and not AdminGate(None, public=True).is_admin("x")
 
 
+
+def test_wrong_tokens_are_forgotten_after_a_quiet_spell_so_old_typos_never_lock_the_admin_out(monkeypatch):
+    import ner.access
+
+    clock = [1000.0]
+    monkeypatch.setattr(ner.access.time, "monotonic", lambda: clock[0])
+    gate = AdminGate("tok", public=True, free=2, forget=900)
+    for n in range(40):  # many clients, many wrong tokens: everyone locked out for the longest lock
+        clock[0] += 1
+        with pytest.raises(Forbidden, match="wrong|too many"):
+            gate.check("bad", f"10.0.0.{n}")
+    with pytest.raises(Forbidden, match="too many"):
+        gate.check("tok", "admin")
+    clock[0] += 300 + 900 + 1  # the lock over, then a quiet quarter of an hour
+    with pytest.raises(Forbidden, match="wrong"):  # one more typo counts as the first again
+        gate.check("bad", "10.0.0.99")
+    gate.check("tok", "admin")  # before, the count of all clients never went down: locked for good
+
+
+def test_one_upload_is_at_most_a_txt_and_its_ann_refused_before_any_file_is_read():
+    from ner.annotation.intake import uploaded_documents
+    from ner.refusals import Refusal
+
+    with pytest.raises(Refusal) as caught:  # the same zip 40 times once unpacked 2 GB before the refusal
+        uploaded_documents(["/no/such/bomb.zip"] * 40)
+    assert caught.value.key == "err_upload_files" and caught.value.values == {"n": 40, "limit": 2}
+
+
+def test_an_answer_keeps_repeated_entities_once_and_refuses_more_than_four_per_word():
+    from ner.entities import entities_from_json
+    from ner.refusals import Refusal
+
+    text = "El paciente tiene fiebre."
+    fiebre = {"label": "Concept", "start": len("El paciente tiene "), "end": len("El paciente tiene fiebre")}
+    assert len(entities_from_json(text, [fiebre, fiebre, {**fiebre, "label": "Action"}])) == 2
+    with pytest.raises(Refusal) as caught:  # 100,000 copies were stored before: 8.7 MB a request
+        entities_from_json(text, [fiebre] * 100_000, "document 1")
+    assert caught.value.key == "err_too_many_entities" and caught.value.values["limit"] == 4 * 5 + 4  # 5 words: "."
+
+
+def test_evaluate_refuses_an_upload_with_more_text_than_one_file_may_hold_and_forgets_results(tmp_path):
+    from ner.refusals import Refusal
+    from ner.ui.evaluate import STATE_SECONDS, load_uploaded
+
+    archive = tmp_path / "gold.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("g/scenario.txt", ("fiebre " * 1000 + "\n") * 20)  # 140,000 characters
+        z.writestr("g/scenario.ann", "")
+    with pytest.raises(Refusal) as caught:
+        load_uploaded(archive, Limits(upload_bytes=100_000))
+    assert caught.value.key == "err_upload_chars" and caught.value.values["n"] == 140_000
+    assert 0 < STATE_SECONDS <= 3600
+
+
 def test_corpus_text_carries_its_licence_and_credit(public, ana, real_corpus):
     item = ana.predict("scenario1-unannotated", "", "", "position", "", api_name="/load_queue")
     assert item["text"] and "CC BY-NC-SA 4.0" in item["credit"] and "eHealth-KD" in item["credit"]

@@ -118,6 +118,10 @@ def uploaded_documents(paths: Sequence[str | Path], name: str | None = None, lim
     paths = [Path(p) for p in paths]
     if not paths:
         raise Refusal("err_no_upload", "choose a .txt file, a .txt + .ann pair or a BRAT .zip first")
+    if len(paths) > limits.upload_files:  # before any is read or unpacked
+        raise Refusal("err_upload_files",
+                      "{n:,} files at once (the limit is {limit}: a .txt and its .ann, or one .zip)",
+                      n=len(paths), limit=limits.upload_files)
     with scratch("ner-annotate-") as tmp:
         files: list[Path] = []
         for n, path in enumerate(paths):

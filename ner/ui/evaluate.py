@@ -33,6 +33,7 @@ ERROR_KINDS: dict[str, str] = {"any error": "eval_any", "missing": "eval_missing
                                "all sentences": "eval_all"}
 _KIND_MARK = {"missing": "missing", "spurious": "spurious", "wrong type": "incorrect", "partial": "partial"}
 MAX_SHOWN = 60
+STATE_SECONDS = 15 * 60  # how long the error browser keeps a visitor's results after the last use
 # a phone (see ``NARROW``): the columns kept, by position in ``eval_headers`` / ``eval_compare_headers``
 NARROW_SCORES = (1, 2, 3, 4)  # type, P, R, F1
 NARROW_COMPARE = (0, 3, 6, 7)  # type, F1 (A), F1 (B), Δ F1 (B − A)
@@ -75,6 +76,10 @@ def load_uploaded(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Doc
         except (ValueError, OSError) as exc:
             raise Refusal("err_upload_bad_brat", "{name}: not valid BRAT: {detail}", name=path.name,
                           detail=redact(str(exc).replace(str(out), path.stem))) from None
+    chars = sum(len(d.text) for d in docs)
+    if chars > limits.upload_bytes:  # a zip may unpack to more than one uploaded file may hold: not here
+        raise Refusal("err_upload_chars", "{name}: {n:,} characters of text (the limit is {limit:,})",
+                      name=path.name, n=chars, limit=limits.upload_bytes)
     if len(docs) > limits.upload_lines:
         raise Refusal("err_upload_sentences", "{name}: {n:,} sentences (the limit is {limit:,})", name=path.name,
                       n=len(docs), limit=limits.upload_lines)
@@ -295,7 +300,7 @@ def build(ctx, admin: gr.Textbox) -> None:
         table = gr.Dataframe(headers=MESSAGES["en"]["eval_headers"].split("|"), interactive=False,
                              elem_id="eval-table", label=t("eval_scores"), show_label=False)
     errors = gr.HTML(elem_id="eval-errors", css_template=CSS)
-    state = gr.State()
+    state = gr.State(time_to_live=STATE_SECONDS)  # a visitor's gold and predictions, not kept for ever
     narrow = gr.Checkbox(value=False, visible=False)  # set by the page (NARROW): a phone
 
     button.click(run, [ctx.model_box, split, upload, kind, other, admin, narrow],

@@ -519,6 +519,10 @@ MESSAGES = {
         "err_zip_unsafe": "{name}: ruta insegura «{path}» en el zip.",
         "err_not_utf8": "{path} no es texto UTF-8 (el byte {byte} no lo es): guárdelo como UTF-8 y vuelva a "
         "subirlo.",
+        "err_upload_files": "{n:,} archivos a la vez (el límite es {limit}: un .txt y su .ann, o un .zip).",
+        "err_too_many_entities": "{where}: {n:,} entidades para un texto de {words:,} palabras (el límite es "
+        "{limit:,}).",
+        "err_upload_chars": "{name}: {n:,} caracteres de texto (el límite es {limit:,}).",
         "err_upload_no_pair": "{name}: el zip no contiene ningún archivo .txt con su .ann al lado.",
         "err_upload_bad_brat": "{name} no es un BRAT válido: {detail}",
         "err_upload_sentences": "{name}: {n:,} frases (el límite es {limit:,}).",
