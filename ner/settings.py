@@ -41,6 +41,7 @@ class Limits:
     upload_files: int = 2  # files sent at once to make a queue (a .txt and its .ann, or one .zip)
     zip_bytes: int = 50 * 2**20  # the uncompressed .txt/.ann members of one zip, read from its directory
     zip_members: int = 200  # files in one zip
+    eval_chars: int = 2 * 2**20  # text of one gold set uploaded to Evaluate (kept 15 min for its error browser)
     queue_documents: int = 20_000  # documents in one annotation queue
     queues_per_annotator: int = 20  # queues one annotator may create
     model_cache: int = 2  # models kept loaded (least recently used evicted)

@@ -504,7 +504,7 @@ def test_evaluate_refuses_an_upload_with_more_text_than_one_file_may_hold_and_fo
         z.writestr("g/scenario.txt", ("fiebre " * 1000 + "\n") * 20)  # 140,000 characters
         z.writestr("g/scenario.ann", "")
     with pytest.raises(Refusal) as caught:
-        load_uploaded(archive, Limits(upload_bytes=100_000))
+        load_uploaded(archive, Limits(eval_chars=100_000))
     assert caught.value.key == "err_upload_chars" and caught.value.values["n"] == 140_000
     assert 0 < STATE_SECONDS <= 3600
 

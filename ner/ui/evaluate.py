@@ -33,7 +33,7 @@ ERROR_KINDS: dict[str, str] = {"any error": "eval_any", "missing": "eval_missing
                                "all sentences": "eval_all"}
 _KIND_MARK = {"missing": "missing", "spurious": "spurious", "wrong type": "incorrect", "partial": "partial"}
 MAX_SHOWN = 60
-STATE_SECONDS = 15 * 60  # how long the error browser keeps a visitor's results after the last use
+STATE_SECONDS = 15 * 60  # how long the error browser keeps a visitor's results once computed
 # a phone (see ``NARROW``): the columns kept, by position in ``eval_headers`` / ``eval_compare_headers``
 NARROW_SCORES = (1, 2, 3, 4)  # type, P, R, F1
 NARROW_COMPARE = (0, 3, 6, 7)  # type, F1 (A), F1 (B), Δ F1 (B − A)
@@ -77,9 +77,9 @@ def load_uploaded(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Doc
             raise Refusal("err_upload_bad_brat", "{name}: not valid BRAT: {detail}", name=path.name,
                           detail=redact(str(exc).replace(str(out), path.stem))) from None
     chars = sum(len(d.text) for d in docs)
-    if chars > limits.upload_bytes:  # a zip may unpack to more than one uploaded file may hold: not here
+    if chars > limits.eval_chars:  # the results stay in memory for the error browser (~40 bytes a character)
         raise Refusal("err_upload_chars", "{name}: {n:,} characters of text (the limit is {limit:,})",
-                      name=path.name, n=chars, limit=limits.upload_bytes)
+                      name=path.name, n=chars, limit=limits.eval_chars)
     if len(docs) > limits.upload_lines:
         raise Refusal("err_upload_sentences", "{name}: {n:,} sentences (the limit is {limit:,})", name=path.name,
                       n=len(docs), limit=limits.upload_lines)
