@@ -235,3 +235,12 @@ def test_a_text_that_is_not_utf8_is_refused_in_spanish_without_the_server_path(t
     assert caught.value.key == "err_not_utf8" and caught.value.values["byte"] == len("La tensi")
     shown = redact(refused(SPANISH, caught.value))
     assert shown.startswith("notas.txt no es texto UTF-8 (el byte 8 no lo es)") and str(tmp_path) not in shown
+
+
+def test_the_interfaces_own_messages_separate_thousands_as_the_reader_does():
+    from ner.ui.i18n import say
+
+    assert say(SPANISH, "text_too_long", n=120_000, limit=100_000).startswith(
+        "El texto tiene 120 000 caracteres; el límite es 100 000.")
+    assert say(None, "text_too_long", n=120_000, limit=100_000).startswith(
+        "The text has 120,000 characters; the limit is 100,000.")

@@ -82,9 +82,7 @@ def build(ctx, admin: gr.Textbox) -> None:
     def check(text: str | None, request: gr.Request | None = None) -> str:
         text = text or ""
         if isinstance(text, str) and len(text) > limits.text_chars:
-            sep = " " if language(request) == "es" else ","  # 100,000 in English, 100 000 in Spanish
-            raise gr.Error(say(request, "text_too_long", n=f"{len(text):,}".replace(",", sep),
-                               limit=f"{limits.text_chars:,}".replace(",", sep)))
+            raise gr.Error(say(request, "text_too_long", n=len(text), limit=limits.text_chars))
         try:
             return check_text(text, limits.text_chars)
         except ValueError as exc:

@@ -286,7 +286,7 @@ MESSAGES = {
         "licensed {licence}.",
         # the Analyse tab
         "text_empty": "Type or paste a Spanish health text first (or pick an example).",
-        "text_too_long": "The text has {n} characters; the limit is {limit}. Analyse longer texts as a .txt file "
+        "text_too_long": "The text has {n:,} characters; the limit is {limit:,}. Analyse longer texts as a .txt file "
         "(below).",
         "no_file": "Choose a .txt file first.",
         "file_empty": "{name} has no text: a .txt file holds one document per line.",
@@ -409,7 +409,7 @@ MESSAGES = {
         "con licencia {licence}.",
         # the Analyse tab
         "text_empty": "Escriba o pegue primero un texto de salud en español (o elija un ejemplo).",
-        "text_too_long": "El texto tiene {n} caracteres; el límite es {limit}. Analice los textos más largos como "
+        "text_too_long": "El texto tiene {n:,} caracteres; el límite es {limit:,}. Analice los textos más largos como "
         "archivo .txt (abajo).",
         "no_file": "Elija primero un archivo .txt.",
         "file_empty": "{name} no tiene texto: un archivo .txt lleva un documento por línea.",
@@ -625,8 +625,9 @@ def language(request: gr.Request | None) -> str:
 
 
 def say(request: gr.Request | None, key: str, **values) -> str:
-    """A run-time message in the request's language."""
-    return MESSAGES[language(request)][key].format(**values)
+    """A run-time message in the request's language (``{n:,}`` with that language's thousands separator)."""
+    lang = language(request)
+    return _Spoken(_THOUSANDS.get(lang, ",")).format(MESSAGES[lang][key], **values)
 
 
 def number(x: float, lang: str, digits: int = 4, signed: bool = False) -> str:
@@ -662,12 +663,10 @@ _THOUSANDS = {"es": " "}  # 100 000 in Spanish (as the Analyse tab writes it), 1
 def refused(request: gr.Request | None, exc: BaseException) -> str:
     """A refusal's text in the request's language: :data:`MESSAGES` under its ``key`` (ner/refusals.py), filled
     with its ``values``; else its own message (the library's English). Not redacted: the caller does that."""
-    lang = language(request)
     key = getattr(exc, "key", None)
-    text = MESSAGES[lang].get(key) if isinstance(key, str) else None
-    if text is None:
+    if not isinstance(key, str) or key not in MESSAGES[language(request)]:
         return getattr(exc, "message", None) or str(exc)
-    return _Spoken(_THOUSANDS.get(lang, ",")).format(text, **getattr(exc, "values", {}))
+    return say(request, key, **getattr(exc, "values", {}))
 
 
 def editor_strings(request: gr.Request | None) -> dict[str, str]:
