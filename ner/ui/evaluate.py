@@ -19,7 +19,7 @@ from ner.errors import ERRORS, MARKS, Marked, MarkedSentence, compare_rows, disa
 from ner.files import check_upload, redact, safe_extract, scratch
 from ner.refusals import Refusal
 from ner.settings import DEFAULT_LIMITS, Limits
-from ner.tokens import check_text
+from ner.tokens import check_line
 from ner.ui.analyse import NARROW
 from ner.ui.app import user_error
 from ner.ui.i18n import MESSAGES, language, number, say, t
@@ -84,7 +84,7 @@ def load_uploaded(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Doc
         raise Refusal("err_upload_sentences", "{name}: {n:,} sentences (the limit is {limit:,})", name=path.name,
                       n=len(docs), limit=limits.upload_lines)
     for i, doc in enumerate(docs):
-        check_text(doc.text, limits.line_chars, f"{path.name}, line {i + 1}")
+        check_line(doc.text, limits.line_chars, i + 1, path.name)
     return docs
 
 

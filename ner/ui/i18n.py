@@ -626,7 +626,12 @@ def language(request: gr.Request | None) -> str:
 
 def say(request: gr.Request | None, key: str, **values) -> str:
     """A run-time message in the request's language (``{n:,}`` with that language's thousands separator)."""
-    lang = language(request)
+    return say_in(language(request), key, **values)
+
+
+def say_in(lang: str, key: str, **values) -> str:
+    """:func:`say` for a language already known (``en`` when it has no table)."""
+    lang = lang if lang in MESSAGES else "en"
     return _Spoken(_THOUSANDS.get(lang, ",")).format(MESSAGES[lang][key], **values)
 
 

@@ -30,14 +30,10 @@ from ner.access import Forbidden
 from ner.entities import Entity
 from ner.store import Conflict
 from ner.ui.app import user_error
-from ner.ui.i18n import MESSAGES, language, say, t
+from ner.ui.i18n import MESSAGES, language, say, say_in, t
 from ner.ui.render import render
 
 REFUSED = (ValueError, LookupError, FileNotFoundError, Forbidden)
-
-
-def _say(lang: str, key: str, **values) -> str:
-    return MESSAGES.get(lang, MESSAGES["en"])[key].format(**values)
 
 
 def _status(status: str, lang: str) -> str:
@@ -62,7 +58,7 @@ def entities_json(text: str, entities: tuple[Entity, ...] | list[Entity]) -> str
 def conflict_label(conflict: Conflict, lang: str = "en") -> str:
     """The conflict's line in the list: ``<queue> · <name>: ana (accepted) / ben (rejected)``, in ``lang``."""
     who = " / ".join(f"{a.annotator} ({_status(a.status, lang)})" for a in conflict.answers)
-    reviewed = _say(lang, "rev_reviewed_before") if conflict.review is not None else ""
+    reviewed = say_in(lang, "rev_reviewed_before") if conflict.review is not None else ""
     return f"{conflict.queue} · {conflict.name}: {who}{reviewed}"
 
 
@@ -76,7 +72,7 @@ def sides_html(conflict: Conflict, lang: str = "en") -> str:
         head = f"{html.escape(a.annotator)} · {html.escape(_status(a.status, lang))}"
         if a.status == "accepted":
             n = len(a.entities)
-            head += " · " + _say(lang, "rev_entities_1" if n == 1 else "rev_entities_n", n=n)
+            head += " · " + say_in(lang, "rev_entities_1" if n == 1 else "rev_entities_n", n=n)
             body = render(conflict.text, list(a.entities), language=lang)
         else:
             body = f"<div class='entities' style='opacity: 0.6'>{html.escape(conflict.text)}</div>"
@@ -86,8 +82,8 @@ def sides_html(conflict: Conflict, lang: str = "en") -> str:
     out = f"<div class='ner-review-sides' style='display: flex; gap: 1em; flex-wrap: wrap'>{''.join(cells)}</div>"
     if conflict.review is not None:
         r = conflict.review
-        chosen = _say(lang, "rev_answer_of", who=r.chosen) if r.chosen else _say(lang, "rev_merged_answer")
-        last = _say(lang, "rev_last", reviewer=r.reviewer, chosen=chosen, status=_status(r.status, lang),
+        chosen = say_in(lang, "rev_answer_of", who=r.chosen) if r.chosen else say_in(lang, "rev_merged_answer")
+        last = say_in(lang, "rev_last", reviewer=r.reviewer, chosen=chosen, status=_status(r.status, lang),
                     when=r.created[:19])
         out += f"<div class='ner-review-last'><small>{html.escape(last)}</small></div>"
     return out
