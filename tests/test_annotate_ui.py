@@ -681,6 +681,8 @@ def test_browser_review_a_conflict_and_update_refused_for_the_crf(server, client
         page.screenshot(path=str(SHOTS / "annotate-review.png"), full_page=True)
         page.locator("#ann-update-model").click()
         sync_api.expect(page.get_by_text("the CRF updates itself").first).to_be_visible(timeout=20_000)
+        page.wait_for_timeout(1_000)  # the refusal is a popup only: no control marked "Error"
+        assert page.locator("#ann-update-message .error, #ann-review .error").count() == 0
         table = page.locator("#ann-agreement")
         assert not table.is_visible()  # no empty table with headers before a comparison
         page.locator("#ann-export").get_by_text("Export corrections and agreement").click()
@@ -695,6 +697,7 @@ def test_browser_review_a_conflict_and_update_refused_for_the_crf(server, client
         sync_api.expect(summary).to_contain_text("CoNLL", timeout=20_000)
         sync_api.expect(summary).to_contain_text("entities kept")
         sync_api.expect(page.locator("#ann-archive")).to_contain_text(re.compile(r"corrections\s*\.zip"))
+        page.locator("#ann-export").screenshot(path=str(SHOTS / "annotate-export.png"))
         browser.close()
     store = Store(server.store_path)
     review = store.current_review(item["doc"])

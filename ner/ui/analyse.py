@@ -17,7 +17,7 @@ import pandas as pd
 from ner.entities import Entity, entity_to_json
 from ner.files import check_upload, scratch
 from ner.tokens import check_text
-from ner.ui.app import user_error, warned
+from ner.ui.app import quietly, user_error, warned
 from ner.ui.i18n import language, say, t
 from ner.ui.render import label_name, legend, percent, render
 
@@ -144,13 +144,6 @@ def build(ctx, admin: gr.Textbox) -> None:
                         entities=sum(len(d.entities) for d in predicted))
             yield gr.File(value=str(archive), visible=True), found
 
-    def analyse_quietly(text: str, model: str, token: str, narrow: bool = False, request: gr.Request = None):
-        """The button's handler: a refusal is a popup that marks no output (the API endpoint raises)."""
-        try:
-            return analyse(text, model, token, narrow, request)
-        except gr.Error as exc:
-            return warned(exc, 3, request)
-
     def predict_file_quietly(file: str | None, model: str, token: str, request: gr.Request = None):
         try:
             yield from predict_file(file, model, token, request)
@@ -176,6 +169,7 @@ def build(ctx, admin: gr.Textbox) -> None:
 
     results = [shown, table, info]
     inputs = [text, ctx.model_box, admin, narrow]
+    analyse_quietly = quietly(analyse, 3)  # the button: a refusal is a popup that marks no output
     button.click(analyse_quietly, inputs, results, js=NARROW, api_visibility="private").then(None, js=SHOW_RESULTS)
     text.submit(analyse_quietly, inputs, results, js=NARROW, api_visibility="private").then(None, js=SHOW_RESULTS)
     upload.upload(predict_file_quietly, [upload, ctx.model_box, admin], [brat, found], api_visibility="private")

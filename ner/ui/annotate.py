@@ -21,7 +21,7 @@ from ner.annotation.intake import corpus_choices, pasted_documents, uploaded_doc
 from ner.annotation.items import api_item
 from ner.files import scratch
 from ner.ui import review  # the review step, the model update, the export summary
-from ner.ui.app import user_error, warned
+from ner.ui.app import quietly, user_error, warned
 from ner.ui.editor import Editor
 from ner.ui.i18n import MESSAGES, language, number, say, t
 from ner.ui.render import label_name
@@ -94,6 +94,7 @@ def build(ctx, admin) -> None:
             only_annotator = gr.Textbox(label=t("ann_export_annotator"), placeholder="all", max_lines=1, scale=2)
             export = gr.Button(t("ann_export_button"), scale=1, elem_id="ann-export-button")
         archive = gr.File(label=t("ann_archive"), interactive=False, elem_id="ann-archive")
+        summary = gr.Markdown(elem_id="ann-export-summary")  # what each format kept (review.export_summary)
         with gr.Row():
             first = gr.Dropdown(label=t("ann_first"), choices=[], allow_custom_value=True, scale=2)
             second = gr.Dropdown(label=t("ann_second"), choices=[], allow_custom_value=True, scale=2)
@@ -205,12 +206,6 @@ def build(ctx, admin) -> None:
         except gr.Error as exc:
             return warned(exc, 1, request)
 
-    def quiet_delete(token, queue_name, request: gr.Request):
-        try:
-            return on_delete(token, queue_name, request)
-        except gr.Error as exc:
-            return warned(exc, 1, request)
-
     def after_delete(current, request: gr.Request, profile: gr.OAuthProfile | None):
         return refresh(current, ctx.caller(request, profile))
 
@@ -234,7 +229,7 @@ def build(ctx, admin) -> None:
                          show_progress="hidden")
     # the page shows refusals as popups only; the API endpoints (no trigger) raise them to the client
     compare.click(quiet_compare, [admin, first, second, only_queue], [table], api_visibility="private")
-    delete.click(quiet_delete, [admin, only_queue], [deleted], api_visibility="private").success(
+    delete.click(quietly(on_delete), [admin, only_queue], [deleted], api_visibility="private").success(
         after_delete, [queue], [queue], api_visibility="private")
     gr.on([], on_export, [admin, formats, only_queue, only_annotator], [archive], api_name="export_corrections")
     gr.on([], on_compare, [admin, first, second, only_queue], [table], api_name="annotator_agreement")
@@ -248,7 +243,7 @@ def build(ctx, admin) -> None:
     search.submit(on_browse, browsed, [items], api_visibility="private", show_progress="hidden")
     items.input(on_open, [items, queue, annotator, order, ctx.model_box], [editor], api_visibility="private")
     export_box.expand(annotators, [admin], [first, second, only_queue], api_visibility="private")
-    summary = review.build(ctx, admin, queue)
+    review.build(ctx, admin, queue)
     export.click(quiet_export, [admin, formats, only_queue, only_annotator], [archive, summary],
                  api_visibility="private")
     _register_api(ctx)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import gradio as gr
@@ -76,6 +77,24 @@ def warned(exc: BaseException, outputs: int = 1, request: gr.Request | None = No
     """
     gr.Warning(redact(refused(request, exc)))
     return gr.skip() if outputs == 1 else tuple(gr.skip() for _ in range(outputs))
+
+
+def quietly(fn, outputs: int = 1):
+    """``fn`` for a button: its refusal (``gr.Error``) becomes a popup that changes none of its ``outputs``.
+
+    The API endpoint keeps ``fn`` itself, so that scripts get the error. ``functools.wraps`` keeps
+    the signature Gradio reads to pass ``request``.
+    """
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error as exc:  # said in the reader's language already
+            return warned(exc, outputs)
+
+    run.__name__ = run.__qualname__ = f"{fn.__name__}_quietly"  # its endpoint's name: not the API's own
+    return run
 
 
 def user_error(exc: BaseException | str, request: gr.Request | None = None) -> gr.Error:

@@ -29,7 +29,7 @@ import gradio as gr
 from ner.access import Forbidden
 from ner.entities import Entity
 from ner.store import Conflict
-from ner.ui.app import user_error
+from ner.ui.app import quietly, user_error
 from ner.ui.i18n import MESSAGES, language, say, say_in, t
 from ner.ui.render import render
 
@@ -104,13 +104,9 @@ def export_summary(archive: Path, request: gr.Request | None = None) -> str:
     return say(request, "rev_export_kept") + "\n\n" + "\n".join(lines)
 
 
-def build(ctx, admin, queue) -> gr.Markdown:
-    """The review accordion and the model-update button; ``queue`` is the Annotate tab's queue box.
-
-    Returns the Markdown where the Annotate tab's export says what each format kept.
-    """
+def build(ctx, admin, queue) -> None:
+    """The review accordion and the model-update button; ``queue`` is the Annotate tab's queue box."""
     service = ctx.annotation
-    summary = gr.Markdown(elem_id="ann-export-summary")
     with gr.Accordion(t("rev_title"), open=False, elem_id="ann-review"):
         gr.Markdown(t("rev_intro"))
         with gr.Row():
@@ -183,9 +179,13 @@ def build(ctx, admin, queue) -> gr.Markdown:
         return say(request, "rev_started", base=settings.base_model, n=n, s="" if n == 1 else "s", queue=queue_name,
                    epochs=settings.epochs)
 
-    find.click(on_find, [admin, queue], [items, message], api_name="review_conflicts")
-    items.change(on_item, [admin, queue, items], [sides, pick, merged], api_visibility="private")
-    accept.click(on_accept, [admin, queue, items, pick], [items, message], api_name="review_accept")
-    save.click(on_save, [admin, queue, items, merged], [items, message], api_name="review_merge")
-    update.click(on_update, [admin, queue, ctx.model_box], [updated], api_name="update_model")
-    return summary
+    # the buttons show a refusal as a popup only (no control marked); the API endpoints raise it
+    for button, fn, inputs, outputs, api_name in (
+        (find, on_find, [admin, queue], [items, message], "review_conflicts"),
+        (accept, on_accept, [admin, queue, items, pick], [items, message], "review_accept"),
+        (save, on_save, [admin, queue, items, merged], [items, message], "review_merge"),
+        (update, on_update, [admin, queue, ctx.model_box], [updated], "update_model"),
+    ):
+        button.click(quietly(fn, len(outputs)), inputs, outputs, api_visibility="private")
+        gr.on([], fn, inputs, outputs, api_name=api_name)
+    items.change(quietly(on_item, 3), [admin, queue, items], [sides, pick, merged], api_visibility="private")
