@@ -97,13 +97,23 @@ class Sizes:
     saves: int = 50
     kill_lines: int = 300
     guesses: int = 20
+    live_seconds: float = 150.0  # each of the two phases of the live-suggestion sink (empty answers, corrections)
+    eval_sessions: int = 12
+    eval_copies: int = 410  # the sample, two sentences a line, repeated: 2 MiB, the most a gold set may hold
 
 
 QUICK = Sizes(leak_calls=200, bomb_bytes=256 * MIB, max_file=False, pasted_lines=2000, load_calls=200,
-              load_threads=20, load_seconds=60.0, saves=10, kill_lines=100)
+              load_threads=20, load_seconds=60.0, saves=10, kill_lines=100, live_seconds=30.0, eval_sessions=4,
+              eval_copies=100)
 
 
 # ---------------------------------------------------------------- measuring the server
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (``/proc/<pid>/stat``), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Rss:
@@ -350,6 +360,7 @@ class Result:
     lost: int | None = None
     alive: bool = True
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # the server's CPU time during the attack
     problems: list[str] = field(default_factory=list)
     data: dict = field(default_factory=dict)
     note: bool = False  # not a failure, but worth reading
@@ -409,12 +420,15 @@ class Bench:
         print(f"[{n}] {name} …", flush=True)
         res = Result(n, name)
         before, offset, t0 = self.disk(), self.server.log_size(), time.monotonic()
+        pid, cpu = self.server.proc.pid, cpu_seconds(self.server.proc.pid)
         self.rss.reset()
         try:
             fn(self, res)
         except Exception as exc:  # noqa: BLE001 (a failed attack is a result, not a crash of the benchmark)
             res.fail(f"the benchmark's client failed: {type(exc).__name__}: {short(exc, 200)}")
         res.seconds = round(time.monotonic() - t0, 1)
+        if self.server.proc.pid == pid:  # not restarted by the attack
+            res.cpu_seconds = round(cpu_seconds(pid) - cpu, 1)
         res.alive = self.alive()
         if not res.alive:
             res.fail("the server no longer answers /predict")
@@ -1042,6 +1056,165 @@ def _quiet(fn, *args) -> None:
         pass
 
 
+# ---------------------------------------------------------------- 12. live suggestions as a sink
+
+
+def suggestion_rows(db: Path, queue: str) -> dict:
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as c:
+        rows = c.execute("""SELECT s.model, COUNT(*) FROM suggestions s JOIN documents d ON d.id = s.document
+                            WHERE d.source = ? GROUP BY s.model""", (queue,)).fetchall()
+    return dict(rows)
+
+
+def accept_for(s: Session, item: dict, queue: str, model: str, seconds: float, correct: bool) -> tuple[dict, int]:
+    """Accept items as fast as the API allows for ``seconds``: empty answers, or one Concept each (a correction)."""
+    deadline, n = time.monotonic() + seconds, 0
+    while time.monotonic() < deadline and not item.get("finished"):
+        words = re.search(r"\w{4,}", item["text"])
+        entities = [{"label": "Concept", "start": words.start(), "end": words.end()}] if correct and words else []
+        ok, out = s.run("save_answer", item["doc"], "", "accept", entities, queue, "position", model)
+        if not ok:
+            raise RuntimeError(f"save_answer refused: {short(out)}")
+        item, n = out["next"], n + 1
+    return item, n
+
+
+def live_sink(b: Bench, res: Result) -> None:
+    db, s, queue = b.data / "annotations.db", b.session("ana"), "live-sink"
+    # the biggest paste one load may hold: 20,000 lines (Limits.upload_lines) in 2 MiB (queue_load_chars)
+    lines = [f"Paciente {n:05d}: presenta fiebre alta, tos seca, dolor de cabeza y cansancio desde hace días."
+             for n in range(20_000)]
+    before_db = db_state(db)
+    t0 = time.monotonic()
+    ok, item = s.call("load_queue", queue, "", "\n".join(lines), "position", b.ck)
+    if not ok:
+        raise RuntimeError(f"load_queue failed: {short(item)}")
+    load_s = round(time.monotonic() - t0, 1)
+    pid = b.server.proc.pid
+    phases = {}
+    for phase, correct in (("empty answers", False), ("corrections", True)):
+        rows_before, cpu, rss = suggestion_rows(db, queue), cpu_seconds(pid), b.rss.last
+        t0 = time.monotonic()
+        item, accepts = accept_for(s, item, queue, b.ck, b.sizes.live_seconds, correct)
+        time.sleep(2)
+        rows_after = suggestion_rows(db, queue)
+        live = {m: c for m, c in rows_after.items() if "+live" in m}
+        phases[phase] = {"accepts": accepts, "seconds": round(time.monotonic() - t0, 1),
+                         "cpu_s": round(cpu_seconds(pid) - cpu, 1), "rss_before_mib": round(rss / MIB),
+                         "rss_after_mib": round(b.rss.last / MIB),
+                         "new_suggestion_rows": sum(rows_after.values()) - sum(rows_before.values()),
+                         "live_versions": len(live), "live_rows": sum(live.values())}
+    after_db = db_state(db)
+    res.data.update(lines=len(lines), text_bytes=sum(map(len, lines)), load_s=load_s, phases=phases,
+                    db_before=before_db, db_after=after_db)
+    e, c = phases["empty answers"], phases["corrections"]
+    res.outcome = (f"{len(lines):,}-line queue (2 MiB) loaded in {load_s} s; {e['accepts']} empty accepts in "
+                   f"{e['seconds']:.0f} s: {e['live_versions']} live versions, +{e['new_suggestion_rows']} rows, "
+                   f"{e['cpu_s']} s CPU; {c['accepts']} corrections in {c['seconds']:.0f} s: {c['live_versions']} "
+                   f"versions, +{c['new_suggestion_rows']} rows, {c['cpu_s']} s CPU; DB "
+                   f"{mib(after_db['bytes'] - before_db['bytes'])}; "
+                   f"RSS {e['rss_before_mib']} → {c['rss_after_mib']} MiB")
+    if e["live_versions"]:
+        res.fail("empty answers trained a live version")
+    if c["new_suggestion_rows"] > c["accepts"] + e["accepts"] + 10:
+        res.fail("a live version wrote more suggestions than the items it served")
+
+
+# ---------------------------------------------------------------- 13. Evaluate results held per session
+
+
+def evaluate_sessions(b: Bench, res: Result) -> None:
+    from ner import corpus
+    from ner.brat import write_brat
+    from ner.entities import Document
+
+    folder = b.client_dir / "gold"
+    folder.mkdir(exist_ok=True)
+    sample = corpus.load("sample")  # two sample sentences a line: 2 MiB of text in fewer than 20,000 lines
+    pairs = [(a, b) for a, b in zip(sample, sample[1:] + sample[:1])]
+    docs = [Document(f"{k}-{a.id}", f"{a.text} {b.text}", (*a.entities, *(e.shifted(len(a.text) + 1)
+                                                                          for e in b.entities)))
+            for k in range(b.sizes.eval_copies) for a, b in pairs]
+    write_brat(docs, folder / "scenario.txt")
+    archive = b.client_dir / "gold.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in ("scenario.txt", "scenario.ann"):
+            z.write(folder / name, f"gold/{name}")
+    chars = sum(len(d.text) for d in docs)
+    pid, rss0 = b.server.proc.pid, b.rss.last
+    per = []
+    for _ in range(b.sizes.eval_sessions):
+        s = Session(b.server.url, "eva", "pw-eva")  # a fresh page: a new session each time
+        status, path = s.upload(archive)
+        if status != 200:
+            raise RuntimeError(f"upload refused: {path}")
+        cpu, t0 = cpu_seconds(pid), time.monotonic()
+        ok, out = s.browser("run", ["", "test", file_data(path, "gold.zip"), "any error", None, "", False])
+        if not ok:
+            raise RuntimeError(f"evaluate failed: {short(out)}")
+        per.append({"seconds": round(time.monotonic() - t0, 1), "cpu_s": round(cpu_seconds(pid) - cpu, 1),
+                    "rss_mib": round(b.rss.last / MIB)})
+        s.close()
+    res.data.update(chars=chars, sessions=per, rss_start_mib=round(rss0 / MIB))
+    growth = per[-1]["rss_mib"] - per[0]["rss_mib"]
+    res.outcome = (f"{len(per)} fresh sessions × {chars / MIB:.1f} MiB of gold text: RSS {round(rss0 / MIB)} → "
+                   f"{per[0]['rss_mib']} after the first → {per[-1]['rss_mib']} MiB after the last "
+                   f"({growth:+d} MiB over {len(per) - 1} more); {sum(p['cpu_s'] for p in per) / len(per):.1f} s "
+                   f"CPU each")
+    if growth > 30 * (len(per) - 1) ** 0.5 + 60:
+        res.fail(f"server memory grew by {growth} MiB over {len(per) - 1} sessions")
+
+
+# ---------------------------------------------------------------- 14. a big queue load
+
+
+def big_load(b: Bench, res: Result) -> None:
+    db, s, pid = b.data / "annotations.db", b.session("ben"), b.server.proc.pid
+    piece = " ".join(f"palabra{i} fiebre tos" for i in range(1200))[:20_000]  # 20,000 characters, no full stop
+
+    def lines(n: int, tag: str) -> str:
+        return "\n".join(f"{tag}{k} {piece}"[:20_000] for k in range(n))
+
+    out = {}
+    for label, queue, text in (("10 MB (500 lines of 20,000 characters)", "big-10mb", lines(500, "a")),
+                               ("2 MiB (104 such lines)", "big-2mib", lines(104, "b")),
+                               ("2 MiB more in the same hour", "big-2mib-b", lines(104, "c")),
+                               ("a third 2 MiB in the same hour", "big-2mib-c", lines(104, "d"))):
+        cpu, t0, before = cpu_seconds(pid), time.monotonic(), db_state(db)
+        ok, value = s.call("load_queue", queue, "", text, "position", b.ck)
+        took = round(time.monotonic() - t0, 1)
+        cpu_request = round(cpu_seconds(pid) - cpu, 1)
+        background = None
+        if ok:  # follow the background pre-annotation, while /predict keeps answering
+            t1, latencies = time.monotonic(), []
+            while time.monotonic() - t1 < 600:
+                t2 = time.perf_counter()
+                b.session("eva").run("predict", SENTENCE, b.ck, "")
+                latencies.append((time.perf_counter() - t2) * 1000)
+                done, progress = s.call("queue_progress", queue, "")
+                if done and not progress.get("preannotating"):
+                    break
+                time.sleep(0.5)
+            background = {"seconds": round(time.monotonic() - t1, 1),
+                          "predict_p50_ms": round(percentile(latencies, 50)),
+                          "cpu_s": round(cpu_seconds(pid) - cpu - cpu_request, 1)}
+        else:
+            res.saw(value)
+        out[label] = {"accepted": ok, "request_s": took, "request_cpu_s": cpu_request, "background": background,
+                      "db_growth": db_state(db)["bytes"] - before["bytes"]}
+    res.data.update(loads=out)
+    res.outcome = "; ".join(
+        f"{k}: " + (f"accepted, request {v['request_s']} s, background {v['background']['seconds']} s "
+                    f"({v['background']['cpu_s']} s CPU, /predict p50 {v['background']['predict_p50_ms']} ms "
+                    f"meanwhile), DB {mib(v['db_growth'])}" if v["accepted"] else f"refused in {v['request_s']} s")
+        for k, v in out.items())
+    wanted = [False, True, True, False]
+    if [v["accepted"] for v in out.values()] != wanted:
+        res.fail("expected: 10 MB refused, two 2 MiB loads accepted, the third in the hour refused")
+    if any(v["request_s"] > 20 for v in out.values()):
+        res.fail("a queue load held its request for more than 20 s")
+
+
 # ---------------------------------------------------------------- the report
 
 
@@ -1058,6 +1231,9 @@ ATTACKS: list[tuple[str, str, Callable[[Bench, Result], None]]] = [
     ("9", "load test: /predict from many threads", load_test),
     ("10", "parallel saves: 3 annotators", parallel_saves),
     ("11", "kill -9 during saves and during a CRF training", kill_during_saves),
+    ("12", "live suggestions as a sink: a 2 MiB queue, then accepts as fast as the API allows", live_sink),
+    ("13", "Evaluate: a 2 MiB gold set in many fresh sessions", evaluate_sessions),
+    ("14", "big queue loads: 10 MB, then 2 MiB three times in an hour", big_load),
 ]
 
 
@@ -1106,6 +1282,7 @@ def report(b: Bench, args, wall: float) -> str:
     failures = [f"- **{r.n}. {r.attack}**: " + "; ".join(r.problems) for r in b.results if not r.ok]
     notes = [f"- **{r.n}. {r.attack}**: {r.outcome}" for r in b.results if r.ok and r.note]
     command = "python bench/hostile.py" + (" --quick" if args.quick else "")
+    command += " --only " + " ".join(args.only) if args.only else ""
     verdict = "**Failures**\n\n" + "\n".join(failures) if failures else "All attacks refused or survived."
     if notes:
         verdict += "\n\n**Notes**\n\n" + "\n".join(notes)
@@ -1146,7 +1323,8 @@ def main() -> int:
     print(text)
     data = {"machine": machine(), "quick": args.quick, "sizes": asdict(b.sizes),
             "server_start_s": b.server.start_seconds, "results": [asdict(r) for r in b.results]}
-    write_results("hostile_quick" if args.quick else "hostile", text, data, OUT_DIR if args.quick else None)
+    name = "hostile" + ("_quick" if args.quick else "") + ("_" + "-".join(args.only) if args.only else "")
+    write_results(name, text, data, OUT_DIR if args.quick else None)  # --only: a file of its own, the full run kept
     return 0 if all(r.ok for r in b.results) else 1
 
 

@@ -137,6 +137,18 @@ def check_entities(text: str, entities: Iterable[Entity], where: str = "") -> tu
     return tuple(sorted(_checked(text, ent, _here(where, i), bounds) for i, ent in enumerate(entities)))
 
 
+def valid_entities(text: str, entities: Iterable[Entity]) -> list[Entity]:
+    """Those of ``entities`` that :func:`check_entities` accepts, in their order (the words are found once)."""
+    bounds = _word_bounds(text)
+    out = []
+    for i, ent in enumerate(entities):
+        try:
+            out.append(_checked(text, ent, _here("", i), bounds))
+        except ValueError:
+            continue
+    return out
+
+
 def entity_to_json(ent: Entity, text: str) -> dict[str, Any]:
     """``{"label", "start", "end", "text", "fragments": [[s, e], ...], "score"}`` of one entity.
 

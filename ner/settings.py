@@ -44,7 +44,14 @@ class Limits:
     eval_chars: int = 2 * 2**20  # text of one gold set uploaded to Evaluate (kept 15 min for its error browser)
     queue_documents: int = 20_000  # documents in one annotation queue
     queues_per_annotator: int = 20  # queues one annotator may create
+    queue_load_chars: int = 2 * 2**20  # text of the new documents of one queue load (pasted or uploaded)
+    annotator_chars_per_hour: int = 4 * 2**20  # text one annotator may add to their queues in an hour
+    preannotate_now_chars: int = 20_000  # pre-annotated in the request; the rest of a queue in the background
+    preannotation_jobs: int = 4  # queues waiting for background pre-annotation, app-wide (one runs at a time)
+    eval_cache_bytes: int = 64 * 2**20  # Evaluate results kept for every session together (compressed)
+    live_rank_chars: int = 200_000  # text a live version ranks by uncertainty (the next unanswered items)
     model_cache: int = 2  # models kept loaded (least recently used evicted)
+    sessions: int = 200  # browser sessions whose state Gradio keeps (launch's state_session_capacity)
 
 
 DEFAULT_LIMITS = Limits()
@@ -72,6 +79,20 @@ def parse_users(value: str | None) -> tuple[tuple[str, str], ...]:
             raise ValueError("NER_USERS: expected name:password pairs separated by commas")
         users.append((name.strip(), password))
     return tuple(users)
+
+
+def _number(name: str, default: int) -> int:
+    """``$name`` as a whole number of at least 0, else ``default``; ``ValueError`` naming the variable."""
+    value = _text(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a whole number") from None
+    if number < 0:
+        raise ValueError(f"{name}={value!r} must be 0 or more")
+    return number
 
 
 def _folder(name: str, default: str) -> Path:
@@ -156,7 +177,10 @@ class Settings:
     - ``int8`` (``NER_INT8``): transformers quantised to int8 on a CPU.
     - ``precision`` (``NER_PRECISION``): ``auto`` (bf16 on a CPU with AMX), ``bf16`` or ``fp32``.
     - ``live_every`` (``NER_LIVE_EVERY``): a queue suggested by a CRF gets a retrained version
-      after this many accepted answers (0: never).
+      after this many accepted answers that correct its suggestions (0: never);
+      ``live_queue_seconds`` (``NER_LIVE_QUEUE_SECONDS``): at least this long between two
+      versions of one queue; ``live_per_hour`` (``NER_LIVE_PER_HOUR``): retrainings per hour,
+      app-wide (each is seconds of one CPU core).
     """
 
     checkpoints: Path = field(default_factory=checkpoints_dir)
@@ -168,7 +192,9 @@ class Settings:
     default_model: str | None = field(default_factory=lambda: os.environ.get("NER_MODEL") or None)
     int8: bool = field(default_factory=lambda: _flag("NER_INT8"))
     precision: str = field(default_factory=precision)
-    live_every: int = field(default_factory=lambda: int(os.environ.get("NER_LIVE_EVERY") or 10))
+    live_every: int = field(default_factory=lambda: _number("NER_LIVE_EVERY", 10))
+    live_queue_seconds: float = field(default_factory=lambda: _number("NER_LIVE_QUEUE_SECONDS", 60))
+    live_per_hour: int = field(default_factory=lambda: _number("NER_LIVE_PER_HOUR", 30))
     limits: Limits = field(default_factory=lambda: Limits(model_cache=int(os.environ.get("NER_MODEL_CACHE") or 2)))
     train_split: str | None = None  # None: the corpus's train split when it is there, else the sample
 

@@ -152,6 +152,13 @@ def _statements(script: str) -> list[str]:
     return out
 
 
+def _parts(ids: Sequence[int], size: int = 500) -> Iterator[list[int]]:
+    """``ids`` in lists of at most ``size`` (SQLite bounds the parameters of one statement)."""
+    ids = list(ids)
+    for n in range(0, len(ids), size):
+        yield ids[n : n + size]
+
+
 def default_path() -> Path:
     """Where the store lives unless told otherwise: ``<data folder>/annotations.db``."""
     return data_dir() / "annotations.db"
@@ -498,6 +505,34 @@ class Store:
         rows = self.conn.execute("SELECT id FROM documents WHERE source = ? ORDER BY position", (queue,))
         return [r[0] for r in rows]
 
+    def texts(self, ids: Sequence[int]) -> list[str]:
+        """The texts of documents, in the order of ``ids``; ``ValueError`` for an unknown id."""
+        found: dict[int, str] = {}
+        with self._read() as c:
+            for part in _parts(ids):
+                marks = ",".join("?" * len(part))
+                found.update(c.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", part).fetchall())
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise ValueError(f"unknown document id {missing[0]!r}")
+        return [found[i] for i in ids]
+
+    def unanswered_ids(self, queue: str) -> list[int]:
+        """The ids of a queue's documents that nobody has a current answer for, in position order."""
+        rows = self.conn.execute(
+            f"""SELECT d.id FROM documents AS d WHERE d.source = :queue AND d.id NOT IN
+                (SELECT cur.document FROM ({_CURRENT}) AS cur WHERE cur.id IS NOT NULL) ORDER BY d.position""",
+            {"queue": queue, "annotator": None},
+        )
+        return [r[0] for r in rows]
+
+    def chars_added(self, owner: str, since: str) -> int:
+        """Characters of the documents added since ``since`` (ISO 8601, UTC) to the queues ``owner`` made."""
+        row = self.conn.execute(
+            """SELECT COALESCE(SUM(LENGTH(d.text)), 0) FROM documents AS d JOIN queues AS q ON q.name = d.source
+               WHERE q.owner = ? AND d.created > ?""", (owner, since)).fetchone()
+        return int(row[0])
+
     # -- suggestions
 
     def add_suggestion(
@@ -520,6 +555,42 @@ class Store:
                 (doc_id, model, _entities_to_column(ents, text), confidence, _now()),
             )
             return int(cur.lastrowid)  # type: ignore[arg-type]
+
+    def add_suggestions(self, model: str, found: Iterable[tuple[int, Iterable[Entity]]]) -> list[int]:
+        """Store a model's entities for several documents in one transaction; the suggestion ids.
+
+        ``found``: ``(document id, entities)`` pairs, checked like :meth:`add_suggestion`'s.
+        """
+        if not isinstance(model, str) or not model.strip():
+            raise ValueError(f"model must be a non-empty name, got {model!r}")
+        found = [(doc_id, list(entities)) for doc_id, entities in found]
+        out = []
+        with self._write() as c:
+            for doc_id, entities in found:
+                text = self._doc_row(c, doc_id)["text"]
+                ents = check_entities(text, entities, f"suggestion for document {doc_id}")
+                cur = c.execute(
+                    "INSERT INTO suggestions (document, model, entities, confidence, created) VALUES (?, ?, ?, ?, ?)",
+                    (doc_id, model, _entities_to_column(ents, text), None, _now()),
+                )
+                out.append(int(cur.lastrowid))  # type: ignore[arg-type]
+        return out
+
+    def unsuggested(self, ids: Sequence[int], model: str) -> list[int]:
+        """Those of ``ids`` (in their order) with no suggestion of ``model`` and none from an uploaded BRAT file.
+
+        A BRAT file's entities (agent ``brat:<file>``) are what the uploader meant: a model
+        does not suggest over them.
+        """
+        done: set[int] = set()
+        with self._read() as c:
+            for part in _parts(ids):
+                marks = ",".join("?" * len(part))
+                rows = c.execute(
+                    f"""SELECT DISTINCT document FROM suggestions WHERE document IN ({marks})
+                        AND (model = ? OR model LIKE 'brat:%')""", (*part, model)).fetchall()
+                done.update(r[0] for r in rows)
+        return [i for i in ids if i not in done]
 
     @staticmethod
     def _suggestion(row: sqlite3.Row) -> Suggestion:

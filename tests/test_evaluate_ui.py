@@ -259,6 +259,21 @@ def test_a_person_browses_marked_errors_and_filters_them(browser, server):
         annotated = sum(d.annotated for d in corpus.load("sample"))
         page.locator("#eval-kind label", has_text="all sentences").click()
         expect(errors.locator(".ner-count")).to_have_text(f"Sentences: {annotated}")
+        # 20 a page: the second page holds the rest, and the buttons say where one is
+        pages = -(-annotated // 20)
+        expect(errors.locator(".ner-page")).to_have_text(f"Page 1 of {pages}")
+        assert errors.locator(".ner-sentence").count() == 20
+        expect(page.locator("#eval-previous")).to_be_disabled()
+        first_id = errors.locator(".ner-sentence small").first.inner_text()
+        page.click("#eval-next")
+        expect(errors.locator(".ner-page")).to_have_text(f"Page 2 of {pages}")
+        assert errors.locator(".ner-sentence").count() == min(20, annotated - 20)
+        assert errors.locator(".ner-sentence small").first.inner_text() != first_id
+        if pages == 2:
+            expect(page.locator("#eval-next")).to_be_disabled()
+        page.click("#eval-previous")
+        expect(errors.locator(".ner-page")).to_have_text(f"Page 1 of {pages}")
+        expect(errors.locator(".ner-sentence small").first).to_have_text(first_id)
         page.locator("#eval-kind label", has_text="missing").click()
         expect(errors.locator(".ner-count")).not_to_have_text(f"Sentences: {annotated}")
         sentences = errors.locator(".ner-sentence")

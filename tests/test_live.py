@@ -6,6 +6,7 @@ the real CRF trained on the project's sample corpus; the service parts with a re
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -40,43 +41,117 @@ def crf(root):
 def service(tmp_path):
     model = crf(tmp_path / "checkpoints")
     settings = Settings(checkpoints=tmp_path / "checkpoints", data_dir=tmp_path / "data", live_every=2,
-                        train_split="sample")
+                        live_queue_seconds=0, train_split="sample")
     svc = AnnotationService(settings, Models(settings))
     yield svc, str(model)
     svc.close()
 
 
-def accept(svc, me, item, order, model, concept_on=None):
-    """Accept ``item`` as suggested, or with one Concept on the word ``concept_on``."""
-    entities = item["entities"]
-    if concept_on:
-        start = item["text"].index(concept_on)
-        entities = [{"label": "Concept", "start": start, "end": start + len(concept_on)}]
+def corrected(item, word: str | None = None) -> list[dict]:
+    """The item's suggestion with one more Concept (on ``word``, else on its first word not suggested already)."""
+    text, taken = item["text"], {(e["start"], e["end"]) for e in item["entities"]}
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\w+", text)]
+    if word:
+        spans = [(text.index(word), text.index(word) + len(word))]
+    start, end = next((a, b) for a, b in spans if not any(s < b and a < e for s, e in taken))
+    return [*item["entities"], {"label": "Concept", "start": start, "end": end}]
+
+
+def accept(svc, me, item, order, model, entities=None):
+    """Accept ``item`` with ``entities`` (default: as suggested)."""
     return svc.act(me, {"action": "accept", "doc": item["doc"], "queue": item["queue"],
-                        "suggestion": item.get("suggestion"), "entities": entities}, order, model)
+                        "suggestion": item.get("suggestion"),
+                        "entities": item["entities"] if entities is None else entities}, order, model)
+
+
+def live_rows(svc, queue: str, name: str) -> int:
+    with Store(svc.path) as store:
+        return sum(s.model == name for d in store.document_ids(queue) for s in [store.latest_suggestion(d)] if s)
 
 
 @pytest.mark.parametrize("order", ["position", "uncertain"])
-def test_every_n_accepted_answers_a_new_version_suggests_the_rest(service, order):
+def test_every_n_corrections_a_new_version_suggests_the_items_as_they_are_shown(service, order):
     svc, model = service
     me = Caller("ana")
     item = svc.open_queue(me, "live", order, model, new=pasted_documents("\n".join(TEXTS), "live", svc.limits))
     base = item["model"]
     assert base == "crf-live"
-    item = accept(svc, me, item, order, model, concept_on="asma" if "asma" in item["text"] else None)
-    assert item["model"] == base  # one answer: not yet
-    item = accept(svc, me, item, order, model)
+    item = accept(svc, me, item, order, model, corrected(item))
+    assert item["model"] == base  # one correction: not yet
+    item = accept(svc, me, item, order, model)  # the suggestion as it was: teaches nothing
+    assert svc.live.wait("live", timeout=60) is None and item["model"] == base
+    item = accept(svc, me, item, order, model, corrected(item))
     version = svc.live.wait("live", timeout=60)
-    assert version is not None and version.version == 1 and version.answers == 2
+    assert version is not None and version.version == 1 and version.answers == 3
     item = svc.next_item(me, "live", order, model)
     assert item["model"] == live_name(model, 1) == "crf-live+live1"
-    with Store(svc.path) as store:  # the unanswered documents were suggested again by the new version
-        seen = {store.latest_suggestion(d).model for d in store.document_ids("live")}
-    assert "crf-live+live1" in seen
+    assert live_rows(svc, "live", "crf-live+live1") == 1  # only the item shown: nothing else was written
     for _ in range(2):
-        item = accept(svc, me, item, order, model)
+        item = accept(svc, me, item, order, model, corrected(item))
     assert svc.live.wait("live", timeout=60).version == 2
     assert svc.next_item(me, "live", order, model)["model"] == "crf-live+live2"
+    assert live_rows(svc, "live", "crf-live+live2") == 1
+
+
+def test_empty_answers_or_confirmed_suggestions_never_retrain(service):
+    svc, model = service
+    me = Caller("ana")
+    item = svc.open_queue(me, "idle", "position", model, new=pasted_documents("\n".join(TEXTS), "idle", svc.limits))
+    for n in range(len(TEXTS)):
+        item = accept(svc, me, item, "position", model, [] if n % 2 else None)
+    assert svc.live.wait("idle", timeout=5) is None and not svc.live.retraining("idle")
+
+
+def test_retraining_is_rate_limited_per_queue_and_for_the_whole_app(tmp_path):
+    model = str(crf(tmp_path / "checkpoints"))
+    settings = Settings(checkpoints=tmp_path / "checkpoints", data_dir=tmp_path / "data", live_every=1,
+                        live_queue_seconds=3600, live_per_hour=2, train_split="sample")
+    svc = AnnotationService(settings, Models(settings))
+    me = Caller("ana")
+    try:
+        first = svc.open_queue(me, "q1", "position", model, new=pasted_documents("\n".join(TEXTS), "q1", svc.limits))
+        item = accept(svc, me, first, "position", model, corrected(first))
+        assert svc.live.wait("q1", timeout=60).version == 1
+        for _ in range(3):  # due after each one, but the queue had its version less than an hour ago
+            item = accept(svc, me, item, "position", model, corrected(item))
+        assert svc.live.wait("q1", timeout=60).version == 1
+        versions = []
+        for queue in ("q2", "q3"):  # the app's second retraining of the hour is allowed, the third is not
+            item = svc.open_queue(me, queue, "position", model,
+                                  new=pasted_documents("\n".join(TEXTS), queue, svc.limits))
+            accept(svc, me, item, "position", model, corrected(item))
+            versions.append(svc.live.wait(queue, timeout=60))
+        assert versions[0] is not None and versions[1] is None
+    finally:
+        svc.close()
+
+
+def test_a_live_version_ranks_the_next_items_in_memory_by_its_own_uncertainty(service):
+    from ner.annotation.ordering import uncertain_first, uncertainty
+
+    svc, model = service
+    me = Caller("ana")
+    item = svc.open_queue(me, "rank", "uncertain", model,
+                          new=pasted_documents("\n".join(TEXTS), "rank", svc.limits))
+    for _ in range(2):
+        item = accept(svc, me, item, "uncertain", model, corrected(item))
+    live = svc.live.wait("rank", timeout=60)
+    with Store(svc.path) as store:
+        todo = store.next_items("rank", "ana")
+        expected = [todo[i].id for i in uncertain_first([uncertainty(e) for e in live.model.predict(
+            [it.text for it in todo])])]
+    assert svc.next_item(me, "rank", "uncertain", model)["doc"] == expected[0]
+
+
+def test_an_answer_teaches_something_when_it_holds_entities_other_than_the_suggestion():
+    from ner.annotation.live import informative
+    from ner.entities import Entity
+
+    concept, action = Entity(((0, 2),), "Concept", 0.9), Entity(((3, 7),), "Action")
+    assert informative([Entity(((0, 2),), "Concept")], None)
+    assert not informative([], [concept]) and not informative([], None)
+    assert not informative([Entity(((0, 2),), "Concept")], [concept])  # scores do not count
+    assert informative([concept, action], [concept]) and informative([Entity(((0, 2),), "Action")], [concept])
 
 
 def test_no_live_version_for_a_queue_opened_with_another_model_or_when_off(service, tmp_path):
@@ -84,14 +159,14 @@ def test_no_live_version_for_a_queue_opened_with_another_model_or_when_off(servi
     me = Caller("ana")
     item = svc.open_queue(me, "plain", "position", model, new=pasted_documents("\n".join(TEXTS), "plain", svc.limits))
     for _ in range(2):
-        item = accept(svc, me, item, "position", model)
+        item = accept(svc, me, item, "position", model, corrected(item))
     assert svc.live.wait("plain", timeout=60) is not None
     assert svc.live.current("plain", "some-other-model") is None  # only the base it was trained from
     off = AnnotationService(Settings(checkpoints=tmp_path / "checkpoints", data_dir=tmp_path / "off",
                                      live_every=0, train_split="sample"), svc.models)
     item = off.open_queue(me, "q", "position", model, new=pasted_documents("\n".join(TEXTS), "q", off.limits))
     for _ in range(3):
-        item = accept(off, me, item, "position", model)
+        item = accept(off, me, item, "position", model, corrected(item))
     assert off.live.wait("q", timeout=5) is None and item["model"] == "crf-live"
     off.close()
 
@@ -101,6 +176,7 @@ def test_live_versions_through_the_real_server(tmp_path, monkeypatch):
 
     crf(tmp_path / "checkpoints")
     monkeypatch.setenv("NER_LIVE_EVERY", "2")
+    monkeypatch.setenv("NER_LIVE_QUEUE_SECONDS", "0")
     demo = build_app(AppConfig(checkpoints=tmp_path / "checkpoints", data_dir=tmp_path / "data",
                                train_split="sample"))
     demo.queue().launch(prevent_thread_lock=True, quiet=True, **launch_kwargs())
@@ -109,7 +185,7 @@ def test_live_versions_through_the_real_server(tmp_path, monkeypatch):
         item = client.predict(queue="api-live", annotator="eva", texts="\n".join(TEXTS), api_name="/load_queue")
         assert item["model"] == "crf-live"
         for _ in range(2):
-            item = client.predict(item["doc"], "eva", "accept", item["entities"], "api-live",
+            item = client.predict(item["doc"], "eva", "accept", corrected(item), "api-live",
                                   api_name="/save_answer")["next"]
         for _ in range(120):  # the retraining runs in the background (seconds)
             item = client.predict("api-live", "eva", api_name="/next_item")

@@ -90,13 +90,15 @@ def run(client: httpx.Client, api_name: str, *data):
     return kind == "complete", json.loads(payload)
 
 
-def call_handler(demo, client: httpx.Client, name: str, data: list, popups: list | None = None):
+def call_handler(demo, client: httpx.Client, name: str, data: list, popups: list | None = None,
+                 session: str | None = None):
     """Call a handler the way the browser does (``queue/join`` with its index): private ones too.
 
-    ``popups`` collects the ``gr.Warning`` / ``gr.Info`` messages the handler showed.
+    ``popups`` collects the ``gr.Warning`` / ``gr.Info`` messages the handler showed; ``session``:
+    the page's session (its ``gr.State`` values), a new one when not given.
     """
     index = next(i for i, fn in demo.fns.items() if fn.name == name)
-    session = uuid.uuid4().hex
+    session = session or uuid.uuid4().hex
     joined = client.post("/gradio_api/queue/join", json={"data": data, "fn_index": index, "session_hash": session,
                                                          "event_data": None, "trigger_id": None})
     joined.raise_for_status()

@@ -1,4 +1,4 @@
-"""New documents for annotation queues: from uploads, pasted text or the corpus; and the model's pre-annotation.
+"""New documents for annotation queues: from uploads, pasted text or the corpus.
 
 An upload, pasted text or the corpus gives a :class:`NewDocuments`: the documents to add to one queue.
 Plain text gives one document per non-empty line; a BRAT pair (``X.txt`` + ``X.ann``,
@@ -9,7 +9,7 @@ of the agent ``brat:<file name>``. :func:`add_to_queue` writes them to the store
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -184,51 +184,3 @@ def add_to_queue(store: Store, new: NewDocuments) -> list[int]:
             if store.latest_suggestion(ids[i], new.agent) is None:
                 store.add_suggestion(ids[i], new.agent, ents)
     return ids
-
-
-def preannotate(
-    store: Store,
-    ids: Iterable[int],
-    predictor,
-    batch_size: int = 32,
-    on_progress: Callable[[int, int], None] | None = None,
-) -> int:
-    """Store the predictor's entities (with scores) for each document it has not seen; how many it predicted.
-
-    Documents that already hold a suggestion of this model, or one from an uploaded BRAT
-    file, are left alone. Entities that do not fall on word boundaries are dropped.
-    """
-    model = str(predictor.name)
-    todo = [doc_id for doc_id in ids if _needs_prediction(store, doc_id, model)]
-    for n in range(0, len(todo), batch_size):
-        chunk = todo[n : n + batch_size]
-        texts = [store.document(i).text for i in chunk]
-        for doc_id, text, ents in zip(chunk, texts, predictor.predict(texts)):
-            store.add_suggestion(doc_id, model, _valid(text, ents))
-        if on_progress:
-            on_progress(min(n + batch_size, len(todo)), len(todo))
-    return len(todo)
-
-
-def _needs_prediction(store: Store, doc_id: int, model: str) -> bool:
-    if store.latest_suggestion(doc_id, model) is not None:
-        return False
-    latest = store.latest_suggestion(doc_id)
-    return latest is None or not latest.model.startswith("brat:")
-
-
-def predict_one(store: Store, doc_id: int, predictor) -> None:
-    """Pre-annotate one document (shown before the model saw it)."""
-    text = store.document(doc_id).text
-    store.add_suggestion(doc_id, str(predictor.name), _valid(text, predictor.predict([text])[0]))
-
-
-def _valid(text: str, entities: Iterable[Entity]) -> list[Entity]:
-    out = []
-    for ent in entities:
-        try:
-            check_entities(text, [ent])
-        except ValueError:
-            continue
-        out.append(ent)
-    return out

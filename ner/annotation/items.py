@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -81,17 +82,36 @@ def item_value(
     }
 
 
+@dataclass(frozen=True)
+class Saved:
+    """An answer just saved: its id, queue, status, entities and what was suggested for it (if known)."""
+
+    id: int
+    queue: str
+    status: str
+    entities: tuple[Entity, ...]
+    suggested: tuple[Entity, ...] | None
+
+
 def answer(
     store: Store, doc_id: int, annotator: str, action: str, raw_entities: Any, suggestion: int | None = None
-) -> int:
-    """Save an ``accept``, ``reject`` or ``skip`` (entities checked first); the answer id."""
+) -> Saved:
+    """Save an ``accept``, ``reject`` or ``skip`` (entities checked first).
+
+    ``suggested``: the entities of the suggestion the answer corrects (the one sent, when it
+    belongs to the document, else the document's newest).
+    """
     if action not in ACTIONS:
         raise Refusal("err_unknown_action", "unknown action {action!r} (expected one of {actions} or undo)",
                       action=action, actions=", ".join(ACTIONS))
     name = check_annotator(annotator)
     doc = store.document(doc_id)
-    ents = entities_from_json(doc.text, raw_entities, f"document {doc.id}")
-    return store.save_answer(doc_id, name, ACTIONS[action], ents, suggestion=_own(store, doc_id, suggestion))
+    ents = tuple(entities_from_json(doc.text, raw_entities, f"document {doc.id}"))
+    own = _own(store, doc_id, suggestion)
+    answer_id = store.save_answer(doc_id, name, ACTIONS[action], ents, suggestion=own)
+    shown = store.suggestion(own) if own is not None else store.latest_suggestion(doc_id)
+    return Saved(answer_id, store.document_queue(doc_id), ACTIONS[action], ents,
+                 shown.entities if shown is not None else None)
 
 
 def _own(store: Store, doc_id: int, suggestion: int | None) -> int | None:
@@ -130,7 +150,7 @@ def check_annotator(annotator: str | None) -> str:
 
 def api_item(value: dict[str, Any]) -> dict[str, Any]:
     """An editor value as the API gives it: the document, its entities (the editor's shape), progress."""
-    keys = ("doc", "name", "queue", "text", "suggestion", "model", "progress", "message", "credit")
+    keys = ("doc", "name", "queue", "text", "suggestion", "model", "progress", "message", "credit", "preannotation")
     out = {k: value.get(k) for k in keys}
     out["entities"] = [dict(e) for e in value.get("entities") or []]
     out["finished"] = bool(value.get("finished"))

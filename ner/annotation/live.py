@@ -1,25 +1,33 @@
 """Live suggestions: the CRF retrained in the background on the training split plus a queue's accepted answers.
 
-Every ``every`` accepted answers in a queue whose suggesting model is a CRF, a new version
-is trained (seconds, one at a time for the whole app), the queue's unanswered documents are
-suggested again by it, and from then on the queue's next items come from that version. A
-version is named ``<base model>+live<k>``, so the editor says which version made a
-suggestion. Versions live in memory only (a few queues, least recently used dropped): no
-file is written, nothing is listed as a checkpoint; after a restart the next accepted
-answers train a new one.
+In a queue whose suggesting model is a CRF, every ``every`` accepted answers that *teach it
+something* (:func:`informative`: they hold entities and differ from what was suggested), a
+new version is trained (seconds, one at a time for the whole app) and from then on the
+queue's next items come from it. A version suggests lazily: an item is suggested by it when
+it is served, so the rows written per version are bounded by what annotators see, not by
+the queue's size. Retraining is rate-limited: at most one version of a queue per
+``queue_seconds`` and ``per_hour`` retrainings in an hour for the whole app.
+
+A version is named ``<base model>+live<k>``, so the editor says which version made a
+suggestion. Versions live in memory only (one per queue, a few queues, least recently used
+dropped): no file is written, nothing is listed as a checkpoint; after a restart the next
+accepted answers train a new one.
 """
 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
-from collections.abc import Callable
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ner.entities import Document
+from ner.entities import Document, Entity
+from ner.memory import release_memory
 
 MAX_QUEUES = 8  # live versions kept in memory at once, one per queue
+HOUR = 3600.0
 
 
 @dataclass(frozen=True)
@@ -32,22 +40,49 @@ class LiveVersion:
     model: object  # a ner.crf.CrfModel
 
 
+@dataclass(frozen=True)
+class LivePolicy:
+    """When a queue gets a new version: ``every`` informative answers, rate-limited per queue and app-wide."""
+
+    every: int = 10
+    queue_seconds: float = 60.0
+    per_hour: int = 30
+
+
 def live_name(base: str, version: int) -> str:
     """``<last part of the base model's name>+live<version>``."""
     return f"{Path(str(base)).name}+live{version}"
 
 
-class LiveModels:
-    """The live versions of each queue, and the one background retraining at a time."""
+def informative(answer: Iterable[Entity], suggested: Iterable[Entity] | None) -> bool:
+    """Does an accepted answer teach the model something: entities, and not just the suggestion confirmed?
 
-    def __init__(self, every: int, training_documents: Callable[[], list[Document]]):
-        self.every = every
+    Scores are ignored. An empty answer is not counted (it still trains a version once one
+    is due); nor is an answer that leaves the suggestion as it was.
+    """
+    mine = {(e.fragments, e.label) for e in answer}
+    return bool(mine) and mine != {(e.fragments, e.label) for e in suggested or ()}
+
+
+class LiveModels:
+    """The live versions of each queue, the one background retraining at a time, and the rate limits."""
+
+    def __init__(self, policy: LivePolicy, training_documents: Callable[[], list[Document]],
+                 clock: Callable[[], float] = time.monotonic):
+        self.policy = policy
         self._training_documents = training_documents
+        self._clock = clock
         self._versions: OrderedDict[str, LiveVersion] = OrderedDict()
-        self._trained: dict[str, int] = {}  # queue -> accepted answers the last retraining started from
+        self._news: dict[str, int] = {}  # queue -> informative answers since its last retraining started
+        self._started: dict[str, float] = {}  # queue -> when its last retraining started
+        self._hour: deque[float] = deque()  # when the app's retrainings of the last hour started
         self._lock = threading.Lock()
         self._busy = threading.Lock()  # one retraining at a time, app-wide (CPU bound)
         self._threads: dict[str, threading.Thread] = {}
+
+    @property
+    def every(self) -> int:
+        return self.policy.every
 
     def current(self, queue: str, base: str | None) -> LiveVersion | None:
         """The queue's newest version, if it was trained from ``base`` (the model the caller asked for)."""
@@ -57,24 +92,40 @@ class LiveModels:
                 self._versions.move_to_end(queue)
         return found if found is not None and base is not None and found.base == base else None
 
-    def after_accept(self, queue: str, base: str, count: Callable[[], int], accepted: Callable[[], list[Document]],
-                     publish: Callable[[LiveVersion], None]) -> bool:
-        """Start a retraining when ``every`` more answers were accepted since the last one; True when started.
-
-        ``count()`` counts the queue's accepted documents (cheap: it runs after every accept);
-        ``accepted()`` reads them, in the background thread, only when a retraining starts;
-        ``publish(version)`` suggests the queue's unanswered documents with the new version
-        (in that thread) before it becomes the queue's current one.
-        """
-        if self.every <= 0:
-            return False
-        n = count()
+    def retraining(self, queue: str) -> bool:
+        """Is a new version of the queue being trained now?"""
         with self._lock:
-            since = n - self._trained.get(queue, 0)
+            thread = self._threads.get(queue)
+        return thread is not None and thread.is_alive()
+
+    def after_accept(self, queue: str, base: str, taught: bool, accepted: Callable[[], list[Document]],
+                     publish: Callable[[LiveVersion], None]) -> bool:
+        """Count an accepted answer; start a retraining when one is due and allowed; True when started.
+
+        ``taught``: the answer was :func:`informative`. A retraining is due after ``every``
+        informative answers since the last one started; it is allowed when the queue's last
+        one started ``queue_seconds`` ago or more, fewer than ``per_hour`` started in the last
+        hour app-wide, and no other retraining runs (due answers wait for the next accept).
+        ``accepted()`` reads the queue's accepted documents, in the background thread;
+        ``publish(version)`` runs there too, before the version becomes the queue's current one.
+        """
+        policy = self.policy
+        if policy.every <= 0:
+            return False
+        now = self._clock()
+        with self._lock:
+            news = self._news.get(queue, 0) + bool(taught)
+            self._news[queue] = news
+            while self._hour and now - self._hour[0] >= HOUR:
+                self._hour.popleft()
             running = queue in self._threads and self._threads[queue].is_alive()
-            if since < self.every or running or not self._busy.acquire(blocking=False):
+            too_soon = queue in self._started and now - self._started[queue] < policy.queue_seconds
+            if (news < policy.every or running or too_soon or len(self._hour) >= policy.per_hour
+                    or not self._busy.acquire(blocking=False)):
                 return False
-            self._trained[queue] = n
+            self._news[queue] = 0
+            self._started[queue] = now
+            self._hour.append(now)
             version = (self._versions[queue].version + 1) if queue in self._versions else 1
             thread = threading.Thread(target=self._retrain, args=(queue, base, accepted, version, publish),
                                       name=f"live-{queue}", daemon=True)
@@ -93,12 +144,13 @@ class LiveModels:
             live = LiveVersion(base, version, len(docs), model)
             publish(live)
             with self._lock:
-                self._versions[queue] = live
+                self._versions[queue] = live  # the queue's previous version is dropped
                 self._versions.move_to_end(queue)
                 while len(self._versions) > MAX_QUEUES:
                     self._versions.popitem(last=False)
         finally:
             self._busy.release()
+            release_memory()
 
     def wait(self, queue: str, timeout: float | None = None) -> LiveVersion | None:
         """Wait for the queue's retraining (if one runs); its newest version."""

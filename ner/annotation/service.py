@@ -11,7 +11,10 @@ follow from it:
 - annotators, agreement, exports and deleting a queue need admin rights.
 
 A queue suggested by a CRF learns as it is corrected: every ``NER_LIVE_EVERY`` accepted
-answers a retrained version takes over its suggestions (:mod:`ner.annotation.live`).
+answers that correct it, a retrained version takes over its suggestions (:mod:`ner.annotation.live`).
+Opening a queue pre-annotates its first documents in the request and the rest in the
+background (:mod:`ner.annotation.preannotation`); one load, and one annotator's loads in an
+hour, hold a bounded amount of text.
 
 Every check runs before anything is written: a refused request leaves the database as it was.
 """
@@ -23,6 +26,7 @@ import threading
 import zipfile
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +42,7 @@ from ner.annotation.intake import (
 from ner.annotation.items import (
     ACTIONS,
     ORDERS,
+    Saved,
     answer,
     check_annotator,
     finished_summary,
@@ -45,7 +50,9 @@ from ner.annotation.items import (
     queue_items,
     undo_value,
 )
-from ner.annotation.live import LiveModels, LiveVersion
+from ner.annotation.live import LiveModels, LivePolicy, LiveVersion, informative
+from ner.annotation.ordering import uncertain_first, uncertainty
+from ner.annotation.preannotation import Preannotator, preannotate, predict_one
 from ner.entities import Document
 from ner.refusals import Keyed, Refusal
 from ner.settings import Settings
@@ -75,7 +82,10 @@ class AnnotationService:
         self._lock = threading.Lock()
         self._orders: OrderedDict[tuple, list[int]] = OrderedDict()
         self._cursors: OrderedDict[tuple, int] = OrderedDict()
-        self.live = LiveModels(settings.live_every, self._live_training_documents)
+        policy = LivePolicy(settings.live_every, settings.live_queue_seconds, settings.live_per_hour)
+        self.live = LiveModels(policy, self._live_training_documents)
+        self.preannotator = Preannotator(lambda: self.store(synchronous="NORMAL"), self.limits.preannotation_jobs,
+                                         on_done=self._forget_orders)
         self._training: list[Document] | None = None
 
     # ------------------------------------------------------------ stores
@@ -143,6 +153,11 @@ class AnnotationService:
         store = self.store(create=False)
         if store is None or not store.delete_queue(queue):
             raise NotFound("err_no_queue", "no queue named {queue!r}", queue=queue)
+        self.preannotator.cancel(queue)
+        self._forget_orders(queue)
+
+    def _forget_orders(self, queue: str) -> None:
+        """Drop the queue's cached orders (its suggestions changed: they are computed again when asked for)."""
         with self._lock:
             for key in [k for k in self._orders if k[0] == queue]:
                 del self._orders[key]
@@ -154,7 +169,10 @@ class AnnotationService:
         """Fill a queue (from the corpus, ``new`` documents, or as stored), pre-annotate it; the editor's first item.
 
         Everything is checked first (the annotator, the order, the model, the queue's owner
-        and size, the caller's number of queues); only then are documents written.
+        and size, the caller's number of queues, the text of this load and of the caller's
+        loads in the last hour); only then are documents written. The first documents (up to
+        ``Limits.preannotate_now_chars`` characters) are pre-annotated here, the rest in the
+        background (:class:`~ner.annotation.preannotation.Preannotator`).
         """
         name = self.annotator(caller)
         order = _order(order)
@@ -171,12 +189,8 @@ class AnnotationService:
         else:
             queue = self._check_queue(store, caller, queue)
             ids = store.document_ids(queue)
-        predicted = 0
-        if predictor is not None:
-            from ner.annotation.intake import preannotate
-
-            predicted = preannotate(self.store(synchronous="NORMAL"), ids, predictor, on_progress=on_progress)
-        self.queue_order(store, queue, order, _model_name(predictor), refresh=True)
+        predicted, later = self._preannotate(queue, ids, predictor, on_progress)
+        self._forget_orders(queue)
         n = len(set(ids))
         message = f"Queue «{queue}»: {n} document{'s' if n != 1 else ''}"
         # the message as i18n keys (ner/ui/i18n.py)
@@ -184,12 +198,32 @@ class AnnotationService:
         if predictor is None:
             message += "; no model yet, so nothing is pre-annotated (train the instant CRF above for suggestions)"
             say.append(["ann_msg_no_model", {}])
-        elif predicted:
+        elif predicted or later:
             message += f", {predicted} pre-annotated by {Path(str(predictor.name)).name}"
             say.append(["ann_msg_preannotated", {"n": predicted, "model": Path(str(predictor.name)).name}])
+            if later:
+                message += f"; {later:,} more in the background"
+                say.append(["ann_msg_background", {"n": later}])
         value = self._next(store, caller, name, queue, order, predictor, message)
         value["say"] = say
         return value
+
+    def _preannotate(self, queue: str, ids: list[int], predictor, on_progress=None) -> tuple[int, int]:
+        """The first documents now, the rest as a background job; ``(predicted now, left to the job)``.
+
+        When the background has no room, what is left is suggested item by item as served.
+        """
+        if predictor is None:
+            return 0, 0
+        store = self.store(synchronous="NORMAL")
+        todo = store.unsuggested(ids, str(predictor.name))
+        if not todo:
+            return 0, 0
+        n = preannotate(store, todo, predictor, on_progress=on_progress, chars=self.limits.preannotate_now_chars)
+        rest = todo[n:]
+        if rest and self.preannotator.submit(queue, rest, predictor) is not None:
+            return n, len(rest)
+        return n, 0
 
     def _check_new_documents(self, store: Store, caller: Caller, name: str, new: NewDocuments, shared: bool) -> None:
         """Refuse new documents before anything is written: a name taken by another, too many queues or documents."""
@@ -211,6 +245,18 @@ class AnnotationService:
         if size + len(new.docs) > self.limits.queue_documents:
             raise Refusal("err_queue_too_big", "queue {queue!r} would hold {n:,} documents (the limit is {limit:,})",
                           queue=new.queue, n=size + len(new.docs), limit=self.limits.queue_documents)
+        if shared:
+            return
+        chars = sum(len(d.text) for d in new.docs)
+        if chars > self.limits.queue_load_chars:
+            raise Refusal("err_load_chars", "{n:,} characters of text at once (the limit is {limit:,}): "
+                          "split it into several queues", n=chars, limit=self.limits.queue_load_chars)
+        since = (datetime.now(UTC) - timedelta(hours=1)).isoformat(timespec="microseconds")
+        recent = store.chars_added(name, since)
+        if recent + chars > self.limits.annotator_chars_per_hour:
+            raise Refusal("err_hourly_chars", "you added {n:,} characters of text in the last hour and this adds "
+                          "{more:,} (the limit is {limit:,} an hour): try again later", n=recent, more=chars,
+                          limit=self.limits.annotator_chars_per_hour)
 
     def _predictor(self, caller: Caller, model: str | None, quiet: bool = False):
         """The model that suggests entities, or None when there is none yet."""
@@ -225,29 +271,54 @@ class AnnotationService:
 
     # ------------------------------------------------------------ the queue's order
 
-    def queue_order(self, store: Store, queue: str, order: str, model: str | None, refresh: bool = False) -> list[int]:
+    def queue_order(self, store: Store, queue: str, order: str, predictor=None, refresh: bool = False,
+                    live: LiveVersion | None = None) -> list[int]:
         """Document ids of a queue in ``order`` (``position``: as added; ``uncertain``: most uncertain first).
 
-        Ranking by uncertainty reads every suggestion, too slow to redo after each answer of
-        a large queue, so it is computed once per (queue, order, model) and kept (a few).
+        Ranking by uncertainty reads every suggestion of ``predictor`` (the model's name),
+        too slow to redo after each answer of a large queue, so it is computed once per
+        (queue, order, model) and kept (a few). A ``live`` version ranks in memory, without
+        writing a suggestion: the next unanswered items of its base model's order, up to
+        ``Limits.live_rank_chars`` characters, come first by its uncertainty, the rest after.
         """
         order = _order(order)
         if order == "position":
             return store.document_ids(queue)
-        key = (queue, order, model or "")
+        model = str(live.model.name) if live is not None else (_model_name(predictor) or "")
+        key = (queue, order, model)
         with self._lock:
             ids = None if refresh else self._orders.get(key)
         if ids is None:
-            ids = [it.id for it in store.next_items(queue, "", order=order, model=model)]  # "" answered nothing
+            if live is not None:
+                ids = self._live_order(store, queue, self.queue_order(store, queue, order, predictor), live)
+            else:
+                ids = [it.id for it in store.next_items(queue, "", order=order, model=model or None)]  # "": all
             with self._lock:
                 self._orders[key] = ids
                 while len(self._orders) > _MAX_ORDERS:
                     self._orders.popitem(last=False)
         return ids
 
-    def _next_unanswered(self, store: Store, queue: str, annotator: str, order: str, model: str | None) -> int | None:
-        ids = self.queue_order(store, queue, order, model)
-        key = (queue, order, model or "", annotator)
+    def _live_order(self, store: Store, queue: str, base: list[int], live: LiveVersion) -> list[int]:
+        unanswered = set(store.unanswered_ids(queue))
+        window, chars = [], 0
+        for doc_id in base:
+            if chars >= self.limits.live_rank_chars:
+                break
+            if doc_id in unanswered:
+                window.append(doc_id)
+                chars += len(store.texts([doc_id])[0])
+        if not window:
+            return base
+        found = live.model.predict(store.texts(window))
+        ranked = [window[i] for i in uncertain_first([uncertainty(ents) for ents in found])]
+        chosen = set(ranked)
+        return ranked + [doc_id for doc_id in base if doc_id not in chosen]
+
+    def _next_unanswered(self, store: Store, queue: str, annotator: str, order: str, predictor,
+                         live: LiveVersion | None) -> int | None:
+        ids = self.queue_order(store, queue, order, predictor, live=live)
+        key = (queue, order, str(live.model.name) if live else (_model_name(predictor) or ""), annotator)
         with self._lock:
             start = min(self._cursors.get(key, 0), len(ids))
         for sweep in (range(start, len(ids)), range(start)):  # then from the top: undone answers, other sessions
@@ -264,25 +335,31 @@ class AnnotationService:
     def _next(self, store: Store, caller: Caller, name: str, queue: str, order: str, predictor,
               message: str = "") -> dict[str, Any]:
         live = self.live.current(queue, _model_name(predictor))
+        doc_id = self._next_unanswered(store, queue, name, order, predictor, live)
         if live is not None:  # the queue's newest live version suggests from now on
             predictor = live.model
-        model = _model_name(predictor)
-        doc_id = self._next_unanswered(store, queue, name, order, model)
         if doc_id is None:
             value = item_value(store, queue, name, None, message=message)
             value["summary"] = finished_summary(store, queue, name)
-            return self._credited(value)
-        suggestion = self._suggestion(store, doc_id, model, predictor)
-        return self._credited(item_value(store, queue, name, doc_id, suggestion=suggestion, message=message))
+            return self._dressed(value)
+        suggestion = self._suggestion(store, doc_id, _model_name(predictor), predictor)
+        return self._dressed(item_value(store, queue, name, doc_id, suggestion=suggestion, message=message))
 
     def _suggestion(self, store: Store, doc_id: int, model: str | None, predictor):
-        found = (store.latest_suggestion(doc_id, model) if model else None) or store.latest_suggestion(doc_id)
-        if found is None and predictor is not None:
-            from ner.annotation.intake import predict_one
+        """The document's suggestion by ``model``, made now if it has none (lazily: only what is shown)."""
+        found = (store.latest_suggestion(doc_id, model) if model else None)
+        if found is None and predictor is not None and store.unsuggested([doc_id], str(predictor.name)):
+            predict_one(self.store(synchronous="NORMAL"), doc_id, predictor)
+            found = store.latest_suggestion(doc_id, model)
+        return found or store.latest_suggestion(doc_id)
 
-            predict_one(store, doc_id, predictor)
-            found = store.latest_suggestion(doc_id)
-        return found
+    def _dressed(self, value: dict[str, Any]) -> dict[str, Any]:
+        """The value with what goes beside any item: the corpus credit, background pre-annotation, retraining."""
+        queue = value.get("queue")
+        job = self.preannotator.job(queue) if isinstance(queue, str) else None
+        value["preannotation"] = {"done": job.done, "total": job.total} if job is not None else None
+        value["retraining"] = bool(isinstance(queue, str) and self.live.retraining(queue))
+        return self._credited(value)
 
     @staticmethod
     def _credited(value: dict[str, Any]) -> dict[str, Any]:
@@ -299,8 +376,9 @@ class AnnotationService:
         queue = self._check_queue(store, caller, queue)
         return self._next(store, caller, name, queue, _order(order), self._predictor(caller, model, quiet=True))
 
-    def answer(self, caller: Caller, doc: Any, action: str, entities: Any, suggestion: Any = None) -> int:
-        """Save the caller's ``accept``, ``reject`` or ``skip`` for a document; the answer id."""
+    def answer(self, caller: Caller, doc: Any, action: str, entities: Any, suggestion: Any = None,
+               model: str | None = None) -> Saved:
+        """Save the caller's ``accept``, ``reject`` or ``skip`` for a document; what was saved (``Saved``)."""
         name, store = self.annotator(caller), self.store()
         if isinstance(doc, bool) or not isinstance(doc, int):
             raise Refusal("err_no_document", "no document to answer: load a queue first")
@@ -309,7 +387,10 @@ class AnnotationService:
         except ValueError:
             raise NotFound("err_unknown_document", "unknown document id {doc!r}", doc=doc) from None
         self._check_queue(store, caller, queue)
-        return answer(store, doc, name, action, entities, suggestion)
+        saved = answer(store, doc, name, action, entities, suggestion)
+        if saved.status == "accepted":
+            self._after_accept(caller, saved, model)
+        return saved
 
     def act(self, caller: Caller, request: Any, order: str, model: str | None) -> dict[str, Any]:
         """Carry out an editor request ``{action, doc, queue, suggestion, entities}``; the editor's next value."""
@@ -321,9 +402,7 @@ class AnnotationService:
             if value is None:
                 raise LookupError("nothing to undo in this queue")
             return value
-        self.answer(caller, request.get("doc"), action, request.get("entities"), request.get("suggestion"))
-        if action == "accept":
-            self._after_accept(caller, queue, model)
+        self.answer(caller, request.get("doc"), action, request.get("entities"), request.get("suggestion"), model)
         value = self.next_item(caller, queue, order, model)
         value["message"] = f"✓ {ACTIONS[action]}"
         value["say"] = [[f"ann_msg_{ACTIONS[action]}", {}]]
@@ -333,18 +412,15 @@ class AnnotationService:
              order: str = "position", model: str | None = None) -> dict[str, Any]:
         """An answer given by status (``accepted`` or ``accept``…): ``{answer, next}`` with the next editor value."""
         action = {v: k for k, v in ACTIONS.items()}.get(status, status)
-        answer_id = self.answer(caller, doc, action, entities)
-        queue = queue or self.store().document_queue(doc)
-        if action == "accept":
-            self._after_accept(caller, queue, model)
-        return {"answer": answer_id, "next": self.next_item(caller, queue, order, model)}
+        saved = self.answer(caller, doc, action, entities, model=model)
+        return {"answer": saved.id, "next": self.next_item(caller, queue or saved.queue, order, model)}
 
     def undo(self, caller: Caller, queue: str) -> dict[str, Any] | None:
         """Retract the caller's last answer in the queue; the editor back on that item, or None."""
         name, store = self.annotator(caller), self.store()
         queue = self._check_queue(store, caller, queue)
         value = undo_value(store, queue, name)
-        return None if value is None else self._credited(value)
+        return None if value is None else self._dressed(value)
 
     # ------------------------------------------------------------ browsing a queue
 
@@ -371,7 +447,7 @@ class AnnotationService:
         value = item_value(store, queue, name, doc, entities=mine.entities if mine else None, suggestion=suggestion,
                            message=f"revising: your answer was {mine.status}" if mine else "")
         value["say"] = [["ann_msg_revising", {"status": mine.status}]] if mine else []
-        return self._credited(value)
+        return self._dressed(value)
 
     # ------------------------------------------------------------ live suggestions
 
@@ -384,34 +460,36 @@ class AnnotationService:
             self._training = [d for d in corpus.load(split) if d.annotated]
         return self._training
 
-    def _after_accept(self, caller: Caller, queue: str, model: str | None) -> bool:
-        """Retrain the queue's CRF in the background when enough answers were accepted (see :mod:`live`)."""
-        if self.live.every <= 0 or not isinstance(queue, str):
+    def _after_accept(self, caller: Caller, saved: Saved, model: str | None = None) -> bool:
+        """Count an accepted answer toward the queue's next live version; retrain when one is due (see :mod:`live`)."""
+        if self.live.every <= 0:
             return False
         from ner.crf import CrfModel
 
         predictor = self._predictor(caller, model, quiet=True)
         if predictor is None or not isinstance(getattr(predictor, "inner", predictor), CrfModel):
             return False  # live versions are for the CRF; a transformer is updated through the Train tab
-        store = self.store()
+        store, queue = self.store(), saved.queue
 
         def accepted() -> list[Document]:
             return store.latest_answers(status="accepted", queue=queue)
 
-        def publish(live: LiveVersion) -> None:
-            from ner.annotation.intake import preannotate
+        def publish(live: LiveVersion) -> None:  # its uncertain order, in memory; suggestions come as items are shown
+            self._forget_orders(queue)
+            self.queue_order(store, queue, "uncertain", predictor, live=live)
 
-            preannotate(self.store(synchronous="NORMAL"), store.document_ids(queue), live.model)
-            self.queue_order(store, queue, "uncertain", live.model.name, refresh=True)
-
-        return self.live.after_accept(queue, _model_name(predictor), lambda: store.accepted_count(queue), accepted,
-                                      publish)
+        return self.live.after_accept(queue, _model_name(predictor), informative(saved.entities, saved.suggested),
+                                      accepted, publish)
 
     def progress(self, caller: Caller, queue: str) -> dict[str, int]:
-        """``{total, done, remaining, accepted, rejected, skipped}`` of the caller in a queue."""
+        """``{total, done, remaining, accepted, rejected, skipped, preannotating}`` of the caller in a queue.
+
+        ``preannotating``: documents the background pre-annotation has still to reach (0: none).
+        """
         name, store = self.annotator(caller), self.store()
         queue = self._check_queue(store, caller, queue)
-        return item_value(store, queue, name, None)["progress"]
+        job = self.preannotator.job(queue)
+        return item_value(store, queue, name, None)["progress"] | {"preannotating": job.total - job.done if job else 0}
 
     # ------------------------------------------------------------ admin: people, exports, agreement
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from typing import Any
 
 import gradio as gr
 
@@ -29,6 +30,7 @@ class AppContext:
     annotation: AnnotationService
     gate: AdminGate
     model_box: gr.Dropdown | None = None
+    eval_results: Any = None  # the Evaluate tab's results of every session (ner.ui.results.Results)
 
     def check_admin(self, token: str | None, request: gr.Request | None = None) -> None:
         """Raise a visible error unless ``token`` grants admin rights (see :class:`ner.access.AdminGate`)."""
@@ -244,11 +246,12 @@ def launch_kwargs(config: Settings | None = None) -> dict:
     """What ``launch()`` needs besides host and port: translations, theme, CSS, logins and the upload limit.
 
     Only ``gr.Error`` messages reach the client (``show_error=False``): an unexpected
-    exception says "Error", never a library's internals.
+    exception says "Error", never a library's internals. Gradio keeps the state of at most
+    ``Limits.sessions`` sessions (the oldest dropped), not its default 10,000.
     """
     config = config or Settings()
     kwargs = {"i18n": I18N, "css": CSS, "theme": gr.themes.Soft(primary_hue="orange"), "show_error": False,
-              "max_file_size": config.limits.upload_bytes}
+              "max_file_size": config.limits.upload_bytes, "state_session_capacity": config.limits.sessions}
     if config.users:
         kwargs["auth"] = list(config.users)
         kwargs["auth_message"] = "Log in to annotate: answers are saved under your name."

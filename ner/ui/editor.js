@@ -118,6 +118,11 @@ function header() {
     head.append(bar, h("span", "ann-prog", `${p.done} / ${p.total} ${T.done} · ${p.remaining} ${T.left}`));
   }
   if (item.model) head.append(h("span", "ann-model", `${T.model} ${item.model}`));
+  const pre = item.preannotation;
+  if (pre && typeof pre.total === "number") {
+    head.append(h("span", "ann-background", P.fill(T.background, { d: pre.done, t: pre.total })));
+  }
+  if (item.retraining) head.append(h("span", "ann-background", T.retraining));
   if (busy) head.append(h("span", "ann-saving", T.saving));
   return head;
 }

@@ -15,15 +15,17 @@ import gradio as gr
 import pandas as pd
 
 from ner.entities import Document, Entity
-from ner.errors import ERRORS, MARKS, Marked, MarkedSentence, compare_rows, disagreements, mark_sentence
+from ner.errors import ERRORS, MARKS, Marked, MarkedSentence, compare_rows, mark_sentence
 from ner.files import check_upload, redact, safe_extract, scratch
+from ner.memory import release_memory
 from ner.refusals import Refusal
 from ner.settings import DEFAULT_LIMITS, Limits
 from ner.tokens import check_line
 from ner.ui.analyse import NARROW
 from ner.ui.app import user_error
 from ner.ui.i18n import MESSAGES, language, number, say, t
-from ner.ui.render import label_name, marks_legend, render_marked
+from ner.ui.render import MARKS_CSS, label_name, marks_legend, render_marked
+from ner.ui.results import ANNOTATED, DIFFER, Pack, Results, mask_errors, pack
 
 SPLITS = ("dev", "test", "sample")
 LICENCE = "<a href='https://creativecommons.org/licenses/by-nc-sa/4.0/'>CC BY-NC-SA 4.0</a>"
@@ -32,7 +34,7 @@ ERROR_KINDS: dict[str, str] = {"any error": "eval_any", "missing": "eval_missing
                                "wrong type": "eval_wrong_type", "partial": "eval_partial",
                                "all sentences": "eval_all"}
 _KIND_MARK = {"missing": "missing", "spurious": "spurious", "wrong type": "incorrect", "partial": "partial"}
-MAX_SHOWN = 60
+PAGE = 20  # sentences a page of the error browser
 STATE_SECONDS = 15 * 60  # how long the error browser keeps a visitor's results once computed
 # a phone (see ``NARROW``): the columns kept, by position in ``eval_headers`` / ``eval_compare_headers``
 NARROW_SCORES = (1, 2, 3, 4)  # type, P, R, F1
@@ -48,7 +50,7 @@ CSS = """
 .ner-kind { display: inline-block; padding: 0 0.5em; margin-right: 0.3em; border-radius: 0.35em;
             font-size: 0.8em; background: #fde68a; color: #222; }
 .ner-m-legend { font-size: 0.9em; margin-bottom: 0.4em; }
-"""
+""" + MARKS_CSS
 
 
 def load_uploaded(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Document]:
@@ -138,59 +140,78 @@ def _legend(request: gr.Request | None) -> str:
     return marks_legend({mark: say(request, f"eval_mark_{mark}") for mark in MARKS}, language(request))
 
 
-def _count(total: int, shown: int, request: gr.Request | None) -> tuple[str, str]:
-    more = f"<p>{html.escape(say(request, 'eval_more', n=total - shown))}</p>" if total > shown else ""
-    return f"<p class='ner-count'><b>{html.escape(say(request, 'eval_sentences', n=total))}</b></p>", more
+def _count(total: int, request: gr.Request | None) -> str:
+    return f"<p class='ner-count'><b>{html.escape(say(request, 'eval_sentences', n=total))}</b></p>"
 
 
-def browse(gold: list[Document], pred: list[Document], kind: str, request: gr.Request | None = None) -> str:
-    """Gold and prediction side by side for the sentences with the chosen kind of error, every entity marked."""
-    shown, total = [], 0
-    for g, p in zip(gold, pred):
-        if not g.annotated:
-            continue
-        marked = mark_sentence(g, p)
-        if not wanted(marked.errors, kind):
-            continue
-        total += 1
-        if len(shown) < MAX_SHOWN:
-            shown.append(
-                f"<div class='ner-sentence'><small>{html.escape(g.id)}</small> {_chips(marked.errors, request)}"
-                f"<div class='ner-pair'>{_pane(say(request, 'eval_gold'), g.text, marked.gold, (), 'gold', request)}"
-                f"{_pane(say(request, 'eval_predicted'), g.text, marked.predicted, (), 'pred', request)}</div></div>"
-            )
-    count, more = _count(total, len(shown), request)
-    return _legend(request) + count + "".join(shown) + more
+def _chosen(kept: Pack, kind: str) -> list[int]:
+    """The sentences of a pack that the filter ``kind`` keeps (for a comparison: where A and B differ)."""
+    compare = kept.columns == 3
+    out = []
+    for i in range(len(kept)):
+        mask = kept.mask(i)
+        if mask & ANNOTATED and (not compare or mask & DIFFER) and wanted(mask_errors(mask), kind):
+            out.append(i)
+    return out
+
+
+def pages(kept: Pack, kind: str) -> int:
+    """How many pages the error browser has for ``kind`` (one at least)."""
+    return max(1, -(-len(_chosen(kept, kind)) // PAGE))
+
+
+def browse_page(kept: Pack, kind: str, page: int = 0, request: gr.Request | None = None) -> str:
+    """One page (:data:`PAGE` sentences) of the error browser: every entity marked, gold beside the prediction(s).
+
+    A comparison (a pack of two predictions) shows the sentences where A and B disagree:
+    gold, then A's and B's entities, each pane with the gold entities it missed drawn faint.
+    Only the blocks of the page's sentences are unpacked.
+    """
+    chosen = _chosen(kept, kind)
+    last = max(0, -(-len(chosen) // PAGE) - 1)
+    page = min(max(0, int(page or 0)), last)
+    shown = []
+    for _, row in kept.sentences(chosen[page * PAGE : (page + 1) * PAGE]):
+        shown.append(_pair(row, kept.names, request) if kept.columns == 3 else _single(row, request))
+    out = _legend(request)
+    if kept.columns == 3:
+        annotated = sum(1 for i in range(len(kept)) if kept.mask(i) & ANNOTATED)
+        differ = sum(1 for i in range(len(kept)) if kept.mask(i) & ANNOTATED and kept.mask(i) & DIFFER)
+        out += f"<p class='ner-disagree'>{html.escape(say(request, 'eval_disagree', n=differ, total=annotated))}</p>"
+    out += _count(len(chosen), request) + "".join(shown)
+    if last:
+        out += f"<p class='ner-page'>{html.escape(say(request, 'eval_page', page=page + 1, pages=last + 1))}</p>"
+    return out
+
+
+def _single(row: tuple[Document, ...], request: gr.Request | None) -> str:
+    g, p = row
+    marked = mark_sentence(g, p)
+    return (f"<div class='ner-sentence'><small>{html.escape(g.id)}</small> {_chips(marked.errors, request)}"
+            f"<div class='ner-pair'>{_pane(say(request, 'eval_gold'), g.text, marked.gold, (), 'gold', request)}"
+            f"{_pane(say(request, 'eval_predicted'), g.text, marked.predicted, (), 'pred', request)}</div></div>")
+
+
+def _pair(row: tuple[Document, ...], names: tuple[str, ...], request: gr.Request | None) -> str:
+    g, pa, pb = row
+    a, b = mark_sentence(g, pa), mark_sentence(g, pb)
+    return (f"<div class='ner-sentence'><small>{html.escape(g.id)}</small> "
+            f"{_chips(a.errors, request, 'A: ')}{_chips(b.errors, request, 'B: ')}<div class='ner-pair'>"
+            f"{_pane(say(request, 'eval_gold'), g.text, None, g.entities, 'gold', request)}"
+            f"{_pane(f'A · {names[0]}', g.text, a.predicted, (), 'a', request, _missing(a))}"
+            f"{_pane(f'B · {names[1]}', g.text, b.predicted, (), 'b', request, _missing(b))}</div></div>")
+
+
+def browse(gold: list[Document], pred: list[Document], kind: str, request: gr.Request | None = None,
+           page: int = 0) -> str:
+    """Gold and prediction side by side for the sentences with the chosen kind of error (one page)."""
+    return browse_page(pack(gold, pred, names=("",), split="", credit=False), kind, page, request)
 
 
 def browse_pair(gold: list[Document], pred_a: list[Document], pred_b: list[Document], kind: str,
-                names: tuple[str, str], request: gr.Request | None = None) -> str:
-    """The sentences where models A and B disagree: gold, then A's and B's entities, each marked against gold.
-
-    A model's pane also shows, faint, the gold entities it missed. ``kind`` keeps the
-    sentences with that kind of error in A or in B.
-    """
-    differ = disagreements(gold, pred_a, pred_b)
-    shown, total = [], 0
-    for i in differ:
-        g = gold[i]
-        a, b = mark_sentence(g, pred_a[i]), mark_sentence(g, pred_b[i])
-        if not wanted(a.errors | b.errors, kind):
-            continue
-        total += 1
-        if len(shown) < MAX_SHOWN:
-            shown.append(
-                f"<div class='ner-sentence'><small>{html.escape(g.id)}</small> "
-                f"{_chips(a.errors, request, 'A: ')}{_chips(b.errors, request, 'B: ')}<div class='ner-pair'>"
-                f"{_pane(say(request, 'eval_gold'), g.text, None, g.entities, 'gold', request)}"
-                f"{_pane(f'A · {names[0]}', g.text, a.predicted, (), 'a', request, _missing(a))}"
-                f"{_pane(f'B · {names[1]}', g.text, b.predicted, (), 'b', request, _missing(b))}</div></div>"
-            )
-    annotated = sum(g.annotated for g in gold)
-    heading = say(request, "eval_disagree", n=len(differ), total=annotated)
-    heading = f"<p class='ner-disagree'>{html.escape(heading)}</p>"
-    count, more = _count(total, len(shown), request)
-    return _legend(request) + heading + count + "".join(shown) + more
+                names: tuple[str, str], request: gr.Request | None = None, page: int = 0) -> str:
+    """The sentences where models A and B disagree (one page); ``kind`` keeps those with that error in A or B."""
+    return browse_page(pack(gold, pred_a, pred_b, names=names, split="", credit=False), kind, page, request)
 
 
 def score_table(name: str, result: dict, request: gr.Request | None = None, narrow: bool = False) -> pd.DataFrame:
@@ -234,6 +255,8 @@ def _credit(request: gr.Request | None) -> str:
 
 
 def build(ctx, admin: gr.Textbox) -> None:
+    kept = ctx.eval_results = Results(ctx.config.limits.eval_cache_bytes, STATE_SECONDS)
+
     def run(model, split, upload, kind, other, token, narrow=False, request: gr.Request = None):
         from ner import corpus
         from ner.checkpoints import predict_documents
@@ -244,33 +267,46 @@ def build(ctx, admin: gr.Textbox) -> None:
         except (ValueError, FileNotFoundError) as exc:
             raise user_error(exc, request) from exc
         predictor = ctx.predictor(model, token, request)
+        other_predictor = ctx.predictor(other, token, request) if other else None
         pred = predict_documents(predictor, gold)
         shown_split = say(request, "eval_split_upload") if upload else (
             say(request, "eval_split_sample") if split == "sample" else split)
         name = Path(str(predictor.name)).name
-        state = {"gold": gold, "pred": pred, "credit": not upload, "split": shown_split, "names": (name,)}
-        if other:
-            other_predictor = ctx.predictor(other, token, request)
-            state["other"] = predict_documents(other_predictor, gold)
-            state["names"] = (name, Path(str(other_predictor.name)).name)
-            table = compare_table(score(gold, pred), score(gold, state["other"]), request, bool(narrow))
+        if other_predictor is not None:
+            second = predict_documents(other_predictor, gold)
+            names = (name, Path(str(other_predictor.name)).name)
+            table = compare_table(score(gold, pred), score(gold, second), request, bool(narrow))
             caption = say(request, "eval_compare_narrow_label" if narrow else "eval_compare_label", split=shown_split,
-                          a=name, b=state["names"][1])
+                          a=name, b=names[1])
+            key = kept.put(pack(gold, pred, second, names=names, split=shown_split, credit=not upload))
         else:
             table = score_table(f"{shown_split} · {name}", score(gold, pred), request, bool(narrow))
             caption = say(request, "eval_scores_narrow" if narrow else "eval_scores", split=shown_split, model=name)
+            key = kept.put(pack(gold, pred, names=(name,), split=shown_split, credit=not upload))
+        del gold, pred  # only the compact pack stays, for every session together bounded (Results)
+        release_memory()
         caption = f"<p class='ner-caption'>{html.escape(caption)}</p>"
         table = gr.Dataframe(value=table, column_widths=NARROW_WIDTHS if narrow else [])
-        return table, errors_html(kind, state, request), state, gr.Column(visible=True), caption
+        return (table, *show(kind, key, 0, request), key, gr.Column(visible=True), caption)
 
-    def errors_html(kind, state, request: gr.Request = None):
-        if not state:
-            return ""
-        if "other" in state:
-            out = browse_pair(state["gold"], state["pred"], state["other"], kind, state["names"], request)
-        else:
-            out = browse(state["gold"], state["pred"], kind, request)
-        return out + (_credit(request) if state["credit"] else "")
+    def show(kind, key, page, request: gr.Request = None):
+        """One page of the error browser (the pack read from the results every session shares), and its buttons."""
+        found = kept.get(key)
+        if found is None:
+            text = "" if key is None else f"<p>{html.escape(say(request, 'eval_expired'))}</p>"
+            return text, 0, gr.Row(visible=False), gr.skip(), gr.skip()
+        last = pages(found, kind) - 1
+        page = min(max(0, int(page or 0)), last)
+        out = browse_page(found, kind, page, request) + (_credit(request) if found.credit else "")
+        return (out, page, gr.Row(visible=last > 0), gr.Button(interactive=page > 0),
+                gr.Button(interactive=page < last))
+
+    def turn(step: int):
+        """Page ``step`` pages on (0: the first page, for a new filter)."""
+        def go(kind, key, page, request: gr.Request = None):
+            return show(kind, key, (page or 0) + step if step else 0, request)
+        go.__name__ = go.__qualname__ = {-1: "previous_page", 0: "first_page", 1: "next_page"}[step]
+        return go
 
     def evaluate_api(model: str, split: str = "test", admin_token: str = "", request: gr.Request = None) -> dict:
         """Official Task A and nervaluate scores of a model on ``dev``, ``test`` or ``sample``.
@@ -300,14 +336,23 @@ def build(ctx, admin: gr.Textbox) -> None:
         table = gr.Dataframe(headers=MESSAGES["en"]["eval_headers"].split("|"), interactive=False,
                              elem_id="eval-table", label=t("eval_scores"), show_label=False)
     errors = gr.HTML(elem_id="eval-errors", css_template=CSS)
-    state = gr.State(time_to_live=STATE_SECONDS)  # a visitor's gold and predictions, not kept for ever
+    with gr.Row(visible=False, elem_id="eval-pages") as nav:
+        previous = gr.Button(t("eval_previous"), size="sm", scale=0, min_width=170, elem_id="eval-previous")
+        following = gr.Button(t("eval_next"), size="sm", scale=0, min_width=170, elem_id="eval-next")
+    key = gr.State(None)  # the session's key into the results all sessions share (a bounded cache)
+    page = gr.State(0)
     narrow = gr.Checkbox(value=False, visible=False)  # set by the page (NARROW): a phone
 
+    shown = [errors, page, nav, previous, following]
+    # one evaluation at a time for the whole app: each holds its gold set and predictions in memory while it runs
     button.click(run, [ctx.model_box, split, upload, kind, other, admin, narrow],
-                 [table, errors, state, results, caption], js=NARROW, api_visibility="private")
-    kind.change(errors_html, [kind, state], [errors], api_visibility="private")
+                 [table, *shown, key, results, caption], js=NARROW, api_visibility="private", concurrency_limit=1,
+                 concurrency_id="evaluate")
+    kind.change(turn(0), [kind, key, page], shown, api_visibility="private")
+    previous.click(turn(-1), [kind, key, page], shown, api_visibility="private")
+    following.click(turn(+1), [kind, key, page], shown, api_visibility="private")
     other.focus(lambda: gr.Dropdown(choices=ctx.models.choices()), None, [other], api_visibility="private")
-    gr.api(evaluate_api, api_name="evaluate")
+    gr.api(evaluate_api, api_name="evaluate", concurrency_limit=1, concurrency_id="evaluate")
 
 
 def _split(split: str) -> str:

@@ -49,6 +49,8 @@ EN = {
     "upload_brat": "Or upload a BRAT .zip (scenario.txt + scenario.ann)",
     "evaluate": "Evaluate",
     "compare_with": "Compare with (optional)",
+    "eval_previous": "‹ Previous page",
+    "eval_next": "Next page ›",
     "error_kind": "Show sentences with",
     # the Evaluate tab
     "eval_sample": "sample",
@@ -146,6 +148,8 @@ ES = {
     "upload_brat": "O suba un .zip BRAT (scenario.txt + scenario.ann)",
     "evaluate": "Evaluar",
     "compare_with": "Comparar con (opcional)",
+    "eval_previous": "‹ Página anterior",
+    "eval_next": "Página siguiente ›",
     "error_kind": "Mostrar frases con",
     # the Evaluate tab
     "eval_sample": "muestra",
@@ -218,6 +222,7 @@ MESSAGES = {
         "ann_msg_queue": "Queue «{queue}»: {n} document{s}",
         "ann_msg_no_model": "; no model yet, so nothing is pre-annotated (train the instant CRF above for suggestions)",
         "ann_msg_preannotated": ", {n} pre-annotated by {model}",
+        "ann_msg_background": "; {n:,} more in the background",
         "rev_none": "No open conflict.",
         "rev_none_in": "No open conflict in «{queue}».",
         "rev_kept": "✓ Reviewed: {who}'s answer kept.",
@@ -264,7 +269,9 @@ MESSAGES = {
         "eval_gold": "gold",
         "eval_predicted": "predicted",
         "eval_sentences": "Sentences: {n}",
-        "eval_more": "… and {n} more.",
+        "eval_page": "Page {page} of {pages}",
+        "eval_expired": "These results are no longer kept (they last 15 minutes, and fewer when the server "
+        "needs the room): evaluate again.",
         "eval_disagree": "A and B disagree on {n} of {total} sentences; those with the chosen kind of error "
         "(in A or in B) are below, gold beside each model's entities.",
         "eval_hidden": "Overlapping, not drawn:",
@@ -340,6 +347,7 @@ MESSAGES = {
         "ann_msg_queue": "Cola «{queue}»: {n} documento{s}",
         "ann_msg_no_model": "; aún no hay modelo, así que nada está preanotado (entrene arriba el CRF instantáneo)",
         "ann_msg_preannotated": ", {n} preanotados por {model}",
+        "ann_msg_background": "; {n:,} más en segundo plano",
         "rev_none": "No hay desacuerdos abiertos.",
         "rev_none_in": "No hay desacuerdos abiertos en «{queue}».",
         "rev_kept": "✓ Revisado: se conserva la respuesta de {who}.",
@@ -387,7 +395,9 @@ MESSAGES = {
         "eval_gold": "oro",
         "eval_predicted": "predicho",
         "eval_sentences": "Frases: {n}",
-        "eval_more": "… y {n} más.",
+        "eval_page": "Página {page} de {pages}",
+        "eval_expired": "Estos resultados ya no se conservan (duran 15 minutos, y menos si el servidor necesita "
+        "el espacio): evalúe de nuevo.",
         "eval_disagree": "A y B discrepan en {n} de {total} frases; abajo, las que tienen el tipo de error elegido "
         "(en A o en B), con el oro junto a las entidades de cada modelo.",
         "eval_hidden": "Solapadas, no dibujadas:",
@@ -468,6 +478,9 @@ MESSAGES = {
         "err_queue_exists": "Ya existe una cola llamada «{queue}»: elija otro nombre.",
         "err_too_many_queues": "Ha creado {n} colas; el límite es {limit}.",
         "err_queue_too_big": "La cola «{queue}» tendría {n:,} documentos (el límite es {limit:,}).",
+        "err_load_chars": "{n:,} caracteres de texto de una vez (el límite es {limit:,}): divídalo en varias colas.",
+        "err_hourly_chars": "Ha añadido {n:,} caracteres de texto en la última hora y esto añade {more:,} (el límite "
+        "es {limit:,} por hora): inténtelo más tarde.",
         "err_no_document": "No hay ningún documento que responder: cargue primero una cola.",
         "err_unknown_document": "Documento desconocido: {doc}.",
         "err_no_request": "El editor no envió ninguna petición.",
@@ -574,6 +587,8 @@ EDITOR = {
         "done": "done",
         "left": "left",
         "model": "suggested by",
+        "background": "pre-annotating in the background: {d} / {t}",
+        "retraining": "retraining on your answers…",
         "overlap": "Overlapping entities (not drawn):",
         "pick": "Selected “{s}”: press 1–{n} or click a label.",
         "picked": "{l} “{s}” selected: 1–{n} relabels, Delete removes, the arrow keys move, Esc clears.",
@@ -606,6 +621,8 @@ EDITOR = {
         "done": "hechas",
         "left": "quedan",
         "model": "sugerido por",
+        "background": "preanotando en segundo plano: {d} / {t}",
+        "retraining": "reentrenando con sus respuestas…",
         "overlap": "Entidades solapadas (no dibujadas):",
         "pick": "Seleccionado «{s}»: pulse 1–{n} o haga clic en una etiqueta.",
         "picked": "{l} «{s}» seleccionada: 1–{n} cambia la etiqueta, Supr la quita, las flechas mueven, Esc anula.",

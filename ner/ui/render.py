@@ -130,24 +130,31 @@ MARK_STYLES: dict[str, tuple[str, str, str]] = {
     "missing": ("−", "#dc2626", "dashed"),
     "spurious": ("+", "#dc2626", "dotted"),
 }
-_MARK = ("<mark class='entity ner-m ner-m-{mark}' title='{title}' style='background: {bg}; padding: 0.3em 0.45em; "
-         "margin: 0 0.2em; line-height: 1; border-radius: 0.35em; outline: 2px {line} {color}; "
-         "outline-offset: 1px'>{text}<span style='white-space: nowrap'>{label}<span class='ner-m-badge' "
-         "aria-hidden='true' style='display: inline-block; min-width: 1.2em; margin-left: 0.3em; border-radius: "
-         "0.6em; text-align: center; font-size: 0.8em; font-weight: bold; color: {fg}; background: {badge}'>"
-         "{symbol}</span></span></mark>")
-_LABEL = "<span class='ner-m-label' style='font-size: 0.75em; font-weight: bold; margin-left: 0.4em'>{}</span>"
+_MARK = ("<mark class='entity ner-m ner-m-{mark}' title='{title}' style='background: {bg}'>{text}"
+         "<span class='ner-m-tail'>{label}<span class='ner-m-badge' aria-hidden='true'>{symbol}</span></span></mark>")
+_LABEL = "<span class='ner-m-label'>{}</span>"
+# the marks' look, as CSS (the error browser's component carries it): classes keep each page's HTML small
+MARKS_CSS = """
+.ner-m { padding: 0.3em 0.45em; margin: 0 0.2em; line-height: 1; border-radius: 0.35em; outline: 2px none;
+         outline-offset: 1px; }
+.ner-m-tail { white-space: nowrap; }
+.ner-m-label { font-size: 0.75em; font-weight: bold; margin-left: 0.4em; }
+.ner-m-badge { display: inline-block; min-width: 1.2em; margin-left: 0.3em; border-radius: 0.6em; text-align: center;
+               font-size: 0.8em; font-weight: bold; color: #ffffff; }
+.ner-m-key { display: inline-block; margin: 0.2em 1em 0.2em 0; line-height: 2; white-space: nowrap; }
+.ner-m-box { line-height: 2.4; }
+""" + "".join(
+    f".ner-m-{mark} {{ outline: 2px {line} {color}; }}\n"
+    f".ner-m-{mark} .ner-m-badge {{ background: {'transparent' if mark == 'correct' else color}; "
+    f"color: {color if mark == 'correct' else '#ffffff'}; }}\n"
+    for mark, (_, color, line) in MARK_STYLES.items())
 
 
 def _mark_html(shown: str, label: str, mark: str | None, title: str, bg: str) -> str:
     """One marked entity: ``shown`` and ``label`` are plain text (escaped here), ``bg`` a colour."""
-    symbol, color, line = MARK_STYLES.get(mark, ("", "transparent", "none"))
-    plain = mark in ("correct", None)
-    return _MARK.format(
-        mark=mark or "none", title=html.escape(title, quote=True), bg=bg, line=line, color=color,
-        text=html.escape(shown), label=_LABEL.format(html.escape(label)) if label else "", symbol=symbol,
-        fg=color if plain else "#ffffff", badge="transparent" if plain else color,
-    )
+    symbol = MARK_STYLES.get(mark, ("",))[0]
+    return _MARK.format(mark=mark or "none", title=html.escape(title, quote=True), bg=bg, text=html.escape(shown),
+                        label=_LABEL.format(html.escape(label)) if label else "", symbol=symbol)
 
 
 def render_marked(text: str, marked: list[tuple[Entity, str | None, str]], language: str = "en",
@@ -178,11 +185,10 @@ def render_marked(text: str, marked: list[tuple[Entity, str | None, str]], langu
         parts += [html.escape(text[pos:s]), one(ent, text[s:e])]
         pos = e
     parts.append(html.escape(text[pos:]))
-    out = f"<div class='entities' style='line-height: 2.4'>{''.join(parts)}</div>"
+    out = f"<div class='entities ner-m-box'>{''.join(parts)}</div>"
     if hidden:
         extra = "".join(one(ent, ent.surface(text)) for ent in hidden)
-        out += (f"<div class='ner-m-hidden' style='line-height: 2.4'><small>{html.escape(hidden_note)}</small> "
-                f"{extra}</div>")
+        out += f"<div class='ner-m-hidden ner-m-box'><small>{html.escape(hidden_note)}</small> {extra}</div>"
     return out
 
 
@@ -193,8 +199,7 @@ def marks_legend(words: dict[str, str], language: str = "en") -> str:
         for label, c in COLORS.items()
     )
     marks = "".join(
-        f"<span class='ner-m-key ner-m-key-{mark}' style='display: inline-block; margin: 0.2em 1em 0.2em 0; "
-        f"line-height: 2; white-space: nowrap'>{_mark_html('', '', mark, words[mark], '#e5e7eb')} "
+        f"<span class='ner-m-key ner-m-key-{mark}'>{_mark_html('', '', mark, words[mark], '#e5e7eb')} "
         f"{html.escape(words[mark])}</span>"
         for mark in MARK_STYLES
     )
