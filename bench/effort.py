@@ -16,7 +16,7 @@ entities added, removed, relabelled, boundaries moved), for three ways of sugges
   sentences not yet seen are suggested by the newest model.
 
 Two orders: ``as given`` (the session's sentences shuffled by the seed) and ``uncertain``
-(most uncertain first by the app's ordering, ``ner.annotation.ordering``, recomputed after
+(most uncertain first by the app's ordering, ``ner.ordering``, recomputed after
 every retraining for ``live``; ``none`` has no model, hence no uncertain order, and a static
 model makes the same suggestions in any order, so its total is the same in both). Several
 seeds; the table gives the mean edits per sentence (and per gold entity) over the session
@@ -48,9 +48,9 @@ def session_documents():
 
 def simulate(mode: str, order: str, base: list, session: list, every: int, seed: int) -> dict:
     """Edits per corrected sentence for one (mode, order, seed)."""
-    from ner.annotation.ordering import uncertainty
     from ner.crf import train_crf
     from ner.entities import Document
+    from ner.ordering import uncertainty
     from ner.scoring import correction_edits
 
     rng = random.Random(seed)

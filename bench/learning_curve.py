@@ -7,7 +7,7 @@ Start from a model (the CRF, or with ``--model e5`` the offline encoder fine-tun
 ``ner.train.train``, word embeddings frozen) trained on ``start`` random training sentences; in each round "correct"
 ``step`` more sentences of the rest of the training split (take their gold annotations),
 chosen (a) at random or (b) most uncertain first by the app's own queue ordering
-(``ner.annotation.ordering.uncertainty``: 1 − the lowest entity confidence of the current model's
+(``ner.ordering.uncertainty``: 1 − the lowest entity confidence of the current model's
 prediction); retrain; record the official F1 on ``dev``. Repeated over several seeds (the
 starting set and the random order change), averaged, plotted to
 ``bench/results/learning_curve.png`` (``learning_curve_e5.png`` for the encoder).
@@ -63,8 +63,8 @@ def encoder_trainer(encoder: Path, epochs: int, root: Path):
 
 
 def curve(train_docs, dev_docs, strategy: str, seed: int, start: int, step: int, rounds: int, fit=crf_trainer) -> list:
-    from ner.annotation.ordering import uncertainty
     from ner.checkpoints import predict_documents
+    from ner.ordering import uncertainty
     from ner.scoring import score
 
     rng = random.Random(seed)

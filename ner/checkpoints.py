@@ -21,6 +21,7 @@ from ner import corpus
 from ner.entities import Document
 from ner.files import atomic_write
 from ner.predict import Predictor
+from ner.scoring import score
 from ner.settings import checkpoints_dir
 
 
@@ -32,8 +33,6 @@ def predict_documents(predictor: Predictor, docs: list[Document]) -> list[Docume
 
 def evaluate(predictor: Predictor, docs: list[Document]) -> dict:
     """Official Task A and nervaluate figures of ``predictor`` on gold ``docs``."""
-    from ner.scoring import score
-
     t0 = time.perf_counter()
     preds = predict_documents(predictor, docs)
     result = score(docs, preds)

@@ -55,6 +55,18 @@ def corpus_available() -> bool:
     return (corpus_dir() / SPLITS["train"] / "scenario.txt").is_file()
 
 
+def default_splits(train_split: str | None = None) -> dict[str, str | tuple[str, ...]]:
+    """What a run started from the app trains on and is evaluated on: ``{train_split, dev_split, eval_splits}``.
+
+    ``train_split`` None: the corpus's ``train`` when it is on disk, else the project's sample
+    (then trained, chosen and evaluated on the sample alone).
+    """
+    split = train_split or ("train" if corpus_available() else "sample")
+    if split == "train":
+        return {"train_split": "train", "dev_split": "dev", "eval_splits": ("dev", "test")}
+    return {"train_split": split, "dev_split": split, "eval_splits": (split,)}
+
+
 @dataclass(frozen=True)
 class Stats:
     """Counts that describe a set of documents."""

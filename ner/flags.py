@@ -7,6 +7,22 @@ One flag per field, ``--field-name``: its type comes from the type hint, its hel
 two). Any other hint raises ``TypeError`` when the parser is built, so a new field never
 silently becomes a string. A flag left out is left out of the namespace too: the
 dataclass's own default applies, and the help text shows it.
+
+Why not transformers' ``HfArgumentParser`` (measured with transformers 5.24, Python 3.11, 2 CPUs,
+best of 5 fresh processes): ``from transformers import HfArgumentParser`` takes 608 ms (565 ms in
+``-X importtime``; it loads numpy, huggingface_hub and jinja2 but not torch), while all of
+``python -m ner --help`` takes 126 ms, ``python -m ner stats sample`` 130 ms, and this module
+0.7 ms to import plus 0.5 ms to build the ``train`` flags. ``build_parser`` builds every
+subcommand's parser, so using it there would make every command about 5x slower (measured with
+the import added: ``--help`` 626 ms, ``stats sample`` 659 ms). Worse, it does not parse
+:class:`~ner.train.settings.TrainSettings` the way the CLI does: a ``tuple[str, ...]`` field
+gets no ``nargs`` and the tuple type is called on the string, so ``--eval-splits dev``
+gives ``('d', 'e', 'v')`` with no error and ``--eval-splits dev test`` is an error; a bool that
+defaults to False has no ``--no-flag`` and accepts ``--freeze-embeddings yes``; an unsupported
+hint such as ``dict`` only fails when a value is parsed; every metadata key besides ``help`` and
+``aliases`` goes to ``add_argument`` (so an unknown key raises ``TypeError``); and it overwrites
+the dataclass's ``Field.type`` (``run_name`` becomes ``str``). Only ``int``, ``float``,
+``X | None``, ``choices`` and the help text behave the same.
 """
 
 from __future__ import annotations

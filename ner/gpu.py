@@ -1,8 +1,26 @@
-"""GPU readings through NVML (the ``pynvml`` module of ``nvidia-ml-py``)."""
+"""The GPU: readings through NVML (the ``pynvml`` module of ``nvidia-ml-py``), and Hugging Face ZeroGPU.
+
+On a Space with ZeroGPU hardware a GPU is attached only while a function decorated with
+``spaces.GPU`` runs: :func:`gpu` gives that decorator when the ``spaces`` package is there,
+and one that changes nothing everywhere else.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+PREDICT_SECONDS = 60  # what ZeroGPU grants one prediction call
+TRAIN_SECONDS = 1800  # ... and one training run
+
+
+def gpu(duration: int) -> Callable[[Callable], Callable]:
+    """``spaces.GPU(duration=...)`` when ``spaces`` is importable, else a decorator that does nothing."""
+    try:
+        import spaces
+    except ImportError:
+        return lambda fn: fn
+    return spaces.GPU(duration=duration)
 
 
 @dataclass(frozen=True)

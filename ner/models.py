@@ -22,6 +22,7 @@ from pathlib import Path
 
 from ner.checkpoints import CheckpointInfo, list_checkpoints
 from ner.entities import Entity
+from ner.gpu import PREDICT_SECONDS, gpu
 from ner.predict import CheckpointError, Predictor, load_predictor, model_kind
 from ner.settings import Settings, gradio_temp_dir
 
@@ -68,9 +69,7 @@ class GpuPredictor:
 
     @classmethod
     def wrap(cls, inner: Predictor, seconds: int | None = None) -> GpuPredictor:
-        """``inner`` with its ``predict`` decorated by :func:`ner.ui.zerogpu.gpu` (``PREDICT_SECONDS`` by default)."""
-        from ner.ui.zerogpu import PREDICT_SECONDS, gpu
-
+        """``inner`` with its ``predict`` decorated by :func:`ner.gpu.gpu` (``PREDICT_SECONDS`` by default)."""
         return cls(inner, gpu(PREDICT_SECONDS if seconds is None else seconds)(inner.predict))
 
     @property

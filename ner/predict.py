@@ -10,6 +10,7 @@ from typing import Protocol
 import numpy as np
 
 from ner.alignment import encode, word_probabilities
+from ner.crf import CrfModel
 from ner.decoding import DECODERS, decode
 from ner.entities import Entity
 from ner.refusals import Refusal
@@ -251,8 +252,6 @@ def model_kind(model: str | Path) -> str:
 def load_predictor(model: str | Path, **kwargs) -> Predictor:
     """A CRF or transformer predictor for a checkpoint folder or hub id."""
     if model_kind(model) == "crf":
-        from ner.crf import CrfModel
-
         try:
             return CrfModel.load(Path(model))
         except (OSError, ValueError) as exc:

@@ -213,12 +213,3 @@ class Settings:
     def login(self) -> bool:
         """Annotators are identified by the server (a login), not by a name the client sends."""
         return bool(self.users) or self.oauth
-
-    def splits(self) -> dict:
-        """Train/dev/eval split settings for runs started from the app."""
-        from ner import corpus
-
-        split = self.train_split or ("train" if corpus.corpus_available() else "sample")
-        if split == "train":
-            return {"train_split": "train", "dev_split": "dev", "eval_splits": ("dev", "test")}
-        return {"train_split": split, "dev_split": split, "eval_splits": (split,)}

@@ -59,7 +59,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ner.annotation import ordering
+from ner import ordering
 from ner.entities import Document, Entity, check_entities, entity_to_json
 from ner.settings import data_dir
 
@@ -900,7 +900,7 @@ class Store:
         """The documents of ``queue`` the annotator has no current answer for, in ``order``.
 
         ``order`` is ``position`` (as added), ``uncertain`` (most uncertain latest suggestion
-        first, see :func:`ner.annotation.ordering.uncertainty`; items without a suggestion last), or a
+        first, see :func:`ner.ordering.uncertainty`; items without a suggestion last), or a
         sequence of document ids (those first, in that order; the others after, by position).
         Each item carries the latest suggestion (of ``model`` when given).
         """

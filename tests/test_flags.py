@@ -1,7 +1,10 @@
 """Flags generated from a dataclass: the ``train`` command's, built from ``TrainSettings``."""
 
 import argparse
+import subprocess
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -36,6 +39,7 @@ def test_flags_left_out_keep_the_dataclass_defaults():
 def test_switches_turn_off_and_lists_take_commas_or_nothing():
     assert train_settings("--no-freeze-embeddings").freeze_embeddings is False
     assert train_settings("--eval-splits", "dev,test").eval_splits == ("dev", "test")
+    assert train_settings("--eval-splits", "dev").eval_splits == ("dev",)  # not ("d", "e", "v")
     assert train_settings("--eval-splits").eval_splits == ()
 
 
@@ -77,3 +81,11 @@ def test_a_field_without_a_default_is_a_required_flag():
     assert dataclass_from_args(Needs, parser.parse_args(["--name", "x"])) == Needs("x")
     with pytest.raises(SystemExit):
         parser.parse_args(["--count", "2"])
+
+
+def test_building_the_cli_parser_imports_neither_transformers_nor_torch():
+    """``python -m ner --help`` builds every subcommand's flags: they must stay cheap (see :mod:`ner.flags`)."""
+    code = "import sys, ner.cli; ner.cli.build_parser(); print(sorted({'transformers', 'torch'} & set(sys.modules)))"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    assert run.stdout == "[]\n"

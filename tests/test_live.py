@@ -127,7 +127,7 @@ def test_retraining_is_rate_limited_per_queue_and_for_the_whole_app(tmp_path):
 
 
 def test_a_live_version_ranks_the_next_items_in_memory_by_its_own_uncertainty(service):
-    from ner.annotation.ordering import uncertain_first, uncertainty
+    from ner.ordering import uncertain_first, uncertainty
 
     svc, model = service
     me = Caller("ana")

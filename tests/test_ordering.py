@@ -1,7 +1,7 @@
 import pytest
 
-from ner.annotation.ordering import order, uncertain_first, uncertainty
 from ner.entities import entity
+from ner.ordering import order, uncertain_first, uncertainty
 
 
 def test_uncertainty_is_one_minus_the_least_confident_entity():

@@ -529,7 +529,7 @@ def test_with_hugging_face_login_the_annotator_is_the_profile_never_the_typed_na
     from ner.annotation.service import AnnotationService
     from ner.jobs import TrainingJobs
     from ner.models import Models
-    from ner.ui.app import AppContext
+    from ner.ui.common import AppContext
 
     monkeypatch.setenv("SPACE_ID", "someone/ner")  # what a Space with hf_oauth: true sets
     monkeypatch.setenv("OAUTH_CLIENT_ID", "client-id")

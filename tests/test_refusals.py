@@ -118,7 +118,7 @@ def test_refused_says_the_spanish_text_to_a_spanish_browser_and_the_english_one_
 
 
 def test_user_error_and_the_admin_check_speak_spanish_to_a_spanish_browser(tmp_path):
-    from ner.ui.app import user_error
+    from ner.ui.common import user_error
 
     exc = Forbidden("err_admin_wrong", "wrong admin token")
     assert user_error(exc, SPANISH).message == "Token de administración incorrecto."

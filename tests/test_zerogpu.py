@@ -1,7 +1,7 @@
 import sys
 import types
 
-from ner.ui.zerogpu import gpu
+from ner.gpu import gpu
 
 
 def test_without_spaces_the_function_is_unchanged(monkeypatch):

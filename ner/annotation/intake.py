@@ -13,7 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ner import corpus
+from ner.brat import read_text
 from ner.entities import Document, Entity
+from ner.export import import_brat
 from ner.files import check_upload, safe_extract, scratch
 from ner.refusals import Refusal
 from ner.settings import DEFAULT_LIMITS, Limits
@@ -67,8 +70,6 @@ def lines_to_docs(text: str, queue: str, where: str | None, limits: Limits = DEF
 
 def corpus_choices() -> list[tuple[str, str]]:
     """Dropdown choices for the corpus queues: scenarios 1 and 4 (unannotated lines), else the sample."""
-    from ner import corpus
-
     if corpus.corpus_available():
         return [
             ("eHealth-KD scenario 1 · unannotated lines", "scenario1-unannotated"),
@@ -79,8 +80,6 @@ def corpus_choices() -> list[tuple[str, str]]:
 
 def corpus_documents(queue: str, limit: int | None = None) -> NewDocuments:
     """The documents of a corpus queue (``scenario1-unannotated``, ``scenario4-unannotated`` or ``sample``)."""
-    from ner import corpus
-
     if queue == SAMPLE_QUEUE:
         docs = [Document(d.id, d.text, annotated=False) for d in corpus.load("sample")]
     elif queue in CORPUS_QUEUES:
@@ -92,8 +91,6 @@ def corpus_documents(queue: str, limit: int | None = None) -> NewDocuments:
 
 
 def _brat_documents(txt: Path, queue: str, label: str, limits: Limits) -> NewDocuments:
-    from ner.export import import_brat
-
     docs = import_brat(txt)
     keep = [d for d in docs if d.text.strip()]
     if len(keep) > limits.upload_lines:
@@ -135,8 +132,6 @@ def uploaded_documents(paths: Sequence[str | Path], name: str | None = None, lim
 
 def _files_documents(paths: list[Path], files: list[Path], name: str | None, tmp: Path, limits: Limits
                      ) -> NewDocuments:
-    from ner.brat import read_text
-
     texts = [p for p in files if p.suffix.lower() == ".txt" and not p.name.startswith(".")]
     if not texts:
         raise Refusal("err_no_txt", "no .txt file among the uploads (an .ann needs its .txt beside it)")

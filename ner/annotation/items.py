@@ -20,9 +20,9 @@ from typing import Any
 
 from ner.entities import LABELS, Entity, entities_from_json, entity_to_json
 from ner.refusals import Refusal
+from ner.scoring import correction_edits
 from ner.store import Store, disagree
 from ner.tokens import words
-from ner.ui.render import COLORS, LOW_CONFIDENCE
 
 ORDERS: tuple[str, ...] = ("position", "uncertain")
 ACTIONS: dict[str, str] = {"accept": "accepted", "reject": "rejected", "skip": "skipped"}
@@ -39,7 +39,7 @@ def empty_value(message: str = "") -> dict[str, Any]:
 
 
 def _constants() -> dict[str, Any]:
-    return {"labels": list(LABELS), "colors": dict(COLORS), "threshold": LOW_CONFIDENCE}
+    return {"labels": list(LABELS)}
 
 
 def _progress(store: Store, queue: str, annotator: str) -> dict[str, int]:
@@ -184,8 +184,6 @@ def finished_summary(store: Store, queue: str, annotator: str) -> dict[str, int]
     their :func:`ner.scoring.correction_edits` summed (``added``, ``removed``,
     ``relabelled``, ``boundaries``, ``total``).
     """
-    from ner.scoring import correction_edits
-
     p = _progress(store, queue, annotator)
     edits = {"added": 0, "removed": 0, "relabelled": 0, "boundaries": 0, "total": 0}
     changed = 0

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from ner.crf import train_crf
 from ner.entities import Document, Entity
 from ner.memory import release_memory
 
@@ -135,8 +136,6 @@ class LiveModels:
 
     def _retrain(self, queue: str, base: str, accepted: Callable[[], list[Document]], version: int,
                  publish: Callable[[LiveVersion], None]) -> None:
-        from ner.crf import train_crf
-
         try:
             docs = accepted()
             model = train_crf(self._training_documents() + docs)  # an accepted empty answer: "nothing here"

@@ -21,6 +21,7 @@ Every check runs before anything is written: a refused request leaves the databa
 
 from __future__ import annotations
 
+import json
 import tempfile
 import threading
 import zipfile
@@ -30,6 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from ner import corpus
 from ner.access import Caller, Forbidden
 from ner.annotation.intake import (
     CORPUS_QUEUES,
@@ -51,12 +53,17 @@ from ner.annotation.items import (
     undo_value,
 )
 from ner.annotation.live import LiveModels, LivePolicy, LiveVersion, informative
-from ner.annotation.ordering import uncertain_first, uncertainty
 from ner.annotation.preannotation import Preannotator, preannotate, predict_one
-from ner.entities import Document
+from ner.crf import CrfModel
+from ner.entities import Document, entities_from_json
+from ner.export import FORMATS, agreement, export_all
+from ner.jobs import Busy
+from ner.ordering import uncertain_first, uncertainty
+from ner.predict import model_kind
 from ner.refusals import Keyed, Refusal
 from ner.settings import Settings
-from ner.store import Store
+from ner.store import REVIEW_STATUSES, Store
+from ner.train import TrainSettings
 
 CORPUS_CREDIT = (
     "Corpus text: eHealth-KD 2020 (Knowledge Learning Project, IberLEF 2020), "
@@ -454,9 +461,7 @@ class AnnotationService:
     def _live_training_documents(self) -> list[Document]:
         """The annotated documents of the training split the app trains on (read once)."""
         if self._training is None:
-            from ner import corpus
-
-            split = self.settings.splits()["train_split"]
+            split = corpus.default_splits(self.settings.train_split)["train_split"]
             self._training = [d for d in corpus.load(split) if d.annotated]
         return self._training
 
@@ -464,8 +469,6 @@ class AnnotationService:
         """Count an accepted answer toward the queue's next live version; retrain when one is due (see :mod:`live`)."""
         if self.live.every <= 0:
             return False
-        from ner.crf import CrfModel
-
         predictor = self._predictor(caller, model, quiet=True)
         if predictor is None or not isinstance(getattr(predictor, "inner", predictor), CrfModel):
             return False  # live versions are for the CRF; a transformer is updated through the Train tab
@@ -510,8 +513,6 @@ class AnnotationService:
     def export(self, caller: Caller, out: Path, formats: list[str] | None = None, queue: str | None = None,
                annotator: str | None = None) -> Path:
         """The accepted corrections in ``formats``, zipped into ``out/corrections.zip`` (admin)."""
-        from ner.export import FORMATS, export_all
-
         docs = self.accepted(caller, queue, annotator)
         if not docs:
             if queue:
@@ -534,8 +535,6 @@ class AnnotationService:
     def agreement(self, caller: Caller, first: str | None, second: str | None, queue: str | None = None
                   ) -> list[dict]:
         """Agreement of two annotators' accepted answers on the documents both accepted (admin)."""
-        from ner.export import agreement
-
         if not caller.admin:
             raise Forbidden("err_admin_agreement", "agreement between annotators needs the admin token")
         if not first or not second or first == second:
@@ -566,11 +565,6 @@ class AnnotationService:
         of ``{label, start, end}`` or ``{label, fragments}`` objects, read by
         :func:`ner.entities.entities_from_json`. From then on exports and training use the review.
         """
-        import json
-
-        from ner.entities import entities_from_json
-        from ner.store import REVIEW_STATUSES
-
         if not caller.admin:
             raise Forbidden("err_admin_review", "reviewing conflicts needs the admin token")
         store = self.store(create=False)
@@ -609,10 +603,6 @@ class AnnotationService:
         answers are accepted), while a run is going, and when the queue has no accepted answer.
         Returns the run's :class:`ner.train.TrainSettings` and the number of answers it adds.
         """
-        from ner.jobs import Busy
-        from ner.predict import model_kind
-        from ner.train import TrainSettings
-
         if not caller.admin:
             raise Forbidden("err_admin_update", "updating the model needs the admin token")
         if self.models is None:
@@ -631,7 +621,8 @@ class AnnotationService:
         if not extra:
             raise Refusal("err_no_accepted_in", "no accepted answers in «{queue}» yet: nothing to learn from",
                           queue=queue)
-        settings = TrainSettings(base_model=base, epochs=int(epochs), **self.settings.splits())
+        splits = corpus.default_splits(self.settings.train_split)
+        settings = TrainSettings(base_model=base, epochs=int(epochs), **splits)
         try:
             jobs.start(settings, extra)
         except Busy:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ner.checkpoints import checkpoints_dir, free_run_name, new_run_name, staging_dir
 from ner.entities import Document
+from ner.settings import world_size
 from ner.train.settings import (
     DEFAULT_BASE_MODEL,
     TrainingCancelled,
@@ -64,8 +65,6 @@ def train(
 
 def _processes() -> int:
     """How many processes train together (``torchrun`` / ``accelerate launch`` set ``WORLD_SIZE``)."""
-    from ner.settings import world_size
-
     return world_size()
 
 

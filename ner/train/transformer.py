@@ -18,9 +18,12 @@ import numpy as np
 from transformers import TrainerCallback
 
 from ner import corpus
+from ner.alignment import encode, window_labels, word_probabilities
 from ner.checkpoints import evaluate_splits, finish
 from ner.entities import Document
 from ner.gpu import read_gpus
+from ner.predict import CheckpointError, TransformerPredictor, load_tokenizer, tags_to_entities
+from ner.scoring import score
 from ner.tagging import TAGS, doc_to_bio
 from ner.train.settings import TrainingCancelled, TrainProgress, TrainSettings, training_documents
 
@@ -61,10 +64,6 @@ def train_checkpoint(
         TrainingArguments,
         set_seed,
     )
-
-    from ner.alignment import encode, window_labels, word_probabilities
-    from ner.predict import CheckpointError, TransformerPredictor, load_tokenizer, tags_to_entities
-    from ner.scoring import score
 
     set_seed(settings.seed)
     t0 = time.perf_counter()

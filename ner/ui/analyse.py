@@ -14,10 +14,12 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
+from ner.annotation.intake import tidy_name
 from ner.entities import Entity, entity_to_json
+from ner.export import predict_to_brat, read_lines
 from ner.files import check_upload, scratch
 from ner.tokens import check_text
-from ner.ui.app import quietly, user_error, warned
+from ner.ui.common import NARROW, quietly, user_error, warned
 from ner.ui.i18n import language, say, t
 from ner.ui.render import label_name, legend, percent, render
 
@@ -43,8 +45,6 @@ if (!window.nerCtrlEnter) {
   }, true);
 }
 """
-# The page tells the server whether the screen is narrow (a phone), so that the table can drop a column.
-NARROW = "(...inputs) => [...inputs.slice(0, -1), window.innerWidth <= 500]"
 # After an analysis, bring the results into view when they start low on the screen (a phone).
 SHOW_RESULTS = """() => {
   const info = document.querySelector('#analyse-info');
@@ -115,9 +115,6 @@ def build(ctx, admin: gr.Textbox) -> None:
         """A generator: the BRAT zip's scratch folder goes once Gradio has copied the zip out."""
         if not file:
             raise gr.Error(say(request, "no_file"))
-        from ner.annotation.intake import tidy_name
-        from ner.export import predict_to_brat, read_lines
-
         name = Path(file).name  # the name the user's file had (Gradio keeps it), never a server path
         stem = tidy_name(Path(file).stem)
         try:

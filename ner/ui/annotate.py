@@ -21,7 +21,7 @@ from ner.annotation.intake import corpus_choices, pasted_documents, uploaded_doc
 from ner.annotation.items import api_item
 from ner.files import scratch
 from ner.ui import review  # the review step, the model update, the export summary
-from ner.ui.app import quietly, user_error, warned
+from ner.ui.common import quietly, user_error, warned
 from ner.ui.editor import Editor
 from ner.ui.i18n import MESSAGES, language, number, say, t
 from ner.ui.render import label_name

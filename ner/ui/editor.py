@@ -31,11 +31,13 @@ from ner.annotation.items import ACTIONS, empty_value
 from ner.annotation.service import NotFound
 from ner.files import redact
 from ner.ui.i18n import editor_strings, refused, say
+from ner.ui.render import COLORS, LOW_CONFIDENCE
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = '<div class="ann" tabindex="0" role="application" aria-label="Annotation editor"></div>'
 CALLS_AT_ONCE = 4  # answers and undos worked on together (each may run the model on the next item)
 WAIT_SECONDS = 30.0  # how long a call waits for its turn before "busy"
+LOOK = {"colors": dict(COLORS), "threshold": LOW_CONFIDENCE}  # how the editor draws an entity
 
 
 def editor_js() -> str:
@@ -100,11 +102,12 @@ class Editor(gr.HTML):
         session: dict[str, Any] = {"order": order or "position", "model": model or ""}
         if caller is not None and caller.verified and caller.name:
             session["pass"] = self.passes.issue(caller.name)
-        return {**value, "message": spoken(value, request), "strings": editor_strings(request), "session": session}
+        return {**value, **LOOK, "message": spoken(value, request), "strings": editor_strings(request),
+                "session": session}
 
     def empty(self, request) -> dict:
         """The editor before a queue is loaded, in the reader's language."""
-        return {**empty_value(), "strings": editor_strings(request)}
+        return {**empty_value(), **LOOK, "strings": editor_strings(request)}
 
     def api_info(self) -> dict[str, Any]:
         return {"type": "object", "description": "the annotation editor's item (see ner/ui/editor.py)"}

@@ -14,15 +14,18 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
+from ner import corpus
+from ner.brat import read_brat
+from ner.checkpoints import evaluate, predict_documents
 from ner.entities import Document, Entity
 from ner.errors import ERRORS, MARKS, Marked, MarkedSentence, compare_rows, mark_sentence
 from ner.files import check_upload, redact, safe_extract, scratch
 from ner.memory import release_memory
 from ner.refusals import Refusal
+from ner.scoring import score
 from ner.settings import DEFAULT_LIMITS, Limits
 from ner.tokens import check_line
-from ner.ui.analyse import NARROW
-from ner.ui.app import user_error
+from ner.ui.common import NARROW, user_error
 from ner.ui.i18n import MESSAGES, language, number, say, t
 from ner.ui.render import MARKS_CSS, label_name, marks_legend, render_marked
 from ner.ui.results import ANNOTATED, DIFFER, Pack, Results, mask_errors, pack
@@ -59,8 +62,6 @@ def load_uploaded(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Doc
     The zip is checked and unpacked by :func:`ner.files.safe_extract` into a scratch folder
     that is gone when this returns; errors name the upload, never a server path.
     """
-    from ner.brat import read_brat
-
     path = Path(path)
     check_upload(path, limits)
     with scratch("ner-upload-") as out:
@@ -258,10 +259,6 @@ def build(ctx, admin: gr.Textbox) -> None:
     kept = ctx.eval_results = Results(ctx.config.limits.eval_cache_bytes, STATE_SECONDS)
 
     def run(model, split, upload, kind, other, token, narrow=False, request: gr.Request = None):
-        from ner import corpus
-        from ner.checkpoints import predict_documents
-        from ner.scoring import score
-
         try:
             gold = load_uploaded(upload, ctx.config.limits) if upload else corpus.load(_split(split))
         except (ValueError, FileNotFoundError) as exc:
@@ -313,9 +310,6 @@ def build(ctx, admin: gr.Textbox) -> None:
 
         The same as ``python -m ner evaluate``; other models than the listed ones need ``admin_token``.
         """
-        from ner import corpus
-        from ner.checkpoints import evaluate
-
         try:
             docs = corpus.load(_split(split))
         except (ValueError, FileNotFoundError) as exc:

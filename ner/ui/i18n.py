@@ -6,6 +6,9 @@ import string
 
 import gradio as gr
 
+from ner.entities import LABELS
+from ner.ui.render import label_name
+
 EN = {
     "title": "Spanish biomedical NER",
     "subtitle": "Find **Concepts, Actions, Predicates and References** in Spanish health text (eHealth-KD 2020), "
@@ -693,9 +696,6 @@ def refused(request: gr.Request | None, exc: BaseException) -> str:
 
 def editor_strings(request: gr.Request | None) -> dict[str, str]:
     """The editor's words in the request's language (a copy: the caller may change it), and the labels as shown."""
-    from ner.entities import LABELS
-    from ner.ui.render import label_name
-
     lang = language(request)
     return {**EDITOR[lang], "labels": {label: label_name(label, lang) for label in LABELS}}
 

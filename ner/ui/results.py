@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from cachetools import TTLCache
 
 from ner.entities import LABELS, Document, Entity
-from ner.errors import ERRORS, mark_sentence
+from ner.errors import ERRORS, mark_sentence, same_entities
 
 BLOCK = 64  # sentences packed together
 DIFFER = 1 << len(ERRORS)  # in a comparison's masks: models A and B found different entities
@@ -112,8 +112,6 @@ def pack(gold: Sequence[Document], *predictions: Sequence[Document], names: tupl
 
 
 def _differ(a: Document, b: Document) -> bool:
-    from ner.errors import same_entities
-
     return not same_entities(a, b)
 
 

@@ -29,7 +29,7 @@ import gradio as gr
 from ner.access import Forbidden
 from ner.entities import Entity
 from ner.store import Conflict
-from ner.ui.app import quietly, user_error
+from ner.ui.common import quietly, user_error
 from ner.ui.i18n import MESSAGES, language, say, say_in, t
 from ner.ui.render import render
 

@@ -11,6 +11,7 @@ import json
 import gradio as gr
 import pandas as pd
 
+from ner import corpus
 from ner.files import redact
 from ner.gpu import GpuReading, read_gpus
 from ner.jobs import Busy, JobState
@@ -119,7 +120,7 @@ def build(ctx, admin: gr.Textbox) -> None:
         settings = TrainSettings(
             base_model=base.strip(), epochs=int(epochs), learning_rate=float(lr), batch_size=int(batch),
             max_length=int(max_length), patience=int(patience), freeze_embeddings=bool(freeze),
-            **ctx.config.splits(),
+            **corpus.default_splits(ctx.config.train_split),
         )
         extra = ctx.annotation.accepted(ctx.caller(request, token=token)) if corrections else None
         try:

@@ -1,0 +1,124 @@
+"""What the tabs share: the app's context (typed) and how a refusal reaches the page.
+
+The tabs import this module, never :mod:`ner.ui.app` (which builds the app from the tabs).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import gradio as gr
+
+from ner.access import AdminGate, Caller, Forbidden
+from ner.annotation.service import AnnotationService
+from ner.files import redact
+from ner.jobs import TrainingJobs
+from ner.models import ModelNotAllowed, Models, NoModelYet, NoSuchCheckpoint
+from ner.settings import Settings
+from ner.ui.i18n import refused, say
+from ner.ui.results import Results
+
+# The page tells the server whether the screen is narrow (a phone), so that the table can drop a column.
+NARROW = "(...inputs) => [...inputs.slice(0, -1), window.innerWidth <= 500]"
+
+
+@dataclass
+class AppContext:
+    """What the tabs share: the settings, the models, the training jobs, the annotation service, the admin gate."""
+
+    config: Settings
+    models: Models
+    jobs: TrainingJobs
+    annotation: AnnotationService
+    gate: AdminGate
+    model_box: gr.Dropdown | None = None
+    eval_results: Results | None = None  # the Evaluate tab's results of every session
+
+    def check_admin(self, token: str | None, request: gr.Request | None = None) -> None:
+        """Raise a visible error unless ``token`` grants admin rights (see :class:`ner.access.AdminGate`)."""
+        try:
+            self.gate.check(token, _client(request))
+        except Forbidden as exc:
+            raise user_error(exc, request) from exc
+
+    def is_admin(self, token: str | None, request: gr.Request | None = None) -> bool:
+        """Admin rights: none without a token; a wrong token is an error (and counts against the client)."""
+        if self.gate.open:
+            return True
+        if not token:
+            return False
+        self.check_admin(token, request)
+        return True
+
+    def caller(self, request: gr.Request | None, profile=None, typed: str | None = None,
+               token: str | None = None) -> Caller:
+        """Who is calling, from what the server knows: the login (``auth`` or Hugging Face), else the typed name.
+
+        With a login the name sent by the client is never trusted: a different one is refused.
+        """
+        admin = self.is_admin(token, request)
+        if not self.config.login:
+            return Caller(typed, admin=admin)
+        name = getattr(request, "username", None) if self.config.users else getattr(profile, "username", None)
+        typed = (typed or "").strip() if isinstance(typed, str) else ""
+        if name and typed and typed != name:
+            raise gr.Error(say(request, "logged_in_as", name=name))
+        return Caller(name, admin=admin, verified=bool(name))
+
+    def predictor(self, model: str | None, token: str | None = None, request: gr.Request | None = None):
+        """The chosen model, loaded (a model the caller may not load is a visible error)."""
+        try:
+            return self.models.get(model, admin=self.is_admin(token, request))
+        except ValueError as exc:  # no model, not allowed, bad checkpoint, hub unreachable
+            raise model_error(exc, request) from exc
+
+
+def warned(exc: BaseException, outputs: int = 1, request: gr.Request | None = None):
+    """A refused request as a popup only: ``gr.Warning`` and no output changed (``gr.Error`` would mark them all).
+
+    The buttons' handlers use it; the API endpoints raise, so that scripts get an error. A
+    library refusal is said in the request's language (:func:`ner.ui.i18n.refused`).
+    """
+    gr.Warning(redact(refused(request, exc)))
+    return gr.skip() if outputs == 1 else tuple(gr.skip() for _ in range(outputs))
+
+
+def quietly(fn, outputs: int = 1):
+    """``fn`` for a button: its refusal (``gr.Error``) becomes a popup that changes none of its ``outputs``.
+
+    The API endpoint keeps ``fn`` itself, so that scripts get the error. ``functools.wraps`` keeps
+    the signature Gradio reads to pass ``request``.
+    """
+
+    @functools.wraps(fn)
+    def run(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except gr.Error as exc:  # said in the reader's language already
+            return warned(exc, outputs)
+
+    run.__name__ = run.__qualname__ = f"{fn.__name__}_quietly"  # its endpoint's name: not the API's own
+    return run
+
+
+def user_error(exc: BaseException | str, request: gr.Request | None = None) -> gr.Error:
+    """A visible error saying what was wrong with the input, in the request's language, never a server path."""
+    return gr.Error(redact(exc if isinstance(exc, str) else refused(request, exc)))
+
+
+def model_error(exc: BaseException, request: gr.Request | None = None) -> gr.Error:
+    """A visible error for a model that cannot be used, in the request's language; a typo lists the checkpoints."""
+    if isinstance(exc, NoModelYet):
+        return gr.Error(say(request, "no_model_yet"))
+    names = ", ".join(getattr(exc, "available", ())[:10]) or say(request, "none_yet")
+    if isinstance(exc, NoSuchCheckpoint):
+        return gr.Error(say(request, "no_such_checkpoint", model=redact(exc.model), names=names))
+    if isinstance(exc, ModelNotAllowed):
+        return gr.Error(say(request, "model_not_allowed", names=names))
+    return user_error(exc, request)
+
+
+def _client(request: gr.Request | None) -> str:
+    client = getattr(request, "client", None)
+    return str(getattr(client, "host", "") or "")
