@@ -28,7 +28,7 @@ _EVERYONE = "\0all"  # the key of the failures of all clients together (a client
 
 
 class Forbidden(Keyed, PermissionError):
-    """The caller may not do this; the message says what would allow it (a key and values, see ner.refusals)."""
+    """The caller may not do this; the message says what would allow it (English and its values: ner.refusals)."""
 
 
 @dataclass(frozen=True)
@@ -71,18 +71,16 @@ class AdminGate:
         if self.open:
             return
         if self.token is None:
-            raise Forbidden("err_admin_off",
-                            "admin actions are off on this public deployment (it has no NER_ADMIN_TOKEN)")
+            raise Forbidden("admin actions are off on this public deployment (it has no NER_ADMIN_TOKEN)")
         given = token if isinstance(token, str) else ""
         if not given:
-            raise Forbidden("err_admin_token_needed", "this needs the admin token (NER_ADMIN_TOKEN) of this deployment")
+            raise Forbidden("this needs the admin token (NER_ADMIN_TOKEN) of this deployment")
         now = time.monotonic()
         keys = ((client, self.free), (_EVERYONE, self.free * 10))  # per client, and for all clients together
         with self._lock:
             until = max(self._failures.get(key, (0, 0.0))[1] for key, _ in keys)
             if until > now:
-                raise Forbidden("err_admin_locked", "too many wrong admin tokens: try again in {seconds} s",
-                                seconds=math.ceil(until - now))
+                raise Forbidden("too many wrong admin tokens: try again in {seconds} s", seconds=math.ceil(until - now))
         if hmac.compare_digest(given.encode("utf-8", "replace"), self.token.encode("utf-8", "replace")):
             with self._lock:
                 self._failures.pop(client, None)
@@ -96,7 +94,7 @@ class AdminGate:
                 self._failures.move_to_end(key)
             while len(self._failures) > self.clients:
                 self._failures.popitem(last=False)
-        raise Forbidden("err_admin_wrong", "wrong admin token")
+        raise Forbidden("wrong admin token")
 
 
 class Passes:

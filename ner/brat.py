@@ -44,7 +44,7 @@ def read_text(path: str | Path) -> str:
     try:
         return path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise NotUtf8("err_not_utf8", "{path}: not UTF-8 text (byte {byte})", path=str(path), byte=exc.start) from exc
+        raise NotUtf8("{path}: not UTF-8 text (byte {byte})", path=str(path), byte=exc.start) from exc
 
 
 def split_lines(text: str) -> list[tuple[int, str]]:

@@ -184,7 +184,7 @@ def entities_from_json(text: str, raw: Any, where: str = "") -> tuple[Entity, ..
     bounds = _word_bounds(text)
     limit = ENTITIES_PER_WORD * len(bounds[0]) + ENTITIES_PER_WORD
     if len(raw) > limit:  # before any is decoded: a client may send millions
-        raise Refusal("err_too_many_entities", "{where}: {n:,} entities for a text of {words:,} words (the limit is "
+        raise Refusal("{where}: {n:,} entities for a text of {words:,} words (the limit is "
                       "{limit:,})", where=where or "entities", n=len(raw), words=len(bounds[0]), limit=limit)
     first: dict[tuple, Entity] = {}  # an entity sent twice (same label and fragments) is kept once
     for i, data in enumerate(raw):

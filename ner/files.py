@@ -125,22 +125,22 @@ def safe_extract(archive: Path, out: Path, limits: Limits = DEFAULT_LIMITS, name
     try:
         z = zipfile.ZipFile(archive)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise Refusal("err_not_zip", "{name}: not a zip archive", name=name) from exc
+        raise Refusal("{name}: not a zip archive", name=name) from exc
     with z:
         infos = [i for i in z.infolist() if not i.is_dir()]
         if len(infos) > limits.zip_members:
-            raise Refusal("err_zip_members", "{name}: {n:,} files in the archive (the limit is {limit:,})", name=name,
+            raise Refusal("{name}: {n:,} files in the archive (the limit is {limit:,})", name=name,
                           n=len(infos), limit=limits.zip_members)
         wanted = [i for i in infos if i.filename.lower().endswith(EXTRACTED)]
         total = sum(i.file_size for i in wanted)
         if total > limits.zip_bytes:
-            raise Refusal("err_zip_bytes", "{name}: {n:,} bytes of text once unpacked (the limit is {limit:,})",
+            raise Refusal("{name}: {n:,} bytes of text once unpacked (the limit is {limit:,})",
                           name=name, n=total, limit=limits.zip_bytes)
         written, budget = [], limits.zip_bytes
         for info in wanted:
             parts = PurePosixPath(info.filename.replace("\\", "/")).parts
             if info.filename.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
-                raise Refusal("err_zip_unsafe", "{name}: unsafe path {path!r} in the archive", name=name,
+                raise Refusal("{name}: unsafe path {path!r} in the archive", name=name,
                               path=info.filename)
             target = out.joinpath(*parts)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -149,11 +149,11 @@ def safe_extract(archive: Path, out: Path, limits: Limits = DEFAULT_LIMITS, name
                     while chunk := src.read(_CHUNK):
                         budget -= len(chunk)
                         if budget < 0:  # the directory understated the size
-                            raise Refusal("err_zip_bytes_more", "{name}: more than {limit:,} bytes of text once "
+                            raise Refusal("{name}: more than {limit:,} bytes of text once "
                                           "unpacked", name=name, limit=limits.zip_bytes)
                         dst.write(chunk)
             except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError) as exc:
-                raise Refusal("err_zip_corrupt", "{name}: member {path!r} cannot be read (corrupt archive)", name=name,
+                raise Refusal("{name}: member {path!r} cannot be read (corrupt archive)", name=name,
                               path=info.filename) from exc
             written.append(target)
     return written
@@ -163,7 +163,7 @@ def check_upload(path: Path, limits: Limits = DEFAULT_LIMITS, name: str | None =
     """``ValueError`` when an uploaded file is larger than ``limits.upload_bytes``."""
     size = Path(path).stat().st_size
     if size > limits.upload_bytes:
-        raise Refusal("err_upload_too_big", "{name}: {n:,} bytes (the limit is {limit:,})",
+        raise Refusal("{name}: {n:,} bytes (the limit is {limit:,})",
                       name=name or Path(path).name, n=size, limit=limits.upload_bytes)
 
 

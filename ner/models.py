@@ -23,6 +23,7 @@ from pathlib import Path
 from ner.checkpoints import CheckpointInfo, list_checkpoints
 from ner.entities import Entity
 from ner.gpu import PREDICT_SECONDS, gpu
+from ner.messages import N_
 from ner.predict import CheckpointError, Predictor, load_predictor, model_kind
 from ner.settings import Settings, gradio_temp_dir
 
@@ -50,8 +51,8 @@ class NoSuchCheckpoint(CheckpointError):
 
     def __init__(self, model: str, available: tuple[str, ...]):
         shown = ", ".join(available[:10]) or "none yet"
-        super().__init__("err_no_such_checkpoint", "no such checkpoint: {model}. Available: {names} "
-                         "(a model on the Hugging Face Hub is written owner/name)", model=model, names=shown)
+        super().__init__(N_("no such checkpoint: {model}. Available: {names} (a model on the Hugging Face Hub is "
+                            "written owner/name)"), model=model, names=shown)
         self.model = model
         self.available = available
 
@@ -133,12 +134,12 @@ class Models:
             raise NoSuchCheckpoint(model, available)
         if found is not None and found.exists():
             if _is_temporary(found):
-                raise CheckpointError("err_temporary_folder", "temporary and staging folders are never loaded")
+                raise CheckpointError("temporary and staging folders are never loaded")
             if model_kind(found) == "crf":
-                raise CheckpointError("err_crf_unfinished", "a CRF loads only from a finished checkpoint of this app")
+                raise CheckpointError("a CRF loads only from a finished checkpoint of this app")
             return str(found)
         if model_kind(model) == "crf":
-            raise CheckpointError("err_crf_unfinished", "a CRF loads only from a finished checkpoint of this app")
+            raise CheckpointError("a CRF loads only from a finished checkpoint of this app")
         return model  # a hub id (downloaded by transformers)
 
     def get(self, model: str | None, admin: bool = False) -> GpuPredictor:
@@ -203,8 +204,6 @@ def _check_crf(folder: Path) -> None:
     try:
         info = json.loads((folder / "crf.json").read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise CheckpointError("err_crf_unreadable", "checkpoint {name}: its CRF description is unreadable",
-                              name=folder.name) from exc
+        raise CheckpointError("checkpoint {name}: its CRF description is unreadable", name=folder.name) from exc
     if not isinstance(info, dict) or not isinstance(info.get("sha256"), str):
-        raise CheckpointError("err_crf_no_checksum", "checkpoint {name}: its CRF has no checksum, so it is not loaded",
-                              name=folder.name)
+        raise CheckpointError("checkpoint {name}: its CRF has no checksum, so it is not loaded", name=folder.name)

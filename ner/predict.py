@@ -29,7 +29,7 @@ class Predictor(Protocol):
 
 
 class CheckpointError(Refusal):
-    """A checkpoint folder or hub id that cannot be loaded; the message says which and why (a key and values)."""
+    """A checkpoint folder or hub id that cannot be loaded; the message says which and why (a template and values)."""
 
 
 def split_for_model(texts: list[str]) -> list[tuple[int, int, list[tuple[int, int]]]]:
@@ -110,15 +110,14 @@ class TransformerPredictor:
         try:
             self.model = AutoModelForTokenClassification.from_pretrained(str(model))
         except Exception as exc:  # OSError, ValueError, safetensors' own errors for truncated weights, ...
-            raise CheckpointError("err_cannot_load_model", "cannot load a token-classification model from {model}: "
-                                  "{error}", model=model, error=str(exc)) from exc
+            raise CheckpointError("cannot load a token-classification model from {model}: {error}", model=model,
+                                  error=str(exc)) from exc
         id2label = {int(k): v for k, v in self.model.config.id2label.items()}
         self.tags = [id2label[i] for i in range(len(id2label))]
         if not any(t.startswith(("B-", "I-")) for t in self.tags) or self.tags[0] != "O":
-            raise CheckpointError(
-                "err_no_ner_head", "{model} has no NER head of BIO labels with 'O' first (labels: {labels}...); "
-                "fine-tune it first with `python -m ner train --base-model ...`", model=model, labels=self.tags[:6]
-            )
+            raise CheckpointError("{model} has no NER head of BIO labels with 'O' first (labels: {labels}...); "
+                                  "fine-tune it first with `python -m ner train --base-model ...`", model=model,
+                                  labels=self.tags[:6])
         if decoder not in DECODERS:
             raise ValueError(f"unknown decoder {decoder!r} (expected one of {', '.join(DECODERS)})")
         self.decoder = decoder
@@ -220,11 +219,9 @@ def load_tokenizer(model: str | Path):
     try:
         tok = AutoTokenizer.from_pretrained(str(model), add_prefix_space=True)
     except (OSError, ValueError) as exc:
-        raise CheckpointError("err_cannot_load_tokenizer", "cannot load a tokenizer from {model}: {error}",
-                              model=model, error=str(exc)) from exc
+        raise CheckpointError("cannot load a tokenizer from {model}: {error}", model=model, error=str(exc)) from exc
     if not tok.is_fast:
-        raise CheckpointError("err_slow_tokenizer", "{model}: a fast tokenizer is needed (word ids and offsets)",
-                              model=model)
+        raise CheckpointError("{model}: a fast tokenizer is needed (word ids and offsets)", model=model)
     return tok
 
 
@@ -237,15 +234,15 @@ def model_kind(model: str | Path) -> str:
             try:
                 return json.loads(info.read_text(encoding="utf-8"))["kind"]
             except (ValueError, KeyError) as exc:
-                raise CheckpointError("err_unreadable", "{path}: unreadable ({error})", path=info,
+                raise CheckpointError("{path}: unreadable ({error})", path=info,
                                       error=str(exc)) from exc
         if (folder / "crf.json").is_file():
             return "crf"
         if not (folder / "config.json").is_file():
-            raise CheckpointError("err_not_checkpoint", "{folder} is not a checkpoint: no ner_model.json, config.json "
+            raise CheckpointError("{folder} is not a checkpoint: no ner_model.json, config.json "
                                   "or crf.json in it", folder=folder)
     elif any(c in str(model) for c in ("./", "\\")) or str(model).startswith(("/", ".", "~")):
-        raise CheckpointError("err_no_checkpoint_folder", "checkpoint folder {model} does not exist", model=model)
+        raise CheckpointError("checkpoint folder {model} does not exist", model=model)
     return "transformer"
 
 
@@ -255,7 +252,7 @@ def load_predictor(model: str | Path, **kwargs) -> Predictor:
         try:
             return CrfModel.load(Path(model))
         except (OSError, ValueError) as exc:
-            raise CheckpointError("err_cannot_load_crf", "cannot load the CRF in {model}: {error}", model=model,
+            raise CheckpointError("cannot load the CRF in {model}: {error}", model=model,
                                   error=str(exc)) from exc
     return TransformerPredictor(model, **kwargs)
 

@@ -1,14 +1,16 @@
-"""Refusals that an interface can translate: an English message plus a stable key and its values.
+"""Refusals that an interface can translate: an English template plus its values.
 
 The library speaks English (Python, the CLI and API scripts read ``str(exc)``); the web
-interface looks the key up in its own tables (``ner.ui.i18n.MESSAGES``) and fills the same
-values in, so a Spanish browser reads the refusal in Spanish::
+interface looks the template up in the message catalog (:mod:`ner.messages`: the template is
+the msgid of ``ner/locale/<lang>/LC_MESSAGES/ner.po``) and fills the same values in, so a
+Spanish browser reads the refusal in Spanish::
 
-    exc = Refusal("err_load_queue", "load a queue first")
-    str(exc) == "load a queue first"; exc.key == "err_load_queue"; exc.values == {}
+    exc = Refusal("queue {queue!r} is full", queue="mía")
+    str(exc) == "queue 'mía' is full"; exc.english == "queue {queue!r} is full"; exc.values == {"queue": "mía"}
 
-``english`` is a :meth:`str.format` template (``{queue!r}``, ``{n:,}``); every placeholder
-is a keyword value, and a translation uses exactly the same names.
+``english`` is a :meth:`str.format` template written as a literal where it is raised (Babel's
+extractor reads it there: tests/test_messages.py); every placeholder is a keyword value, and
+a translation uses exactly the same names.
 """
 
 from __future__ import annotations
@@ -17,16 +19,15 @@ from typing import Any
 
 
 class Keyed(Exception):
-    """An exception whose message is ``english.format(**values)``, with ``key`` and ``values`` kept for translation.
+    """An exception whose message is ``english.format(**values)``, with ``english`` and ``values`` kept for translation.
 
     A mix-in base: :class:`Refusal` (a ``ValueError``), :class:`ner.access.Forbidden` (a
     ``PermissionError``) and :class:`ner.annotation.service.NotFound` (a ``LookupError``) keep
     their own built-in base, so existing ``except`` clauses still catch them.
     """
 
-    def __init__(self, key: str, english: str, **values: Any):
+    def __init__(self, english: str, **values: Any):
         super().__init__(english.format(**values))
-        self.key = key
         self.english = english
         self.values = values
 
@@ -35,7 +36,7 @@ class Keyed(Exception):
 
 
 class Refusal(Keyed, ValueError):
-    """A request refused because of its input or its caller, with a key an interface can translate."""
+    """A request refused because of its input or its caller, in English that an interface can translate."""
 
 
 def _remade(cls: type, args: tuple, state: dict) -> BaseException:

@@ -73,9 +73,9 @@ def check_line(line: object, limit: int, number: int, source: str | None = None)
     """
     if isinstance(line, str) and len(line) > limit:
         if source is None:
-            raise Refusal("err_pasted_line_too_long", "the pasted text, line {line} has {n:,} characters; the limit "
+            raise Refusal("the pasted text, line {line} has {n:,} characters; the limit "
                           "is {limit:,}", line=number, n=len(line), limit=limit)
-        raise Refusal("err_line_too_long", "{name}, line {line} has {n:,} characters; the limit is {limit:,}",
+        raise Refusal("{name}, line {line} has {n:,} characters; the limit is {limit:,}",
                       name=source, line=number, n=len(line), limit=limit)
     return check_text(line, limit, f"{source or 'the pasted text'}, line {number}")
 
@@ -83,7 +83,7 @@ def check_line(line: object, limit: int, number: int, source: str | None = None)
 def too_many_lines(limit: int, source: str | None = None) -> Refusal:
     """The refusal of a file named ``source`` (None: the pasted text) with more than ``limit`` lines."""
     if source is None:
-        return Refusal("err_pasted_too_many_lines", "the pasted text: more than {limit:,} lines (the limit); split "
+        return Refusal("the pasted text: more than {limit:,} lines (the limit); split "
                        "the file", limit=limit)
-    return Refusal("err_too_many_lines", "{name}: more than {limit:,} lines (the limit); split the file", name=source,
+    return Refusal("{name}: more than {limit:,} lines (the limit); split the file", name=source,
                    limit=limit)

@@ -630,7 +630,7 @@ def test_browser_spanish_phone_gets_messages_in_spanish(server):
         browser, page = _open_page(pw, server, "nora", locale="es-ES", viewport=(390, 844))
         _paste(page, "La fiebre alta puede indicar una infección grave.", "movil", add_label="Añada sus propios textos")
         sync_api.expect(page.locator("#ann-editor .ann-msg")).to_contain_text("Cola «movil»: 1 documento")
-        sync_api.expect(page.locator("#ann-editor .ann-msg")).to_contain_text("preanotados por")
+        sync_api.expect(page.locator("#ann-editor .ann-msg")).to_contain_text("1 preanotado por")  # one: singular
         labels = page.locator("#ann-editor .ann-label").all_inner_texts()  # the labels as shown, in Spanish
         assert [x.split()[-1] for x in labels] == ["Concepto", "Acción", "Predicado", "Referencia"]
         assert "CONCEPT" not in page.locator("#ann-editor .ann-text").inner_text().upper().replace("CONCEPTO", "")

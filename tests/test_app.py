@@ -141,15 +141,18 @@ def test_training_curves_stay_quantitative_before_the_first_point():
 def test_run_time_messages_follow_the_browser_language():
     from types import SimpleNamespace
 
-    from ner.ui.i18n import MESSAGES, say
+    from ner.ui.i18n import I18N, say
 
     spanish = SimpleNamespace(headers={"accept-language": "es-ES,es;q=0.9,en;q=0.8"})
     english = SimpleNamespace(headers={"accept-language": "en-GB,en;q=0.9"})
     assert say(spanish, "analysed", n=2, ms=3.2, model="crf") == "2 entidades · 3 ms · `crf`"
     assert say(english, "analysed", n=2, ms=3.2, model="crf") == "2 entities · 3 ms · `crf`"
-    assert say(None, "cancelling") == MESSAGES["en"]["cancelling"]
-    # the library's refusals (err_*, ner/refusals.py) are in Spanish only: their English is the library's message
-    assert MESSAGES["en"].keys() == {k for k in MESSAGES["es"] if not k.startswith("err_")}
+    assert say(spanish, "analysed", n=1, ms=3.2, model="crf") == "1 entidad · 3 ms · `crf`"  # a plural from the catalog
+    assert say(english, "analysed", n=1, ms=3.2, model="crf") == "1 entity · 3 ms · `crf`"
+    assert say(None, "cancelling") == "Cancelling at the next step…"
+    # Gradio's translations are the catalog's keys, in both languages
+    assert I18N.translations["en"]["tab_train"] == "Train" and I18N.translations["es"]["tab_train"] == "Entrenar"
+    assert I18N.translations["en"].keys() == I18N.translations["es"].keys()
 
 
 def test_a_mistyped_checkpoint_lists_the_checkpoints_instead_of_trying_the_hub(app, crf_root):

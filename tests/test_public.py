@@ -482,7 +482,7 @@ def test_one_upload_is_at_most_a_txt_and_its_ann_refused_before_any_file_is_read
 
     with pytest.raises(Refusal) as caught:  # the same zip 40 times once unpacked 2 GB before the refusal
         uploaded_documents(["/no/such/bomb.zip"] * 40)
-    assert caught.value.key == "err_upload_files" and caught.value.values == {"n": 40, "limit": 2}
+    assert caught.value.english.startswith("{n:,} files at once") and caught.value.values == {"n": 40, "limit": 2}
 
 
 def test_an_answer_keeps_repeated_entities_once_and_refuses_more_than_four_per_word():
@@ -494,7 +494,8 @@ def test_an_answer_keeps_repeated_entities_once_and_refuses_more_than_four_per_w
     assert len(entities_from_json(text, [fiebre, fiebre, {**fiebre, "label": "Action"}])) == 2
     with pytest.raises(Refusal) as caught:  # 100,000 copies were stored before: 8.7 MB a request
         entities_from_json(text, [fiebre] * 100_000, "document 1")
-    assert caught.value.key == "err_too_many_entities" and caught.value.values["limit"] == 4 * 5 + 4  # 5 words: "."
+    assert caught.value.english.startswith("{where}: {n:,} entities for a text of {words:,} words")
+    assert caught.value.values["limit"] == 4 * 5 + 4  # 5 words: "."
 
 
 def test_evaluate_refuses_an_upload_with_more_text_than_one_file_may_hold_and_forgets_results(tmp_path):
@@ -507,7 +508,8 @@ def test_evaluate_refuses_an_upload_with_more_text_than_one_file_may_hold_and_fo
         z.writestr("g/scenario.ann", "")
     with pytest.raises(Refusal) as caught:
         load_uploaded(archive, Limits(eval_chars=100_000))
-    assert caught.value.key == "err_upload_chars" and caught.value.values["n"] == 140_000
+    assert caught.value.english == "{name}: {n:,} characters of text (the limit is {limit:,})"
+    assert caught.value.values["n"] == 140_000
     assert 0 < STATE_SECONDS <= 3600
 
 

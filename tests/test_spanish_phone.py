@@ -44,8 +44,8 @@ def test_number_writes_a_decimal_comma_in_spanish_and_a_point_in_english():
     assert number(0.8111, "es") == "0,8111" and number(0.8111, "en") == "0.8111"
     assert number(0.5, "es") == "0,5000" and number(1, "en", 4) == "1.0000"
     assert number(3.04, "es", 1) == "3,0" and number(0.3, "en", 2) == "0.30"
-    assert number(1234.5, "es", 1) == "1 234,5" and number(1234.5, "en", 1) == "1,234.5"
-    assert number(81559, "es", 0) == "81 559" and number(81559, "en", 0) == "81,559"
+    assert number(1234.5, "es", 1) == "1.234,5" and number(1234.5, "en", 1) == "1,234.5"  # Babel's CLDR data
+    assert number(81559, "es", 0) == "81.559" and number(81559, "en", 0) == "81,559"
     assert number(12, "es", 0) == "12"
 
 
@@ -133,7 +133,7 @@ def test_the_train_tab_lines_write_numbers_as_the_reader_does():
     assert status_text(epochs, SPANISH) == "- época 1: F1 en dev 0,7500\n- época 2: F1 en dev 0,8111"
     assert status_text(epochs) == "- epoch 1: dev F1 0.7500\n- epoch 2: dev F1 0.8111"
     gpu = (GpuReading(0, "H200", 1234.0, 143771.0, 7),)
-    assert gpu_text(gpu, SPANISH) == "GPU 0: H200, 1 234 / 143 771 MiB, 7 % en uso"
+    assert gpu_text(gpu, SPANISH) == "GPU 0: H200, 1.234 / 143.771 MiB, 7 % en uso"
     assert gpu_text(gpu) == "GPU 0: H200, 1,234 / 143,771 MiB, 7% busy"
     rows = metrics_rows({"dev": _result(0.8111)}, "es")
     assert rows[0] == ["dev", "todas", "0,8111", "0,8111", "0,8111", 1, 0, 0, 1, 0, "0,8111", "0,8111"]

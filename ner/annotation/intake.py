@@ -85,7 +85,7 @@ def corpus_documents(queue: str, limit: int | None = None) -> NewDocuments:
     elif queue in CORPUS_QUEUES:
         docs = [d for d in corpus.load(CORPUS_QUEUES[queue]) if not d.annotated]
     else:
-        raise Refusal("err_unknown_corpus_queue", "unknown corpus queue {queue!r}", queue=queue)
+        raise Refusal("unknown corpus queue {queue!r}", queue=queue)
     docs = [d for d in docs if d.text.strip()]
     return NewDocuments(queue, docs[:limit] if limit else docs, named=True)
 
@@ -94,7 +94,7 @@ def _brat_documents(txt: Path, queue: str, label: str, limits: Limits) -> NewDoc
     docs = import_brat(txt)
     keep = [d for d in docs if d.text.strip()]
     if len(keep) > limits.upload_lines:
-        raise Refusal("err_file_lines", "{name}: {n:,} lines (the limit is {limit:,}); split the file", name=label,
+        raise Refusal("{name}: {n:,} lines (the limit is {limit:,}); split the file", name=label,
                       n=len(keep), limit=limits.upload_lines)
     entities = {}
     for i, doc in enumerate(keep):
@@ -114,10 +114,9 @@ def uploaded_documents(paths: Sequence[str | Path], name: str | None = None, lim
     """
     paths = [Path(p) for p in paths]
     if not paths:
-        raise Refusal("err_no_upload", "choose a .txt file, a .txt + .ann pair or a BRAT .zip first")
+        raise Refusal("choose a .txt file, a .txt + .ann pair or a BRAT .zip first")
     if len(paths) > limits.upload_files:  # before any is read or unpacked
-        raise Refusal("err_upload_files",
-                      "{n:,} files at once (the limit is {limit}: a .txt and its .ann, or one .zip)",
+        raise Refusal("{n:,} files at once (the limit is {limit}: a .txt and its .ann, or one .zip)",
                       n=len(paths), limit=limits.upload_files)
     with scratch("ner-annotate-") as tmp:
         files: list[Path] = []
@@ -134,9 +133,9 @@ def _files_documents(paths: list[Path], files: list[Path], name: str | None, tmp
                      ) -> NewDocuments:
     texts = [p for p in files if p.suffix.lower() == ".txt" and not p.name.startswith(".")]
     if not texts:
-        raise Refusal("err_no_txt", "no .txt file among the uploads (an .ann needs its .txt beside it)")
+        raise Refusal("no .txt file among the uploads (an .ann needs its .txt beside it)")
     if len(texts) > 1:
-        raise Refusal("err_one_text", "one text per queue: got {names}", names=", ".join(p.name for p in texts))
+        raise Refusal("one text per queue: got {names}", names=", ".join(p.name for p in texts))
     txt = texts[0]
     queue = tidy_name(name or _display_stem(paths[0]))
     anns = [p for p in files if p.suffix.lower() == ".ann"]
@@ -160,14 +159,14 @@ def _display_stem(path: Path) -> str:
 def pasted_documents(text: str, name: str | None = None, limits: Limits = DEFAULT_LIMITS) -> NewDocuments:
     """One document per non-empty line of pasted text."""
     if not isinstance(text, str):
-        raise Refusal("err_pasted_not_text", "the pasted text must be text")
+        raise Refusal("the pasted text must be text")
     if len(text) > limits.upload_bytes:
-        raise Refusal("err_pasted_too_long", "the pasted text has {n:,} characters (the limit is {limit:,})",
+        raise Refusal("the pasted text has {n:,} characters (the limit is {limit:,})",
                       n=len(text), limit=limits.upload_bytes)
     queue = tidy_name(name or "pasted")
     docs = lines_to_docs(text, queue, None, limits)
     if not docs:
-        raise Refusal("err_paste_first", "paste some text first (one document per line)")
+        raise Refusal("paste some text first (one document per line)")
     return NewDocuments(queue, docs)
 
 

@@ -102,7 +102,7 @@ def answer(
     belongs to the document, else the document's newest).
     """
     if action not in ACTIONS:
-        raise Refusal("err_unknown_action", "unknown action {action!r} (expected one of {actions} or undo)",
+        raise Refusal("unknown action {action!r} (expected one of {actions} or undo)",
                       action=action, actions=", ".join(ACTIONS))
     name = check_annotator(annotator)
     doc = store.document(doc_id)
@@ -140,11 +140,11 @@ def check_annotator(annotator: str | None) -> str:
     """The annotator's name, stripped; ``ValueError`` when empty."""
     name = (annotator or "").strip()
     if not name:
-        raise Refusal("err_annotator_missing", "type your name in 'Annotator' first: answers are saved per annotator")
+        raise Refusal("type your name in 'Annotator' first: answers are saved per annotator")
     if len(name) > 100:
-        raise Refusal("err_annotator_too_long", "the annotator name is longer than {limit} characters", limit=100)
+        raise Refusal("the annotator name is longer than {limit} characters", limit=100)
     if any(unicodedata.category(c) in {"Cc", "Cs"} for c in name):
-        raise Refusal("err_annotator_invalid", "the annotator name holds control or invalid characters")
+        raise Refusal("the annotator name holds control or invalid characters")
     return name
 
 

@@ -74,7 +74,7 @@ _MAX_CURSORS = 10_000
 
 
 class NotFound(Keyed, LookupError):
-    """No such queue or document, as far as this caller may know (a key and values, see ner.refusals)."""
+    """No such queue or document, as far as this caller may know (English and its values: ner.refusals)."""
 
 
 class AnnotationService:
@@ -127,8 +127,8 @@ class AnnotationService:
         """The caller's annotator name; ``Forbidden`` when this deployment needs a login and there is none."""
         if self.private and not caller.verified:
             if self.settings.login:
-                raise Forbidden("err_login_first", "log in first: answers are saved under your login")
-            raise Forbidden("err_login_needed", "annotating needs a login on this public deployment (NER_USERS or "
+                raise Forbidden("log in first: answers are saved under your login")
+            raise Forbidden("annotating needs a login on this public deployment (NER_USERS or "
                             "Sign in with Hugging Face)")
         return check_annotator(caller.name)
 
@@ -147,19 +147,19 @@ class AnnotationService:
 
     def _check_queue(self, store: Store, caller: Caller, queue: Any) -> str:
         if not isinstance(queue, str) or not queue:
-            raise Refusal("err_load_queue", "load a queue first")
+            raise Refusal("load a queue first")
         q = store.queue(queue)
         if q is None or q.deleted or not self._may_see(caller, q.owner):
-            raise NotFound("err_no_queue", "no queue named {queue!r}", queue=queue)
+            raise NotFound("no queue named {queue!r}", queue=queue)
         return queue
 
     def delete_queue(self, caller: Caller, queue: str) -> None:
         """Take a queue off every list (admin); its documents and answers stay in the history."""
         if not caller.admin:
-            raise Forbidden("err_admin_delete", "deleting a queue needs the admin token")
+            raise Forbidden("deleting a queue needs the admin token")
         store = self.store(create=False)
         if store is None or not store.delete_queue(queue):
-            raise NotFound("err_no_queue", "no queue named {queue!r}", queue=queue)
+            raise NotFound("no queue named {queue!r}", queue=queue)
         self.preannotator.cancel(queue)
         self._forget_orders(queue)
 
@@ -200,8 +200,8 @@ class AnnotationService:
         self._forget_orders(queue)
         n = len(set(ids))
         message = f"Queue «{queue}»: {n} document{'s' if n != 1 else ''}"
-        # the message as i18n keys (ner/ui/i18n.py)
-        say = [["ann_msg_queue", {"queue": queue, "n": n, "s": "" if n == 1 else "s"}]]
+        # the message as keys of the catalog (ner/locale; ner/ui/i18n.py says them), a plural chosen by n
+        say = [["ann_msg_queue", {"queue": queue, "n": n}]]
         if predictor is None:
             message += "; no model yet, so nothing is pre-annotated (train the instant CRF above for suggestions)"
             say.append(["ann_msg_no_model", {}])
@@ -237,31 +237,29 @@ class AnnotationService:
         q = store.queue(new.queue)
         if not shared:
             if new.queue in (*CORPUS_QUEUES, SAMPLE_QUEUE):
-                raise Refusal("err_corpus_name", "{queue!r} is the name of a corpus queue: choose another name",
-                              queue=new.queue)
+                raise Refusal("{queue!r} is the name of a corpus queue: choose another name", queue=new.queue)
             taken = q is not None and (q.deleted or (self.private and q.owner != name and not caller.admin))
             if taken:
-                raise Refusal("err_queue_exists", "a queue named {queue!r} already exists: choose another name",
-                              queue=new.queue)
+                raise Refusal("a queue named {queue!r} already exists: choose another name", queue=new.queue)
             if q is None:
                 mine = sum(1 for x in store.queues(deleted=True) if x.owner == name)
                 if mine >= self.limits.queues_per_annotator:
-                    raise Refusal("err_too_many_queues", "you have made {n} queues, the limit is {limit}", n=mine,
+                    raise Refusal("you have made {n} queues, the limit is {limit}", n=mine,
                                   limit=self.limits.queues_per_annotator)
         size = q.size if q is not None else 0
         if size + len(new.docs) > self.limits.queue_documents:
-            raise Refusal("err_queue_too_big", "queue {queue!r} would hold {n:,} documents (the limit is {limit:,})",
+            raise Refusal("queue {queue!r} would hold {n:,} documents (the limit is {limit:,})",
                           queue=new.queue, n=size + len(new.docs), limit=self.limits.queue_documents)
         if shared:
             return
         chars = sum(len(d.text) for d in new.docs)
         if chars > self.limits.queue_load_chars:
-            raise Refusal("err_load_chars", "{n:,} characters of text at once (the limit is {limit:,}): "
+            raise Refusal("{n:,} characters of text at once (the limit is {limit:,}): "
                           "split it into several queues", n=chars, limit=self.limits.queue_load_chars)
         since = (datetime.now(UTC) - timedelta(hours=1)).isoformat(timespec="microseconds")
         recent = store.chars_added(name, since)
         if recent + chars > self.limits.annotator_chars_per_hour:
-            raise Refusal("err_hourly_chars", "you added {n:,} characters of text in the last hour and this adds "
+            raise Refusal("you added {n:,} characters of text in the last hour and this adds "
                           "{more:,} (the limit is {limit:,} an hour): try again later", n=recent, more=chars,
                           limit=self.limits.annotator_chars_per_hour)
 
@@ -388,11 +386,11 @@ class AnnotationService:
         """Save the caller's ``accept``, ``reject`` or ``skip`` for a document; what was saved (``Saved``)."""
         name, store = self.annotator(caller), self.store()
         if isinstance(doc, bool) or not isinstance(doc, int):
-            raise Refusal("err_no_document", "no document to answer: load a queue first")
+            raise Refusal("no document to answer: load a queue first")
         try:
             queue = store.document_queue(doc)
         except ValueError:
-            raise NotFound("err_unknown_document", "unknown document id {doc!r}", doc=doc) from None
+            raise NotFound("unknown document id {doc!r}", doc=doc) from None
         self._check_queue(store, caller, queue)
         saved = answer(store, doc, name, action, entities, suggestion)
         if saved.status == "accepted":
@@ -402,7 +400,7 @@ class AnnotationService:
     def act(self, caller: Caller, request: Any, order: str, model: str | None) -> dict[str, Any]:
         """Carry out an editor request ``{action, doc, queue, suggestion, entities}``; the editor's next value."""
         if not isinstance(request, dict):
-            raise Refusal("err_no_request", "the editor sent no request")
+            raise Refusal("the editor sent no request")
         action, queue = request.get("action"), request.get("queue")
         if action == "undo":
             value = self.undo(caller, queue)
@@ -444,7 +442,7 @@ class AnnotationService:
         name, store = self.annotator(caller), self.store()
         queue = self._check_queue(store, caller, queue)
         if isinstance(doc, bool) or not isinstance(doc, int) or doc not in set(store.document_ids(queue)):
-            raise NotFound("err_no_document_in_queue", "no document {doc!r} in queue {queue!r}", doc=doc, queue=queue)
+            raise NotFound("no document {doc!r} in queue {queue!r}", doc=doc, queue=queue)
         predictor = self._predictor(caller, model, quiet=True)
         live = self.live.current(queue, _model_name(predictor))
         if live is not None:
@@ -499,14 +497,14 @@ class AnnotationService:
     def annotators(self, caller: Caller) -> list[str]:
         """Everyone who has answered something (admin)."""
         if not caller.admin:
-            raise Forbidden("err_admin_annotators", "the list of annotators needs the admin token")
+            raise Forbidden("the list of annotators needs the admin token")
         store = self.store(create=False)
         return store.annotators() if store else []
 
     def accepted(self, caller: Caller, queue: str | None = None, annotator: str | None = None) -> list[Document]:
         """The latest accepted answer of every document (admin): the corrections that training and exports use."""
         if not caller.admin:
-            raise Forbidden("err_admin_answers", "reading the collected answers needs the admin token")
+            raise Forbidden("reading the collected answers needs the admin token")
         store = self.store(create=False)
         return store.latest_answers((annotator or "").strip() or None, "accepted", queue or None) if store else []
 
@@ -516,12 +514,11 @@ class AnnotationService:
         docs = self.accepted(caller, queue, annotator)
         if not docs:
             if queue:
-                raise Refusal("err_no_corrections_in", "no accepted corrections to export yet in «{queue}»",
-                              queue=queue)
-            raise Refusal("err_no_corrections", "no accepted corrections to export yet")
+                raise Refusal("no accepted corrections to export yet in «{queue}»", queue=queue)
+            raise Refusal("no accepted corrections to export yet")
         unknown = [f for f in formats or () if f not in FORMATS]
         if unknown:
-            raise Refusal("err_unknown_format", "unknown export format {format!r} (expected some of {formats})",
+            raise Refusal("unknown export format {format!r} (expected some of {formats})",
                           format=unknown[0], formats=", ".join(FORMATS))
         with tempfile.TemporaryDirectory(prefix="ner-corrections-") as tmp:
             export_all(docs, Path(tmp) / "corrections", formats or FORMATS)
@@ -536,17 +533,16 @@ class AnnotationService:
                   ) -> list[dict]:
         """Agreement of two annotators' accepted answers on the documents both accepted (admin)."""
         if not caller.admin:
-            raise Forbidden("err_admin_agreement", "agreement between annotators needs the admin token")
+            raise Forbidden("agreement between annotators needs the admin token")
         if not first or not second or first == second:
-            raise Refusal("err_two_annotators", "choose two different annotators")
+            raise Refusal("choose two different annotators")
         store = self.store(create=False)
         if store is None:
-            raise Refusal("err_nothing_annotated", "nothing has been annotated yet")
+            raise Refusal("nothing has been annotated yet")
         rows = agreement(store.latest_answers(first, "accepted", queue or None),
                          store.latest_answers(second, "accepted", queue or None))
         if not rows or not rows[0]["items"]:
-            raise Refusal("err_nothing_in_common", "{first} and {second} have accepted no document in common yet",
-                          first=first, second=second)
+            raise Refusal("{first} and {second} have accepted no document in common yet", first=first, second=second)
         return rows
 
     # ------------------------------------------------------------ admin: reviewing conflicts
@@ -554,7 +550,7 @@ class AnnotationService:
     def conflicts(self, caller: Caller, queue: str | None = None, open_only: bool = True) -> list:
         """Documents whose annotators disagree (:meth:`ner.store.Store.conflicts`; open ones by default), admin."""
         if not caller.admin:
-            raise Forbidden("err_admin_review", "reviewing conflicts needs the admin token")
+            raise Forbidden("reviewing conflicts needs the admin token")
         store = self.store(create=False)
         return store.conflicts(queue or None, open_only) if store else []
 
@@ -566,28 +562,27 @@ class AnnotationService:
         :func:`ner.entities.entities_from_json`. From then on exports and training use the review.
         """
         if not caller.admin:
-            raise Forbidden("err_admin_review", "reviewing conflicts needs the admin token")
+            raise Forbidden("reviewing conflicts needs the admin token")
         store = self.store(create=False)
         if isinstance(doc, bool) or not isinstance(doc, int) or store is None:
-            raise Refusal("err_choose_conflict", "choose a document in conflict first")
+            raise Refusal("choose a document in conflict first")
         try:
             text = store.document(doc).text
         except ValueError:
-            raise NotFound("err_unknown_document", "unknown document id {doc!r}", doc=doc) from None
+            raise NotFound("unknown document id {doc!r}", doc=doc) from None
         reviewer = (caller.name or "").strip() or "admin"
         if pick:
             answer = store.current_answer(doc, pick)
             if answer is None or answer.status not in REVIEW_STATUSES:
-                raise Refusal("err_no_answer_to_keep", "{pick} has no accepted or rejected answer for document {doc}",
-                              pick=pick, doc=doc)
+                raise Refusal("{pick} has no accepted or rejected answer for document {doc}", pick=pick, doc=doc)
             return store.save_review(doc, reviewer, answer.status, answer.entities, chosen=pick)
         if entities is None or (isinstance(entities, str) and not entities.strip()):
-            raise Refusal("err_pick_or_merge", "pick one annotator's answer, or give the merged entities as JSON")
+            raise Refusal("pick one annotator's answer, or give the merged entities as JSON")
         if isinstance(entities, str):
             try:
                 entities = json.loads(entities)
             except json.JSONDecodeError as exc:
-                raise Refusal("err_merged_not_json", "the merged entities are not JSON ({error}, character {at})",
+                raise Refusal("the merged entities are not JSON ({error}, character {at})",
                               error=exc.msg, at=exc.pos) from None
         ents = entities_from_json(text, entities, f"merged entities of document {doc}")
         return store.save_review(doc, reviewer, "accepted", ents)
@@ -604,23 +599,22 @@ class AnnotationService:
         Returns the run's :class:`ner.train.TrainSettings` and the number of answers it adds.
         """
         if not caller.admin:
-            raise Forbidden("err_admin_update", "updating the model needs the admin token")
+            raise Forbidden("updating the model needs the admin token")
         if self.models is None:
-            raise Refusal("err_no_model_to_update", "no model to update")
+            raise Refusal("no model to update")
         base = self.models.resolve(model, admin=True)
         if model_kind(base) == "crf":
-            raise Refusal("err_crf_updates_itself", "the CRF updates itself as answers are accepted: there is nothing "
+            raise Refusal("the CRF updates itself as answers are accepted: there is nothing "
                           "to start; this button is for a transformer")
         if jobs.running:
             raise _busy()
         store = self.store(create=False)
         if store is None:
-            raise Refusal("err_nothing_annotated", "nothing has been annotated yet")
+            raise Refusal("nothing has been annotated yet")
         queue = self._check_queue(store, caller, queue)
         extra = store.latest_answers(status="accepted", queue=queue)
         if not extra:
-            raise Refusal("err_no_accepted_in", "no accepted answers in «{queue}» yet: nothing to learn from",
-                          queue=queue)
+            raise Refusal("no accepted answers in «{queue}» yet: nothing to learn from", queue=queue)
         splits = corpus.default_splits(self.settings.train_split)
         settings = TrainSettings(base_model=base, epochs=int(epochs), **splits)
         try:
@@ -631,7 +625,7 @@ class AnnotationService:
 
 
 def _busy() -> Refusal:
-    return Refusal("err_training_busy", "a training run is already going: follow it (or cancel it) in the Train tab")
+    return Refusal("a training run is already going: follow it (or cancel it) in the Train tab")
 
 
 def _model_name(predictor) -> str | None:
@@ -641,6 +635,6 @@ def _model_name(predictor) -> str | None:
 def _order(order: str | None) -> str:
     order = order or "position"
     if order not in ORDERS:
-        raise Refusal("err_unknown_order", "unknown order {order!r} (expected one of {orders})", order=order,
+        raise Refusal("unknown order {order!r} (expected one of {orders})", order=order,
                       orders=", ".join(ORDERS))
     return order

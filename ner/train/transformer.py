@@ -78,7 +78,7 @@ def train_checkpoint(
             ignore_mismatched_sizes=True,  # the base model's own head (other labels) is replaced
         )
     except (OSError, ValueError) as exc:
-        raise CheckpointError("err_cannot_load_base", "cannot load base model {model}: {error}",
+        raise CheckpointError("cannot load base model {model}: {error}",
                               model=settings.base_model, error=str(exc)) from exc
     if settings.freeze_embeddings:
         model.get_input_embeddings().weight.requires_grad_(False)

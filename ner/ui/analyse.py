@@ -20,7 +20,7 @@ from ner.export import predict_to_brat, read_lines
 from ner.files import check_upload, scratch
 from ner.tokens import check_text
 from ner.ui.common import NARROW, quietly, user_error, warned
-from ner.ui.i18n import language, say, t
+from ner.ui.i18n import language, say, say_in, t
 from ner.ui.render import label_name, legend, percent, render
 
 EXAMPLES = [
@@ -29,7 +29,6 @@ EXAMPLES = [
     "El médico puede recomendar una dieta baja en sal si los riñones no filtran bien la sangre.",
     "La vacuna contra el sarampión se administra a los niños a partir de los 12 meses.",
 ]
-HEADERS = {"en": ["Text", "Label", "Characters", "Confidence"], "es": ["Texto", "Etiqueta", "Caracteres", "Confianza"]}
 WIDTHS = ["38%", "26%", "18%", "18%"]
 NARROW_WIDTHS = ["38%", "30%", "32%"]  # a phone: no "Characters" column, so the table needs no sideways scroll
 
@@ -69,9 +68,14 @@ def table_rows(text: str, entities: list[Entity], lang: str = "en", narrow: bool
     return rows
 
 
+def headers_in(lang: str) -> list[str]:
+    """The Entities table's headers in ``lang``: text, label, characters, confidence."""
+    return say_in(lang, "analyse_headers").split("|")
+
+
 def entity_table(text: str, entities: list[Entity], lang: str = "en", narrow: bool = False) -> gr.Dataframe:
     """The Entities table: rows and headers in ``lang``, three columns on a narrow screen, hidden when empty."""
-    headers = [h for i, h in enumerate(HEADERS[lang]) if not (narrow and i == 2)]
+    headers = [h for i, h in enumerate(headers_in(lang)) if not (narrow and i == 2)]
     rows = pd.DataFrame(table_rows(text, entities, lang, narrow), columns=headers)
     return gr.Dataframe(value=rows, visible=bool(entities), column_widths=NARROW_WIDTHS if narrow else WIDTHS)
 
@@ -156,7 +160,7 @@ def build(ctx, admin: gr.Textbox) -> None:
         with gr.Column(scale=1, min_width=300, elem_id="analyse-results"):
             info = gr.Markdown(elem_id="analyse-info")
             shown = gr.HTML(elem_id="analyse-html", js_on_load=CTRL_ENTER)
-            table = gr.Dataframe(headers=HEADERS["en"], label=t("entities"), interactive=False, wrap=True,
+            table = gr.Dataframe(headers=headers_in("en"), label=t("entities"), interactive=False, wrap=True,
                                  visible=False, elem_id="analyse-table", column_widths=WIDTHS)
             narrow = gr.Checkbox(value=False, visible=False)
     with gr.Accordion(t("file_accordion"), open=False, elem_id="analyse-file"):

@@ -23,7 +23,7 @@ from ner.files import scratch
 from ner.ui import review  # the review step, the model update, the export summary
 from ner.ui.common import quietly, user_error, warned
 from ner.ui.editor import Editor
-from ner.ui.i18n import MESSAGES, language, number, say, t
+from ner.ui.i18n import language, number, say, say_in, t
 from ner.ui.render import label_name
 
 NAME_KEY = "ner-annotator"  # where the browser keeps the annotator's name (not a secret: the key is fixed)
@@ -51,10 +51,10 @@ def agreement_table(rows: list[list], lang: str = "en") -> pd.DataFrame:
 
     ``rows`` are :func:`agreement_rows`'; the ``/annotator_agreement`` API returns those as they are.
     """
-    words = MESSAGES.get(lang, MESSAGES["en"])
-    shown = [[words["agree_overall"] if r[0] == "overall" else label_name(r[0], lang), *r[1:7],
-              *(words["not_available"] if x == "n/a" else number(x, lang, 3) for x in r[7:])] for r in rows]
-    return pd.DataFrame(shown, columns=words["agree_headers"].split("|"))
+    overall, unavailable = say_in(lang, "agree_overall"), say_in(lang, "not_available")
+    shown = [[overall if r[0] == "overall" else label_name(r[0], lang), *r[1:7],
+              *(unavailable if x == "n/a" else number(x, lang, 3) for x in r[7:])] for r in rows]
+    return pd.DataFrame(shown, columns=say_in(lang, "agree_headers").split("|"))
 
 
 def build(ctx, admin) -> None:

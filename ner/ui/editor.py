@@ -2,7 +2,7 @@
 
 Its value is an item of the annotation service (:mod:`ner.annotation.items`) plus what the
 browser needs to draw it and to answer: ``strings``, its words in the reader's language
-(:data:`ner.ui.i18n.EDITOR`), and ``session``: the order and model the queue was loaded
+(:func:`ner.ui.i18n.editor_strings`), and ``session``: the order and model the queue was loaded
 with and, with a login, a *pass* naming the annotator. ``editor_pure.js`` (offsets, pieces,
 selection: no DOM, tested with node) and ``editor.js`` (drawing, keys, calls) make its
 ``js_on_load``, which calls ``await server.answer(call)`` and ``await server.undo(call)``:
@@ -114,7 +114,7 @@ class Editor(gr.HTML):
 
 
 def spoken(value: dict, request) -> str:
-    """The value's message in the reader's language, from its ``say``: ``[[key, values], ...]`` of :data:`MESSAGES`.
+    """The value's message in the reader's language, from its ``say``: ``[[key, values], ...]`` (keys of the catalog).
 
     A ``status`` among the values is said in that language too; without ``say``, the message as it is.
     """

@@ -26,7 +26,7 @@ from ner.scoring import score
 from ner.settings import DEFAULT_LIMITS, Limits
 from ner.tokens import check_line
 from ner.ui.common import NARROW, user_error
-from ner.ui.i18n import MESSAGES, language, number, say, t
+from ner.ui.i18n import language, number, say, say_in, t
 from ner.ui.render import MARKS_CSS, label_name, marks_legend, render_marked
 from ner.ui.results import ANNOTATED, DIFFER, Pack, Results, mask_errors, pack
 
@@ -69,22 +69,21 @@ def load_uploaded(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Doc
             found = [p for p in sorted(safe_extract(path, out, limits, path.name))
                      if p.suffix.lower() == ".txt" and p.with_suffix(".ann").is_file()]
             if not found:
-                raise Refusal("err_upload_no_pair", "{name}: no .txt file with its .ann beside it in the archive",
-                              name=path.name)
+                raise Refusal("{name}: no .txt file with its .ann beside it in the archive", name=path.name)
             txt = found[0]
         else:
             txt = path.with_suffix(".txt")
         try:
             docs = read_brat(txt)
         except (ValueError, OSError) as exc:
-            raise Refusal("err_upload_bad_brat", "{name}: not valid BRAT: {detail}", name=path.name,
+            raise Refusal("{name}: not valid BRAT: {detail}", name=path.name,
                           detail=redact(str(exc).replace(str(out), path.stem))) from None
     chars = sum(len(d.text) for d in docs)
     if chars > limits.eval_chars:  # the results stay in memory for the error browser (~40 bytes a character)
-        raise Refusal("err_upload_chars", "{name}: {n:,} characters of text (the limit is {limit:,})",
+        raise Refusal("{name}: {n:,} characters of text (the limit is {limit:,})",
                       name=path.name, n=chars, limit=limits.eval_chars)
     if len(docs) > limits.upload_lines:
-        raise Refusal("err_upload_sentences", "{name}: {n:,} sentences (the limit is {limit:,})", name=path.name,
+        raise Refusal("{name}: {n:,} sentences (the limit is {limit:,})", name=path.name,
                       n=len(docs), limit=limits.upload_lines)
     for i, doc in enumerate(docs):
         check_line(doc.text, limits.line_chars, i + 1, path.name)
@@ -278,7 +277,8 @@ def build(ctx, admin: gr.Textbox) -> None:
             key = kept.put(pack(gold, pred, second, names=names, split=shown_split, credit=not upload))
         else:
             table = score_table(f"{shown_split} · {name}", score(gold, pred), request, bool(narrow))
-            caption = say(request, "eval_scores_narrow" if narrow else "eval_scores", split=shown_split, model=name)
+            caption = say(request, "eval_scores_narrow" if narrow else "eval_scores_caption", split=shown_split,
+                          model=name)
             key = kept.put(pack(gold, pred, names=(name,), split=shown_split, credit=not upload))
         del gold, pred  # only the compact pack stays, for every session together bounded (Results)
         release_memory()
@@ -327,7 +327,7 @@ def build(ctx, admin: gr.Textbox) -> None:
         button = gr.Button(t("evaluate"), variant="primary", elem_id="eval-button")
     with gr.Column(visible=False) as results:  # shown once filled, in the reader's language
         caption = gr.HTML(elem_id="eval-caption")
-        table = gr.Dataframe(headers=MESSAGES["en"]["eval_headers"].split("|"), interactive=False,
+        table = gr.Dataframe(headers=say_in("en", "eval_headers").split("|"), interactive=False,
                              elem_id="eval-table", label=t("eval_scores"), show_label=False)
     errors = gr.HTML(elem_id="eval-errors", css_template=CSS)
     with gr.Row(visible=False, elem_id="eval-pages") as nav:
@@ -351,6 +351,6 @@ def build(ctx, admin: gr.Textbox) -> None:
 
 def _split(split: str) -> str:
     if split not in SPLITS:
-        raise Refusal("err_unknown_split", "unknown split {split!r} (expected one of {splits})", split=split,
+        raise Refusal("unknown split {split!r} (expected one of {splits})", split=split,
                       splits=", ".join(SPLITS))
     return split

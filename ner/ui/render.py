@@ -11,6 +11,7 @@ import html
 from spacy import displacy
 
 from ner.entities import LABELS, Entity
+from ner.messages import translate
 
 COLORS: dict[str, str] = {
     "Concept": "#7aecec",
@@ -20,17 +21,14 @@ COLORS: dict[str, str] = {
 }
 LOW_CONFIDENCE = 0.6
 _UNSURE = "?"
-# The labels as shown to a reader; data, exports and the API keep the canonical English names.
-LABEL_NAMES: dict[str, dict[str, str]] = {
-    "en": {label: label for label in COLORS},
-    "es": {"Concept": "Concepto", "Action": "Acción", "Predicate": "Predicado", "Reference": "Referencia"},
-}
-_LEGEND = {"en": ("Label", "confidence"), "es": ("Etiqueta", "confianza")}
 
 
 def label_name(label: str, language: str = "en") -> str:
-    """``label`` as shown in ``language`` (``en`` or ``es``): ``label_name("Action", "es") == "Acción"``."""
-    return LABEL_NAMES.get(language, LABEL_NAMES["en"]).get(label, label)
+    """``label`` as shown in ``language`` (the catalog's ``label_<label>``): ``label_name("Action", "es") == "Acción"``.
+
+    Data, exports and the API keep the canonical English names; an unknown label is shown as it is.
+    """
+    return translate(language, label, f"label_{label}")
 
 
 def percent(score: float, language: str = "en") -> str:
@@ -106,7 +104,8 @@ def legend(threshold: float = LOW_CONFIDENCE, language: str = "en") -> str:
         f"<span class='ner-chip' style='background:{c}'>{html.escape(label_name(label, language))}</span>"
         for label, c in COLORS.items()
     )
-    word, confidence = _LEGEND.get(language, _LEGEND["en"])
+    word = translate(language, "Label", "legend_label")
+    confidence = translate(language, "confidence", "legend_confidence")
     unsure = f"<span class='ner-chip' style='background:{_striped('#cccccc')}'>{word}?</span>"
     return (f"<div class='ner-legend'>{chips} {unsure} "
             f"<small>= {confidence} &lt; {html.escape(percent(threshold, language))}</small></div>")

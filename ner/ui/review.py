@@ -30,7 +30,7 @@ from ner.access import Forbidden
 from ner.entities import Entity
 from ner.store import Conflict
 from ner.ui.common import quietly, user_error
-from ner.ui.i18n import MESSAGES, language, say, say_in, t
+from ner.ui.i18n import known, language, say, say_in, t
 from ner.ui.render import render
 
 REFUSED = (ValueError, LookupError, FileNotFoundError, Forbidden)
@@ -38,7 +38,7 @@ REFUSED = (ValueError, LookupError, FileNotFoundError, Forbidden)
 
 def _status(status: str, lang: str) -> str:
     """An answer's status as shown: ``accepted`` is «aceptada» in Spanish (unknown ones as they are)."""
-    return MESSAGES.get(lang, MESSAGES["en"]).get(f"ann_status_{status}", status)
+    return say_in(lang, f"ann_status_{status}") if known(f"ann_status_{status}") else status
 
 
 def entities_json(text: str, entities: tuple[Entity, ...] | list[Entity]) -> str:
@@ -72,7 +72,7 @@ def sides_html(conflict: Conflict, lang: str = "en") -> str:
         head = f"{html.escape(a.annotator)} · {html.escape(_status(a.status, lang))}"
         if a.status == "accepted":
             n = len(a.entities)
-            head += " · " + say_in(lang, "rev_entities_1" if n == 1 else "rev_entities_n", n=n)
+            head += " · " + say_in(lang, "rev_entities", n=n)
             body = render(conflict.text, list(a.entities), language=lang)
         else:
             body = f"<div class='entities' style='opacity: 0.6'>{html.escape(conflict.text)}</div>"
@@ -176,8 +176,7 @@ def build(ctx, admin, queue) -> None:
             settings, n = service.update_model(ctx.caller(request, token=token), ctx.jobs, queue_name, model)
         except REFUSED as exc:
             raise user_error(exc, request) from exc
-        return say(request, "rev_started", base=settings.base_model, n=n, s="" if n == 1 else "s", queue=queue_name,
-                   epochs=settings.epochs)
+        return say(request, "rev_started", base=settings.base_model, n=n, queue=queue_name, epochs=settings.epochs)
 
     # the buttons show a refusal as a popup only (no control marked); the API endpoints raise it
     for button, fn, inputs, outputs, api_name in (

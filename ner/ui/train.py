@@ -16,12 +16,8 @@ from ner.files import redact
 from ner.gpu import GpuReading, read_gpus
 from ner.jobs import Busy, JobState
 from ner.train import DEFAULT_BASE_MODEL, TrainSettings
-from ner.ui.i18n import MESSAGES, language, number, say, t
+from ner.ui.i18n import known, language, number, say, say_in, t
 from ner.ui.render import label_name
-
-# the same headers as the Evaluate tab's scores table
-METRIC_HEADERS = {lang: MESSAGES[lang]["eval_headers"].split("|") for lang in ("en", "es")}
-_ALL = {"en": "all", "es": "todas"}
 
 
 def is_crf(base_model: str | None) -> bool:
@@ -36,7 +32,7 @@ def metrics_rows(evals: dict, lang: str = "en") -> list[list]:
     """
     rows = []
     for split, result in evals.items():
-        parts = [(_ALL.get(lang, "all"), result["official"], result["nervaluate"])]
+        parts = [(say_in(lang, "eval_all_types"), result["official"], result["nervaluate"])]
         parts += [(label_name(label, lang), r["official"], r["nervaluate"])
                   for label, r in result.get("per_type", {}).items()]
         for label, off, nerv in parts:
@@ -46,6 +42,11 @@ def metrics_rows(evals: dict, lang: str = "en") -> list[list]:
                 number(nerv["strict"]["f1"], lang), number(nerv["partial"]["f1"], lang),
             ])
     return rows
+
+
+def metric_headers(lang: str = "en") -> list[str]:
+    """The metrics table's headers in ``lang``: the same as the Evaluate tab's scores table."""
+    return say_in(lang, "eval_headers").split("|")
 
 
 def curves(state: JobState) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -59,8 +60,7 @@ def progress_html(state: JobState, request: gr.Request | None = None) -> str:
     p = state.progress
     if state.status == "idle":
         return ""
-    key = f"status_{state.status}"
-    status = say(request, key) if key in MESSAGES["en"] else state.status
+    status = say(request, f"status_{state.status}") if known(f"status_{state.status}") else state.status
     if p is None:
         return f"<div><b>{status}</b>: {say(request, 'loading')}</div>"
     share = p.step / p.total_steps if p.total_steps else 0.0
@@ -80,8 +80,7 @@ def progress_html(state: JobState, request: gr.Request | None = None) -> str:
 
 def corrections_line(extra_documents: int, request: gr.Request | None = None) -> str:
     """How many collected corrections a finished run trained on (``metrics["extra_documents"]``)."""
-    key = "corrections_0" if not extra_documents else "corrections_1" if extra_documents == 1 else "corrections_n"
-    return say(request, key, n=extra_documents)
+    return say(request, "corrections", n=extra_documents) if extra_documents else say(request, "corrections_0")
 
 
 def status_text(state: JobState, request: gr.Request | None = None, metrics: dict | None = None) -> str:
@@ -151,7 +150,7 @@ def build(ctx, admin: gr.Textbox) -> None:
             metrics = json.loads((st.result / "metrics.json").read_text(encoding="utf-8"))
             lang = language(request)
             table_update = gr.Dataframe(value=pd.DataFrame(metrics_rows(metrics["eval"], lang),
-                                                           columns=METRIC_HEADERS[lang]), visible=True)
+                                                           columns=metric_headers(lang)), visible=True)
             model_update = gr.Dropdown(choices=ctx.models.choices(), value=str(st.result))
         return (progress_html(st, request), losses, f1, gpu_text(gpus or read_gpus(), request),
                 status_text(st, request, metrics), table_update, gr.Timer(active=not finished), model_update)
@@ -189,7 +188,7 @@ def build(ctx, admin: gr.Textbox) -> None:
     with gr.Row(elem_id="train-curves") as curve_row:
         loss_plot = gr.LinePlot(x="step", y="loss", label=t("loss"), height=220)
         f1_plot = gr.LinePlot(x="epoch", y="dev_f1", label=t("dev_f1"), height=220, y_lim=[0, 1])
-    table = gr.Dataframe(headers=METRIC_HEADERS["en"], label=t("metrics"), interactive=False, visible=False,
+    table = gr.Dataframe(headers=metric_headers("en"), label=t("metrics"), interactive=False, visible=False,
                          elem_id="train-metrics")
     timer = gr.Timer(1.0, active=False)
 
