@@ -6,9 +6,12 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 
 def main() -> None:
+    import logging
+
     from ner.settings import Settings
     from ner.ui.app import build_app, launch_kwargs
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
     demo = build_app(settings)
     on_spaces = bool(os.environ.get("SPACE_ID"))

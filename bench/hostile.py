@@ -670,9 +670,10 @@ def zip_bomb(b: Bench, res: Result) -> None:
 
 
 def in_process(b: Bench, res: Result, bombs: dict[str, Path]) -> None:
-    """The same zips straight into ``uploaded_documents`` and ``load_uploaded``, in this process."""
+    """The same zips straight into ``uploaded_documents`` and ``read_upload(want="gold")``, in this process."""
     from ner.annotation.intake import uploaded_documents
-    from ner.ui.evaluate import load_uploaded
+    from ner.settings import DEFAULT_LIMITS
+    from ner.uploads import read_upload
 
     scratch = b.root / "inprocess-tmp"
     scratch.mkdir(exist_ok=True)
@@ -682,7 +683,7 @@ def in_process(b: Bench, res: Result, bombs: dict[str, Path]) -> None:
     try:
         for member, path in bombs.items():
             for name, fn in (("uploaded_documents", lambda p: len(uploaded_documents([p]).docs)),
-                             ("load_uploaded", lambda p: len(load_uploaded(p)))):
+                             ("read_upload gold", lambda p: len(read_upload([p], DEFAULT_LIMITS, want="gold").docs))):
                 own.reset()
                 start, t0 = own.last, time.perf_counter()
                 try:

@@ -10,17 +10,16 @@ address (or a forged ``X-Forwarded-For``) does not buy more guesses.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
 import hmac
 import math
 import secrets
 import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
+
+from cachetools import LRUCache
+from itsdangerous import BadData, URLSafeTimedSerializer
 
 from ner.refusals import Keyed
 
@@ -50,7 +49,7 @@ class AdminGate:
         self.public = public
         self.free, self.max_lock, self.clients = free, max_lock, clients
         self.forget = forget  # seconds without a wrong token after which a count starts again at zero
-        self._failures: OrderedDict[str, tuple[int, float]] = OrderedDict()
+        self._failures: LRUCache[str, tuple[int, float]] = LRUCache(clients + 1)  # + the count of all clients
         self._lock = threading.Lock()
 
     @property
@@ -91,36 +90,30 @@ class AdminGate:
                 count = 1 if now - until > self.forget else count + 1  # old typos are forgotten
                 lock = min(2.0 ** (count - free), self.max_lock) if count >= free else 0.0
                 self._failures[key] = (count, now + lock)
-                self._failures.move_to_end(key)
-            while len(self._failures) > self.clients:
-                self._failures.popitem(last=False)
         raise Forbidden("wrong admin token")
 
 
 class Passes:
-    """Signed annotator names: ``issue(name)`` gives a pass, ``name(pass)`` the name, or None unless it verifies.
+    """Signed, timed annotator names: ``issue(name)`` gives a pass, ``name(pass)`` the name, or None unless it
+    verifies and is younger than ``max_age`` seconds (itsdangerous' timed serializer, HMAC-SHA1 over the name and time).
 
     Gradio gives a component's server functions no login name, so the editor carries the name
     that an event verified as a pass signed with a key made at start-up (see ner.ui.editor).
+    A pass outlives neither ``max_age`` nor the process that signed it.
     """
 
-    def __init__(self, key: bytes | None = None):
-        self._key = key or secrets.token_bytes(32)
-
-    def _sign(self, body: str) -> str:
-        return hmac.new(self._key, body.encode("ascii"), hashlib.sha256).hexdigest()
+    def __init__(self, key: bytes | None = None, max_age: float = 12 * 3600):
+        self._serializer = URLSafeTimedSerializer(key or secrets.token_bytes(32), salt="ner-annotator-pass")
+        self.max_age = max_age
 
     def issue(self, name: str) -> str:
-        body = base64.urlsafe_b64encode(name.encode("utf-8")).decode("ascii")
-        return f"{body}.{self._sign(body)}"
+        return self._serializer.dumps(name)
 
     def name(self, token: Any) -> str | None:
-        if not isinstance(token, str) or token.count(".") != 1 or len(token) > 1000:
-            return None
-        body, mac = token.split(".")
-        if not body.isascii() or not hmac.compare_digest(mac.encode("ascii", "replace"), self._sign(body).encode()):
+        if not isinstance(token, str) or len(token) > 1000:
             return None
         try:
-            return base64.urlsafe_b64decode(body.encode("ascii")).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+            name = self._serializer.loads(token, max_age=self.max_age)
+        except BadData:
             return None
+        return name if isinstance(name, str) else None

@@ -91,10 +91,11 @@ def _shard(value: str | None) -> tuple[int, int]:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from ner.export import predict_to_brat, read_lines
+    from ner.export import predict_to_brat
+    from ner.uploads import read_upload
 
     source = Path(args.input)
-    docs = read_lines(source)
+    docs = list(read_upload([source], None, want="lines").docs)  # the owner's own file: no upload limit
     out = Path(args.output) if args.output else source.with_suffix(".pred.txt")
     shard, shards = _shard(args.shard)
     if shards > 1:  # one BRAT document per shard, side by side: together they are one BRAT folder
@@ -156,7 +157,8 @@ def _corrections(db: str | None) -> list:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ner.export import FORMATS, export_all, export_summary, push_to_hub
+    from ner.export import FORMATS, export_all, export_summary
+    from ner.hub import push_to_hub
 
     service, me = _service(args.db)
     docs = service.accepted(me, args.queue, args.annotator)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from ner.refusals import Refusal
+from ner.refusals import Invalid, Refusal
 from ner.tokens import words
 
 LABELS: tuple[str, ...] = ("Concept", "Action", "Predicate", "Reference")
@@ -39,10 +39,10 @@ class Entity:
     def __post_init__(self) -> None:
         frags = tuple(sorted((int(s), int(e)) for s, e in self.fragments))
         if not frags:
-            raise ValueError(f"entity {self.label!r} has no fragment")
+            raise Invalid(f"entity {self.label!r} has no fragment")
         for s, e in frags:
             if s < 0 or e <= s:
-                raise ValueError(f"entity {self.label!r} has an empty or negative fragment ({s}, {e})")
+                raise Invalid(f"entity {self.label!r} has an empty or negative fragment ({s}, {e})")
         object.__setattr__(self, "fragments", frags)
 
     @property
@@ -180,7 +180,7 @@ def entities_from_json(text: str, raw: Any, where: str = "") -> tuple[Entity, ..
     not a number in [0, 1].
     """
     if not isinstance(raw, (list, tuple)):
-        raise ValueError(f"{where or 'entities'}: expected a list of entities, got {type(raw).__name__}")
+        raise Invalid(f"{where or 'entities'}: expected a list of entities, got {type(raw).__name__}")
     bounds = _word_bounds(text)
     limit = ENTITIES_PER_WORD * len(bounds[0]) + ENTITIES_PER_WORD
     if len(raw) > limit:  # before any is decoded: a client may send millions
@@ -205,22 +205,22 @@ def _word_bounds(text: str) -> tuple[set[int], set[int]]:
 def _checked(text: str, ent: Any, here: str, bounds: tuple[set[int], set[int]]) -> Entity:
     """``ent`` when it is a valid entity of ``text``; else ``ValueError`` starting with ``here``."""
     if not isinstance(ent, Entity):
-        raise ValueError(f"{here}: expected an Entity, got {type(ent).__name__} (read JSON with entities_from_json)")
+        raise Invalid(f"{here}: expected an Entity, got {type(ent).__name__} (read JSON with entities_from_json)")
     if ent.label not in LABELS:
-        raise ValueError(f"{here}: unknown label {ent.label!r} (expected one of {', '.join(LABELS)})")
+        raise Invalid(f"{here}: unknown label {ent.label!r} (expected one of {', '.join(LABELS)})")
     starts, ends = bounds
     for s, e in ent.fragments:
         if e > len(text):
-            raise ValueError(
+            raise Invalid(
                 f"{here} ({ent.label}): fragment ({s}, {e}) ends outside the text ({len(text)} characters)"
             )
         if s not in starts or e not in ends:
-            raise ValueError(
+            raise Invalid(
                 f"{here} ({ent.label}): fragment ({s}, {e}) {text[s:e]!r} does not start and end on word boundaries"
             )
     for a, b in zip(ent.fragments, ent.fragments[1:]):
         if b[0] < a[1]:
-            raise ValueError(f"{here} ({ent.label}): fragments {a} and {b} overlap")
+            raise Invalid(f"{here} ({ent.label}): fragments {a} and {b} overlap")
     return ent
 
 
@@ -231,40 +231,40 @@ def _offset(value: Any) -> bool:
 def _decoded(text: str, data: Any, here: str) -> Entity:
     """One JSON object as an entity (fragments cut at whitespace); word boundaries are checked later."""
     if not isinstance(data, Mapping):
-        raise ValueError(f"{here}: expected an object with label and fragments (or start and end), got {data!r:.80}")
+        raise Invalid(f"{here}: expected an object with label and fragments (or start and end), got {data!r:.80}")
     unknown = [k for k in data if k not in JSON_KEYS]
     if unknown:
-        raise ValueError(f"{here}: unknown key {unknown[0]!r} (expected some of {', '.join(JSON_KEYS)})")
+        raise Invalid(f"{here}: unknown key {unknown[0]!r} (expected some of {', '.join(JSON_KEYS)})")
     label = data.get("label")
     if not isinstance(label, str) or label not in LABELS:
-        raise ValueError(f"{here}: unknown label {label!r} (expected one of {', '.join(LABELS)})")
+        raise Invalid(f"{here}: unknown label {label!r} (expected one of {', '.join(LABELS)})")
     here = f"{here} ({label})"
     for key in ("start", "end"):
         if key in data and not _offset(data[key]):
-            raise ValueError(f"{here}: {key} must be an integer, got {data[key]!r}")
+            raise Invalid(f"{here}: {key} must be an integer, got {data[key]!r}")
     raw = data.get("fragments")
     if raw is None:
         if "start" not in data or "end" not in data:
-            raise ValueError(f"{here}: no fragments (give fragments, or start and end)")
+            raise Invalid(f"{here}: no fragments (give fragments, or start and end)")
         raw = [[data["start"], data["end"]]]
     if not isinstance(raw, (list, tuple)) or not raw:
-        raise ValueError(f"{here}: fragments must be a non-empty list of [start, end] pairs, got {raw!r:.80}")
+        raise Invalid(f"{here}: fragments must be a non-empty list of [start, end] pairs, got {raw!r:.80}")
     frags: list[Fragment] = []
     for pair in raw:
         if not isinstance(pair, (list, tuple)) or len(pair) != 2 or not all(_offset(x) for x in pair):
-            raise ValueError(f"{here}: a fragment must be a [start, end] pair of integers, got {pair!r:.80}")
+            raise Invalid(f"{here}: a fragment must be a [start, end] pair of integers, got {pair!r:.80}")
         s, e = pair
         if not 0 <= s < e:
-            raise ValueError(f"{here}: fragment ({s}, {e}) is empty or negative")
+            raise Invalid(f"{here}: fragment ({s}, {e}) is empty or negative")
         if e > len(text):
-            raise ValueError(f"{here}: fragment ({s}, {e}) ends outside the text ({len(text)} characters)")
+            raise Invalid(f"{here}: fragment ({s}, {e}) ends outside the text ({len(text)} characters)")
         pieces = fragments_of(s, e, text)
         if not pieces:
-            raise ValueError(f"{here}: fragment ({s}, {e}) holds only whitespace")
+            raise Invalid(f"{here}: fragment ({s}, {e}) holds only whitespace")
         frags += pieces
     first, last = min(s for s, _ in raw), max(e for _, e in raw)
     if (data.get("start", first), data.get("end", last)) != (first, last):
-        raise ValueError(
+        raise Invalid(
             f"{here}: start and end ({data.get('start')}, {data.get('end')}) "
             f"disagree with its fragments ({first}, {last})"
         )
@@ -272,9 +272,9 @@ def _decoded(text: str, data: Any, here: str) -> Entity:
     if score is not None and (
         isinstance(score, bool) or not isinstance(score, (int, float)) or not 0.0 <= score <= 1.0
     ):
-        raise ValueError(f"{here}: score must be a number in [0, 1], got {score!r}")
+        raise Invalid(f"{here}: score must be a number in [0, 1], got {score!r}")
     ent = Entity(tuple(frags), label, None if score is None else float(score))
     shown = data.get("text")
     if shown is not None and shown not in (ent.surface(text), text[first:last]):
-        raise ValueError(f"{here}: text {shown!r} differs from what its fragments cover, {ent.surface(text)!r}")
+        raise Invalid(f"{here}: text {shown!r} differs from what its fragments cover, {ent.surface(text)!r}")
     return ent

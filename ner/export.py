@@ -1,8 +1,9 @@
 """Export corrected documents (BRAT, JSONL, a Hugging Face dataset, CoNLL BIO) and read them back.
 
 Also here: :func:`predict_to_brat` (a model's entities for each line of a ``.txt`` file, as
-BRAT: ``python -m ner predict`` and the app's file upload) and :func:`agreement` between
-two annotators (the official Task A matching of :mod:`ner.scoring`).
+BRAT: ``python -m ner predict`` and the app's file upload; the lines are read by
+:func:`ner.uploads.read_upload`). Pushing to the Hub is :mod:`ner.hub`; agreement between
+two annotators, a score, is :func:`ner.scoring.agreement`.
 
 Every write goes through a temporary file or folder and a rename: a reader never sees a
 half-written export. What each format keeps:
@@ -39,13 +40,11 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ner import settings
-from ner.brat import read_brat, read_text, scenario_path, split_lines, write_brat
+from ner.brat import read_brat, scenario_path, write_brat
 from ner.entities import Document, Relation, entities_from_json, entity_to_json
 from ner.files import atomic_write, replace_dir
-from ner.scoring import COUNTS, OfficialScore, labels_of, match_document, tally
 from ner.tagging import TAGS, bio_to_entities, doc_to_bio, tag_policy
-from ner.tokens import check_line, too_many_lines, words
+from ner.tokens import words
 
 if TYPE_CHECKING:
     from ner.predict import Predictor
@@ -107,43 +106,13 @@ def import_brat(path: str | Path) -> list[Document]:
 # ---------------------------------------------------------------- predicting a .txt file into BRAT
 
 
-def lines_to_documents(text: str, stem: str, where: str = "text", limits: settings.Limits | None = None
-                       ) -> list[Document]:
-    """One document per line of ``text``, exactly as written; ids ``stem/1``, ``stem/2``, ...
-
-    ``\\r\\n`` and a final newline are allowed (:func:`ner.brat.split_lines`). With ``limits``,
-    a line longer than ``limits.line_chars`` or more than ``limits.upload_lines`` non-blank
-    lines raise ``ValueError`` naming ``where`` and the line (from 1).
-    """
-    docs, filled = [], 0
-    for number, (_, line) in enumerate(split_lines(text), start=1):
-        if limits is not None:
-            check_line(line, limits.line_chars, number, where)
-            filled += bool(line.strip())
-            if filled > limits.upload_lines:
-                raise too_many_lines(limits.upload_lines, where)
-        docs.append(Document(f"{stem}/{number}", line))
-    return docs
-
-
-def read_lines(path: str | Path, limits: settings.Limits | None = None) -> list[Document]:
-    """The lines of the ``.txt`` file ``path`` as documents (:func:`lines_to_documents`).
-
-    ``ValueError`` names the file: not UTF-8, a limit broken, or no text at all.
-    """
-    path = Path(path)
-    docs = lines_to_documents(read_text(path), path.stem, path.name, limits)
-    if not any(d.text.strip() for d in docs):
-        raise ValueError(f"{path.name}: no text in the file")
-    return docs
-
-
 def predict_to_brat(predictor: Predictor, docs: list[Document], txt_path: str | Path) -> list[Document]:
     """The documents with the predictor's entities, written as BRAT to ``txt_path`` (+ ``.ann``).
 
     Blank documents get no entity and are not sent to the predictor; each line of the
-    output is a document's text as given, so the lines of :func:`read_lines` line up with
-    the input file (what the official scorer needs). Both files are written atomically.
+    output is a document's text as given, so the lines that :func:`ner.uploads.read_upload`
+    reads (``want="lines"``) line up with the input file (what the official scorer needs).
+    Both files are written atomically.
     """
     todo = [i for i, d in enumerate(docs) if d.text.strip()]
     predicted = list(docs)
@@ -485,81 +454,3 @@ def import_any(path: str | Path) -> list[Document]:
     if (path / "dataset_dict.json").is_file() or (path / "dataset_info.json").is_file():
         return [doc for docs in import_dataset(path).values() for doc in docs]
     return import_brat(path)
-
-
-# ---------------------------------------------------------------- the Hub
-
-
-def push_to_hub(path: str | Path, repo_id: str | None = None, token: str | None = None, private: bool = True) -> str:
-    """Upload an export to a Hugging Face dataset repository; the repository's URL.
-
-    ``repo_id`` defaults to ``$NER_HUB_REPO`` and ``token`` to ``$HF_TOKEN``; without either
-    this raises ``ValueError`` before touching the network. A folder saved by
-    :func:`export_dataset` is pushed as a dataset (``DatasetDict.push_to_hub``); any other
-    file or folder is uploaded as it is.
-    """
-    repo_id = repo_id or settings.hub_repo()
-    token = token or settings.hf_token()
-    if not token:
-        raise ValueError("no Hugging Face token: pass token= or set HF_TOKEN to push to the Hub")
-    if not repo_id:
-        raise ValueError("no Hub repository: pass repo_id= (e.g. 'user/ehealthkd-corrections') or set NER_HUB_REPO")
-    path = Path(path)
-    if not path.exists():
-        raise ValueError(f"{path}: nothing to push (no such file or folder)")
-    if (path / "dataset_dict.json").is_file():
-        from datasets import load_from_disk
-
-        load_from_disk(str(path)).push_to_hub(repo_id, token=token, private=private)
-        return f"https://huggingface.co/datasets/{repo_id}"
-    from huggingface_hub import HfApi
-
-    api = HfApi(token=token)
-    api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
-    if path.is_dir():
-        api.upload_folder(folder_path=str(path), repo_id=repo_id, repo_type="dataset")
-    else:
-        api.upload_file(path_or_fileobj=str(path), path_in_repo=path.name, repo_id=repo_id, repo_type="dataset")
-    return f"https://huggingface.co/datasets/{repo_id}"
-
-
-# ---------------------------------------------------------------- agreement
-
-
-AGREEMENT_COUNTS: tuple[str, ...] = (*COUNTS, "incorrect_pred")
-
-
-def _row(label: str, items: int, score: OfficialScore) -> dict[str, Any]:
-    """One agreement row; figures are None where neither annotator has an entity of ``label``."""
-    counts = {k: getattr(score, k) for k in AGREEMENT_COUNTS}
-    used = any(counts.values())
-    figures = {k: getattr(score, k) if used else None for k in ("precision", "recall", "f1")}
-    return {"label": label, "items": items, **counts, **figures}
-
-
-def agreement(docs_a: Iterable[Document], docs_b: Iterable[Document]) -> list[dict[str, Any]]:
-    """How far annotator B agrees with annotator A on the items both answered (matched by id).
-
-    A is taken as gold and B as the prediction, and each document is matched by
-    :func:`ner.scoring.match_document`, the official Task A rules (correct, incorrect = same
-    fragments with another label, partial = overlap with the same label counting ½,
-    missing, spurious). Unlike the official score, a document where A has no entity still
-    counts (B's entities there are spurious), so swapping A and B swaps precision and
-    recall. Rows: ``overall`` first, then one per label (:func:`ner.scoring.labels_of`) as
-    :func:`ner.scoring.tally` counts it: ``incorrect`` is A's entities of that label that B
-    labelled otherwise (in recall), ``incorrect_pred`` B's entities of that label that A
-    labelled otherwise (in precision). Precision, recall and F1 are None in a row where
-    neither annotator has an entity. Raises ``ValueError`` when an id has two different texts.
-    """
-    by_id = {d.id: d for d in docs_a}
-    pairs = []
-    for b in docs_b:
-        a = by_id.get(b.id)
-        if a is None:
-            continue
-        if a.text != b.text:
-            raise ValueError(f"document {b.id}: the two annotators' texts differ")
-        pairs.append((a, b))
-    matches = [match_document(a, b) for a, b in pairs]
-    rows = [_row("overall", len(pairs), tally(matches))]
-    return rows + [_row(label, len(pairs), tally(matches, label)) for label in labels_of(pairs)]

@@ -6,14 +6,16 @@ progress report, the loss and dev-F1 curves, the result folder or the error.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ner.entities import Document
 from ner.train import TrainingCancelled, TrainProgress, TrainSettings, train
+
+log = logging.getLogger(__name__)
 
 
 class Busy(RuntimeError):
@@ -95,6 +97,6 @@ class TrainingJobs:
         except Exception as exc:  # the page shows any failure; the app stays up
             st.status = "failed"
             st.error = f"{type(exc).__name__}: {exc}"
-            traceback.print_exc()
+            log.exception("training run %s failed", settings.run_name)
         finally:
             st.finished = time.time()

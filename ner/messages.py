@@ -22,7 +22,8 @@ import gettext
 import io
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
@@ -145,6 +146,28 @@ def keys() -> Mapping[str, tuple[str, str | None]]:
             if message.context is not None:
                 found.setdefault(message.context, message.id if isinstance(message.id, tuple) else (message.id, None))
     return MappingProxyType(found)
+
+
+@dataclass(frozen=True)
+class Said:
+    """A message filed under ``key`` (a msgctxt of the catalog) with its values: what a service tells a person.
+
+    The service says what happened; the interface says it in the reader's language
+    (:meth:`text`); a plural is chosen by the value ``n``.
+    """
+
+    key: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def text(self, lang: str = SOURCE) -> str:
+        """The message in ``lang`` (English, the msgid, when ``lang`` has no catalog)."""
+        english, plural = keys()[self.key]
+        return say(lang, english, context=self.key, plural=plural, **self.values)
+
+
+def spoken(said: Sequence[Said], lang: str = SOURCE) -> str:
+    """Several messages said one after the other (each carries its own punctuation)."""
+    return "".join(s.text(lang) for s in said)
 
 
 # ---------------------------------------------------------------- numbers

@@ -15,24 +15,26 @@ from __future__ import annotations
 import json
 import tempfile
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from cachetools import LRUCache
 
 from ner.checkpoints import CheckpointInfo, list_checkpoints
 from ner.entities import Entity
 from ner.gpu import PREDICT_SECONDS, gpu
 from ner.messages import N_
 from ner.predict import CheckpointError, Predictor, load_predictor, model_kind
+from ner.refusals import Invalid
 from ner.settings import Settings, gradio_temp_dir
 
 
-class NoModelYet(ValueError):
+class NoModelYet(Invalid):
     """No model was chosen and there is none to default to: no checkpoint, no ``NER_MODEL``."""
 
 
-class ModelNotAllowed(ValueError):
+class ModelNotAllowed(Invalid):
     """A model this caller may not load (not a listed checkpoint, and no admin token).
 
     ``available``: the listed checkpoints' names (the message is the same whatever was asked).
@@ -88,7 +90,7 @@ class Models:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.root = settings.checkpoints
-        self._cache: OrderedDict[str, GpuPredictor] = OrderedDict()
+        self._cache: LRUCache[str, GpuPredictor] = LRUCache(max(1, settings.limits.model_cache))
         self._lock = threading.Lock()
 
     def checkpoints(self) -> list[CheckpointInfo]:
@@ -146,19 +148,17 @@ class Models:
         """The loaded predictor for ``model`` (see :meth:`resolve`); the newest checkpoint when empty."""
         key = self.resolve(model, admin)
         with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
+            found = self._cache.get(key)
+            if found is not None:
+                return found
             if model_kind(key) == "crf":
                 _check_crf(Path(key))
             predictor = GpuPredictor.wrap(load_predictor(key, **self._options(key)))
             self._cache[key] = predictor
-            while len(self._cache) > max(1, self.settings.limits.model_cache):
-                self._cache.popitem(last=False)
             return predictor
 
     def loaded(self) -> list[str]:
-        """The resolved names of the models in memory, least recently used first."""
+        """The resolved names of the models in memory."""
         with self._lock:
             return list(self._cache)
 

@@ -44,3 +44,16 @@ def _remade(cls: type, args: tuple, state: dict) -> BaseException:
     exc.args = args
     exc.__dict__.update(state)
     return exc
+
+
+class Invalid(ValueError):
+    """Input that breaks one of the library's rules, said in English only (a refusal's detail that only an API
+    script or a file's author meets: a fragment outside the text, a malformed BRAT line).
+
+    Unlike a :class:`Refusal` it has no translation; like one it is the caller's mistake, not
+    the server's, so the interface shows it (:data:`USER_ERRORS`).
+    """
+
+
+USER_ERRORS: tuple[type[BaseException], ...] = (Keyed, Invalid)  # what an interface shows as the caller's mistake
+

@@ -9,12 +9,15 @@ compared as its pieces between ``' '`` characters, so "artritis reumatoide" as o
 the gold fragments "artritis" + "reumatoide", and entities are visited in its order (fragment
 starts, then ends). Agreement with the ``ehealthkd`` package is tested in
 ``tests/test_scoring.py``.
+
+Also here: :func:`agreement` between two annotators, the same matching with one of them as gold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from nervaluate import Evaluator
 
@@ -293,3 +296,45 @@ def format_table(result: dict) -> str:
         per = "".join(f"{result['per_type'][label]['nervaluate'][schema]['f1']:>11.4f}" for label in labels)
         lines.append(f"{schema:<11}{s['precision']:>8.4f}{s['recall']:>8.4f}{s['f1']:>8.4f}" + per)
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- agreement between two annotators
+
+
+AGREEMENT_COUNTS: tuple[str, ...] = (*COUNTS, "incorrect_pred")
+
+
+def _row(label: str, items: int, score: OfficialScore) -> dict[str, Any]:
+    """One agreement row; figures are None where neither annotator has an entity of ``label``."""
+    counts = {k: getattr(score, k) for k in AGREEMENT_COUNTS}
+    used = any(counts.values())
+    figures = {k: getattr(score, k) if used else None for k in ("precision", "recall", "f1")}
+    return {"label": label, "items": items, **counts, **figures}
+
+
+def agreement(docs_a: Iterable[Document], docs_b: Iterable[Document]) -> list[dict[str, Any]]:
+    """How far annotator B agrees with annotator A on the items both answered (matched by id).
+
+    A is taken as gold and B as the prediction, and each document is matched by
+    :func:`match_document`, the official Task A rules (correct, incorrect = same fragments
+    with another label, partial = overlap with the same label counting ½, missing,
+    spurious). Unlike the official score, a document where A has no entity still counts
+    (B's entities there are spurious), so swapping A and B swaps precision and recall. Rows:
+    ``overall`` first, then one per label (:func:`labels_of`) as :func:`tally` counts it:
+    ``incorrect`` is A's entities of that label that B labelled otherwise (in recall),
+    ``incorrect_pred`` B's entities of that label that A labelled otherwise (in precision).
+    Precision, recall and F1 are None in a row where neither annotator has an entity.
+    Raises ``ValueError`` when an id has two different texts.
+    """
+    by_id = {d.id: d for d in docs_a}
+    pairs = []
+    for b in docs_b:
+        a = by_id.get(b.id)
+        if a is None:
+            continue
+        if a.text != b.text:
+            raise ValueError(f"document {b.id}: the two annotators' texts differ")
+        pairs.append((a, b))
+    matches = [match_document(a, b) for a, b in pairs]
+    rows = [_row("overall", len(pairs), tally(matches))]
+    return rows + [_row(label, len(pairs), tally(matches, label)) for label in labels_of(pairs)]

@@ -61,6 +61,7 @@ from pathlib import Path
 
 from ner import ordering
 from ner.entities import Document, Entity, check_entities, entity_to_json
+from ner.refusals import Invalid
 from ner.settings import data_dir
 
 STATUSES: tuple[str, ...] = ("accepted", "rejected", "skipped")
@@ -306,7 +307,7 @@ class Store:
     def __init__(self, path: str | Path | None = None, *, timeout: float = 30.0, synchronous: str = "FULL") -> None:
         self.path = Path(path) if path is not None else default_path()
         if synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
-            raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, got {synchronous!r}")
+            raise Invalid(f"synchronous must be OFF, NORMAL, FULL or EXTRA, got {synchronous!r}")
         self.timeout = timeout
         self.synchronous = synchronous.upper()
         self._local = threading.local()
@@ -389,7 +390,7 @@ class Store:
                 with self._write() as c:
                     version = c.execute("PRAGMA user_version").fetchone()[0]
                     if version > SCHEMA_VERSION:
-                        raise ValueError(
+                        raise Invalid(
                             f"{self.path}: schema version {version} is newer than this code ({SCHEMA_VERSION})"
                         )
                     for statement in _statements(_SCHEMA):
@@ -417,13 +418,13 @@ class Store:
         a :class:`Document` are not stored (suggest or answer them).
         """
         if not isinstance(queue, str) or not queue.strip():
-            raise ValueError(f"queue must be a non-empty name, got {queue!r}")
+            raise Invalid(f"queue must be a non-empty name, got {queue!r}")
         items = [(d.text, d.id) if isinstance(d, Document) else (d, None) for d in docs]
         for i, (text, _) in enumerate(items):
             if not isinstance(text, str):
-                raise ValueError(f"{queue}, item {i + 1}: expected text or a Document, got {type(text).__name__}")
+                raise Invalid(f"{queue}, item {i + 1}: expected text or a Document, got {type(text).__name__}")
             if not text.strip():
-                raise ValueError(f"{queue}, item {i + 1}: the text is empty")
+                raise Invalid(f"{queue}, item {i + 1}: the text is empty")
         ids = []
         with self._write() as c:
             c.execute("INSERT OR IGNORE INTO queues (name, owner, created) VALUES (?, NULL, ?)", (queue, _now()))
@@ -445,7 +446,7 @@ class Store:
     def _doc_row(self, c: sqlite3.Connection, doc_id: int) -> sqlite3.Row:
         row = c.execute("SELECT * FROM documents WHERE id = ?", (doc_id,)).fetchone()
         if row is None:
-            raise ValueError(f"unknown document id {doc_id!r}")
+            raise Invalid(f"unknown document id {doc_id!r}")
         return row
 
     def document(self, doc_id: int) -> Document:
@@ -466,7 +467,7 @@ class Store:
     def create_queue(self, name: str, owner: str | None) -> None:
         """Register a queue and its owner (None: shared); an existing one keeps its owner and is listed again."""
         if not isinstance(name, str) or not name.strip():
-            raise ValueError(f"a queue needs a non-empty name, got {name!r}")
+            raise Invalid(f"a queue needs a non-empty name, got {name!r}")
         with self._write() as c:
             c.execute("INSERT OR IGNORE INTO queues (name, owner, created) VALUES (?, ?, ?)", (name, owner, _now()))
             c.execute("UPDATE queues SET deleted = NULL WHERE name = ? AND deleted IS NOT NULL", (name,))
@@ -514,8 +515,17 @@ class Store:
                 found.update(c.execute(f"SELECT id, text FROM documents WHERE id IN ({marks})", part).fetchall())
         missing = [i for i in ids if i not in found]
         if missing:
-            raise ValueError(f"unknown document id {missing[0]!r}")
+            raise Invalid(f"unknown document id {missing[0]!r}")
         return [found[i] for i in ids]
+
+    def answered_ids(self, queue: str, annotator: str) -> set[int]:
+        """The ids of a queue's documents the annotator has a current answer for (any status): one query."""
+        rows = self.conn.execute(
+            f"""SELECT cur.document FROM ({_CURRENT}) AS cur JOIN documents AS d ON d.id = cur.document
+                WHERE cur.id IS NOT NULL AND d.source = :queue""",
+            {"queue": queue, "annotator": annotator},
+        )
+        return {r[0] for r in rows}
 
     def unanswered_ids(self, queue: str) -> list[int]:
         """The ids of a queue's documents that nobody has a current answer for, in position order."""
@@ -544,9 +554,9 @@ class Store:
         over tokens of the highest tag probability), used to rank items with no entity.
         """
         if not isinstance(model, str) or not model.strip():
-            raise ValueError(f"model must be a non-empty name, got {model!r}")
+            raise Invalid(f"model must be a non-empty name, got {model!r}")
         if confidence is not None and not 0.0 <= confidence <= 1.0:
-            raise ValueError(f"confidence must lie in [0, 1], got {confidence!r}")
+            raise Invalid(f"confidence must lie in [0, 1], got {confidence!r}")
         with self._write() as c:
             text = self._doc_row(c, doc_id)["text"]
             ents = check_entities(text, entities, f"suggestion for document {doc_id}")
@@ -562,7 +572,7 @@ class Store:
         ``found``: ``(document id, entities)`` pairs, checked like :meth:`add_suggestion`'s.
         """
         if not isinstance(model, str) or not model.strip():
-            raise ValueError(f"model must be a non-empty name, got {model!r}")
+            raise Invalid(f"model must be a non-empty name, got {model!r}")
         found = [(doc_id, list(entities)) for doc_id, entities in found]
         out = []
         with self._write() as c:
@@ -651,9 +661,9 @@ class Store:
         JSON go through :func:`ner.entities.entities_from_json` first) and stored without scores.
         """
         if not isinstance(annotator, str) or not annotator.strip():
-            raise ValueError(f"annotator must be a non-empty name, got {annotator!r}")
+            raise Invalid(f"annotator must be a non-empty name, got {annotator!r}")
         if status not in STATUSES:
-            raise ValueError(
+            raise Invalid(
                 f"unknown status {status!r} (expected one of {', '.join(STATUSES)}; use undo() to retract)"
             )
         entities = list(entities)
@@ -664,7 +674,7 @@ class Store:
             if suggestion is not None:
                 row = c.execute("SELECT document FROM suggestions WHERE id = ?", (suggestion,)).fetchone()
                 if row is None or row[0] != doc_id:
-                    raise ValueError(f"suggestion {suggestion!r} is not a suggestion for document {doc_id}")
+                    raise Invalid(f"suggestion {suggestion!r} is not a suggestion for document {doc_id}")
             cur = c.execute(
                 """INSERT INTO answers (document, annotator, status, entities, suggestion, previous, created)
                    VALUES (?, ?, ?, ?, ?, ?, ?)""",
@@ -797,7 +807,7 @@ class Store:
         position) order; each ``id`` is the document's name.
         """
         if status is not None and status not in STATUSES:
-            raise ValueError(f"unknown status {status!r} (expected one of {', '.join(STATUSES)} or None)")
+            raise Invalid(f"unknown status {status!r} (expected one of {', '.join(STATUSES)} or None)")
         chosen: dict[int, tuple[Answer, sqlite3.Row]] = {}
         for answer, row in self._current_rows(annotator, status, queue):
             if answer.document not in chosen or answer.id > chosen[answer.document][0].id:
@@ -827,9 +837,9 @@ class Store:
         annotator whose answer was taken (None: an edited, merged answer).
         """
         if not isinstance(reviewer, str) or not reviewer.strip():
-            raise ValueError(f"reviewer must be a non-empty name, got {reviewer!r}")
+            raise Invalid(f"reviewer must be a non-empty name, got {reviewer!r}")
         if status not in REVIEW_STATUSES:
-            raise ValueError(f"unknown review status {status!r} (expected one of {', '.join(REVIEW_STATUSES)})")
+            raise Invalid(f"unknown review status {status!r} (expected one of {', '.join(REVIEW_STATUSES)})")
         entities = list(entities) if status == "accepted" else []
         with self._write() as c:
             text = self._doc_row(c, doc_id)["text"]
@@ -930,7 +940,7 @@ class Store:
                 fallbacks=[it.suggestion.confidence if it.suggestion else None for it in items],
             )
         elif isinstance(order, str):
-            raise ValueError(f"unknown order {order!r} (expected 'position', 'uncertain' or a list of document ids)")
+            raise Invalid(f"unknown order {order!r} (expected 'position', 'uncertain' or a list of document ids)")
         else:
             rank = {doc_id: i for i, doc_id in enumerate(order)}
             items = sorted(items, key=lambda it: (rank.get(it.id, len(rank)), it.position))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ner.refusals import Refusal
+from ner.refusals import Invalid, Refusal
 
 CHUNK_WORDS = 200  # the longest run of words a model sees at once (see sentences)
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -57,12 +57,12 @@ def sentences(text: str, max_words: int | None = None) -> list[tuple[int, int]]:
 def check_text(text: object, limit: int, where: str = "the text") -> str:
     """``text`` when it is a string of at most ``limit`` characters of valid Unicode; else ``ValueError``."""
     if not isinstance(text, str):
-        raise ValueError(f"{where}: expected text, got {type(text).__name__}")
+        raise Invalid(f"{where}: expected text, got {type(text).__name__}")
     if len(text) > limit:
-        raise ValueError(f"{where} has {len(text):,} characters; the limit is {limit:,}")
+        raise Invalid(f"{where} has {len(text):,} characters; the limit is {limit:,}")
     bad = _SURROGATE.search(text)
     if bad:
-        raise ValueError(f"{where}: invalid character at position {bad.start()} (a lone UTF-16 surrogate)")
+        raise Invalid(f"{where}: invalid character at position {bad.start()} (a lone UTF-16 surrogate)")
     return text
 
 

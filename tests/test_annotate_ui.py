@@ -16,10 +16,12 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from ner.annotation.intake import lines_to_docs, uploaded_documents
-from ner.annotation.items import api_item, item_value
-from ner.entities import Entity, entities_from_json, entity_to_json
+from ner.annotation.intake import uploaded_documents
+from ner.annotation.items import item
+from ner.entities import Document, Entity, entities_from_json, entity_to_json
 from ner.store import Store
+from ner.ui.editor import editor_value, item_json
+from ner.uploads import lines_to_documents
 
 ROOT = Path(__file__).resolve().parent.parent
 SHOTS = ROOT / "tests" / "screenshots"
@@ -77,12 +79,14 @@ def test_editor_value_and_api_item_carry_entities_in_the_json_shape(tmp_path):
     with Store(tmp_path / "a.db") as store:
         (doc,) = store.add_documents("q", [text])
         store.add_suggestion(doc, "m", ents)
-        value = item_value(store, "q", "ana", doc, suggestion=store.latest_suggestion(doc))
+        found = item(store, "q", "ana", doc, suggestion=store.latest_suggestion(doc))
+    value = editor_value(found)
     assert value["entities"] == [entity_to_json(e, text) for e in sorted(ents)]
     assert value["entities"][1] == {"label": "Concept", "start": len("un "), "end": len(text),
                                     "text": "infarto de miocardio", "fragments": [list(f) for f in frags],
                                     "score": 0.5}
-    assert api_item(value)["entities"] == value["entities"]
+    assert item_json(found)["entities"] == value["entities"]
+    assert value["words"] == [[0, 2], [3, 10], [11, 13], [14, 23]] and value["queue"] == "q"
     # what the editor sends back: one selection over the three words, cut into the corpus's fragments
     assert entities_from_json(text, [{"label": "Concept", "fragments": [[len("un "), len(text)]]}]) == (
         Entity(frags, "Concept"),)
@@ -103,7 +107,8 @@ def test_editor_entities_are_checked():
 
 
 def test_uploads_txt_lines_and_brat_pairs(tmp_path):
-    assert [d.text for d in lines_to_docs("uno dos\n\n  tres  \n", "q", "f.txt")] == ["uno dos", "tres"]
+    lines = lines_to_documents("uno dos\n\n  tres  \n", "q", "f.txt", strip=True)
+    assert [d.text for d in lines] == ["uno dos", "tres"]
     txt, ann = tmp_path / "mine.txt", tmp_path / "mine.ann"
     txt.write_text("El asma.\nLa tos.", encoding="utf-8")
     ann.write_text(f"T1\tConcept {len('El ')} {len('El asma')}\tasma\n", encoding="utf-8")
@@ -117,6 +122,21 @@ def test_uploads_txt_lines_and_brat_pairs(tmp_path):
     assert uploaded_documents([archive]).entities.keys() == {0}
     with pytest.raises(ValueError, match="no .txt"):
         uploaded_documents([ann])
+
+
+def test_an_upload_becomes_a_queue_of_plain_documents_and_a_brat_suggestion():
+    from ner.annotation.intake import upload_to_documents
+    from ner.uploads import Upload
+
+    asma = Entity(((len("El "), len("El asma")),), "Concept")
+    docs = (Document("mine/2", "El asma.", (asma,)), Document("mine/5", "La tos."))
+    upload = Upload("mine.txt", docs, annotated=True)
+    new = upload_to_documents(upload, "Mi cola")
+    assert new.queue == "Mi-cola" and [(d.id, d.text, d.annotated, d.entities) for d in new.docs] == [
+        ("Mi-cola/2", "El asma.", False, ()), ("Mi-cola/5", "La tos.", False, ())]  # the line numbers kept
+    assert new.agent == "brat:mine" and new.entities == {0: (asma,)} and not new.named
+    plain = upload_to_documents(Upload("notas.txt", (Document("notas/1", "uno", annotated=False),)))
+    assert (plain.queue, plain.agent, plain.entities, [d.id for d in plain.docs]) == ("notas", None, {}, ["notas/1"])
 
 
 # ---------------------------------------------------------------- the API
@@ -189,10 +209,10 @@ def test_editor_error_keeps_the_edits(server):
     service, ana = server.ner_context.annotation, Caller("ana")
     value = service.open_queue(ana, "kept-queue", "position", None, new=_pasted(TEXTS[3:]))
     edits = [{"label": "Action", "fragments": [[0, len("Beber")]]}, {"label": "Concept", "fragments": [[0, 2]]}]
-    request = {"action": "accept", "doc": value["doc"], "queue": "kept-queue", "entities": edits}
+    request = {"action": "accept", "doc": value.doc, "queue": "kept-queue", "entities": edits}
     with pytest.raises(ValueError, match="entity 2 .*word boundaries") as caught:
         service.act(ana, request, "position", None)
-    assert "entity 2" in str(caught.value) and service.store().history(value["doc"], "ana") == []
+    assert "entity 2" in str(caught.value) and service.store().history(value.doc, "ana") == []
     with pytest.raises(LookupError):
         service.act(ana, {"action": "undo", "queue": "kept-queue"}, "position", None)
 

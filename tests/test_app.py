@@ -54,6 +54,7 @@ def test_analyse_escapes_html_in_the_text(app):
     assert "entities" in info
 
 
+@pytest.mark.slow
 def test_evaluate_endpoint_agrees_with_the_cli(app, crf_root):
     _, client = app
     model = str(crf_root / "crf-sample")

@@ -65,6 +65,7 @@ def test_tag_policy_losses(real_corpus, split):
     assert dict(policy_losses(corpus.load(split))) == POLICY_LOSSES[split]
 
 
+@pytest.mark.slow
 def test_stats_cli_json(real_corpus):
     env = os.environ | {"NER_CORPUS_DIR": str(real_corpus)}
     done = subprocess.run(

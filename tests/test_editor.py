@@ -71,11 +71,22 @@ def test_a_pass_names_whom_the_server_signed_it_for_and_nobody_else():
     passes = Passes()
     token = passes.issue("ana maría")
     assert passes.name(token) == "ana maría"
-    body, mac = token.split(".")
+    body, stamp, mac = token.split(".")
     forged = Passes().issue("ben")
-    for bad in (forged, f"{Passes().issue('ana maría').split('.')[0]}.{mac[::-1]}", body, f"{body}.", None, 3,
-                f"{forged.split('.')[0]}.{mac}", "é.é"):
+    for bad in (forged, f"{body}.{stamp}.{mac[::-1]}", f"{forged.split('.')[0]}.{stamp}.{mac}", body, f"{body}.",
+                None, 3, "é.é", "x" * 2000):
         assert passes.name(bad) is None, bad
+
+
+def test_a_pass_expires(monkeypatch):
+    import time
+
+    passes = Passes(max_age=60)
+    token = passes.issue("ana")
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert passes.name(token) is None
+    assert Passes(max_age=3600).name(token) is None  # another key (another process): not a pass of this one
 
 
 def test_answer_saves_and_gives_the_next_item_in_the_readers_language(private):

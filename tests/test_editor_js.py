@@ -7,12 +7,15 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from ner.ui.editor import editor_js
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE = shutil.which("node") or "/usr/bin/node"  # .ci/run installs it
 
 
+@pytest.mark.slow
 def test_pure_parts_pass_their_literal_cases():
     done = subprocess.run([NODE, str(ROOT / "tests" / "editor_pure.test.cjs")], capture_output=True, text=True,
                           timeout=60, cwd=ROOT)
@@ -20,6 +23,7 @@ def test_pure_parts_pass_their_literal_cases():
     assert "# fail 0" in done.stdout and "# pass 0" not in done.stdout
 
 
+@pytest.mark.slow
 def test_the_js_on_load_body_is_valid_javascript_with_gradios_arguments():
     """Gradio runs it as ``Function("element", "trigger", "props", "server", "upload", "watch", body)``."""
     probe = ("new Function('element', 'trigger', 'props', 'server', 'upload', 'watch', "

@@ -1,4 +1,4 @@
-"""Exports (BRAT, JSONL, Hugging Face dataset, CoNLL), their imports, the scorer, and agreement."""
+"""Exports (BRAT, JSONL, Hugging Face dataset, CoNLL), their imports, and the scorer."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from ner import corpus
 from ner.brat import read_brat
 from ner.entities import Document, Entity, Relation, entity
 from ner.export import (
-    agreement,
     bio_losses,
     export_all,
     export_brat,
@@ -28,15 +27,13 @@ from ner.export import (
     import_conll,
     import_dataset,
     import_jsonl,
-    lines_to_documents,
     predict_to_brat,
-    push_to_hub,
-    read_lines,
     to_conll,
     to_jsonl,
 )
 from ner.store import Store
 from ner.tagging import TAGS, span_to_entity, tag_policy
+from ner.uploads import read_upload
 
 ROOT = Path(__file__).resolve().parent.parent
 ASMA = "El asma es una enfermedad crónica de los pulmones."
@@ -164,6 +161,7 @@ def official_f1(gold: Path, submit: Path, skip_b: bool = True) -> float:
     return compute_metrics(data, skipA=False, skipB=skip_b)["f1"]
 
 
+@pytest.mark.slow
 def test_official_scorer_reads_a_store_export(tmp_path):
     with Store(tmp_path / "annotations.db") as store:
         ids = store.add_documents("demo", LITERAL)
@@ -209,26 +207,11 @@ class FiebrePredictor:
                 for t in texts]
 
 
-def test_lines_to_documents_keeps_every_line_exactly():
-    docs = lines_to_documents("Tiene fiebre.\r\n\n  Sin nada  \n", "in")
-    assert [(d.id, d.text) for d in docs] == [("in/1", "Tiene fiebre."), ("in/2", ""), ("in/3", "  Sin nada  ")]
-
-
-def test_lines_to_documents_checks_limits_by_line():
-    from ner.settings import Limits
-
-    with pytest.raises(ValueError, match="f.txt, line 2 has 6 characters; the limit is 5"):
-        lines_to_documents("uno\nsesent\n", "f", "f.txt", Limits(line_chars=5))
-    with pytest.raises(ValueError, match="f.txt: more than 2 lines"):
-        lines_to_documents("uno\n\ndos\ntres", "f", "f.txt", Limits(upload_lines=2))
-    assert len(lines_to_documents("uno\n\ndos", "f", "f.txt", Limits(upload_lines=2))) == 3  # blank lines are free
-
-
 def test_predict_to_brat_writes_the_lines_as_given(tmp_path):
     src = tmp_path / "in.txt"
     src.write_text("Tiene fiebre.\n\n  La fiebre alta  \nNada.\n", encoding="utf-8")
     predictor = FiebrePredictor()
-    docs = predict_to_brat(predictor, read_lines(src), tmp_path / "out" / "pred.txt")
+    docs = predict_to_brat(predictor, list(read_upload([src], None, want="lines").docs), tmp_path / "out" / "pred.txt")
     assert predictor.seen == ["Tiene fiebre.", "  La fiebre alta  ", "Nada."]  # the blank line is not sent
     back = read_brat(tmp_path / "out" / "pred.txt")
     assert [d.text for d in back] == ["Tiene fiebre.", "", "  La fiebre alta  ", "Nada."]
@@ -238,13 +221,6 @@ def test_predict_to_brat_writes_the_lines_as_given(tmp_path):
         (entity(len("  La "), len("  La fiebre"), "Concept"),),
         (),
     ]
-
-
-def test_read_lines_refuses_a_file_without_text(tmp_path):
-    empty = tmp_path / "vacío.txt"
-    empty.write_text("\n  \n", encoding="utf-8")
-    with pytest.raises(ValueError, match="vacío.txt: no text in the file"):
-        read_lines(empty)
 
 
 # --- JSONL ------------------------------------------------------------------------------
@@ -382,122 +358,6 @@ def test_a_failed_export_leaves_the_old_file(tmp_path):
     assert no_temporaries(tmp_path)
 
 
-# --- the Hub ----------------------------------------------------------------------------
-
-
-def test_push_to_hub_without_a_token_says_so(tmp_path, monkeypatch):
-    monkeypatch.delenv("HF_TOKEN", raising=False)
-    folder = export_dataset(LITERAL, tmp_path / "hf")
-    with pytest.raises(ValueError, match="no Hugging Face token.*HF_TOKEN"):
-        push_to_hub(folder, "someone/corrections")
-    monkeypatch.delenv("NER_HUB_REPO", raising=False)
-    with pytest.raises(ValueError, match="no Hub repository"):
-        push_to_hub(folder, token="hf_not_a_real_token")
-
-
-# --- agreement --------------------------------------------------------------------------
-
-
-def test_agreement_with_oneself_is_full_and_unused_labels_are_none():
-    rows = {r["label"]: r for r in agreement(LITERAL, LITERAL)}
-    assert list(rows) == ["overall", "Concept", "Action", "Predicate", "Reference"]
-    assert rows["overall"]["items"] == 4
-    assert all(rows[label]["f1"] == 1.0 for label in ("overall", "Concept", "Action", "Predicate"))
-    assert [rows["Reference"][k] for k in ("precision", "recall", "f1")] == [None, None, None]  # neither used it
-
-
-def test_agreement_counts_like_the_official_scorer(tmp_path):
-    a = [
-        doc("d1", ASMA, ent(ASMA, "asma"), ent(ASMA, "enfermedad", "crónica"), ent(ASMA, "pulmones")),
-        doc("d2", NADA),
-        doc("only-a", FIEBRE, ent(FIEBRE, "fiebre")),
-    ]
-    b = [
-        # asma: correct; enfermedad: partial; pulmones: incorrect label; es: spurious
-        doc(
-            "d1",
-            ASMA,
-            ent(ASMA, "asma"),
-            ent(ASMA, "enfermedad"),
-            ent(ASMA, "pulmones", label="Action"),
-            ent(ASMA, "es", label="Action"),
-        ),
-        doc("d2", NADA),
-    ]
-    rows = {r["label"]: r for r in agreement(a, b)}
-    overall = rows["overall"]
-    assert overall["items"] == 2
-    # the organisers' scorer (ehealthkd), run on the same two documents written as BRAT
-    from ehealthkd.score import subtaskA
-    from ehealthkd.utils import Collection
-
-    gold, submit = export_brat(a[:2], tmp_path / "a"), export_brat(b, tmp_path / "b")
-    official = subtaskA(Collection().load(gold), Collection().load(submit))
-    kinds = ("correct", "incorrect", "partial", "missing", "spurious")
-    assert [overall[k] for k in kinds] == [len(official[f"{k}_A"]) for k in kinds] == [1, 1, 1, 0, 1]
-    assert overall["recall"] == pytest.approx(1.5 / 3)
-    assert overall["precision"] == pytest.approx(1.5 / 4)
-    assert overall["f1"] == pytest.approx(2 * 0.5 * 0.375 / 0.875)
-    # per label as the official per-label score counts: "pulmones" is a Concept B called Action
-    concept, action = rows["Concept"], rows["Action"]
-    assert [concept[k] for k in ("correct", "incorrect", "partial", "missing", "spurious", "incorrect_pred")] == [
-        1, 1, 1, 0, 0, 0]
-    assert [action[k] for k in ("correct", "incorrect", "partial", "missing", "spurious", "incorrect_pred")] == [
-        0, 0, 0, 0, 1, 1]
-    assert concept["recall"] == pytest.approx(1.5 / 3) and concept["precision"] == pytest.approx(1.5 / 2)
-    assert (action["precision"], action["recall"], action["f1"]) == (0.0, 0.0, 0.0)
-    assert rows["Predicate"]["f1"] is None and rows["Reference"]["f1"] is None  # neither used them
-    swapped = {r["label"]: r for r in agreement(b, a)}["overall"]
-    assert (swapped["precision"], swapped["recall"]) == (overall["recall"], overall["precision"])
-
-
-ARTRITIS = "Tiene artritis reumatoide."
-
-
-def test_agreement_compares_a_span_with_its_pieces_as_the_official_scorer_does():
-    # A wrote the corpus's two fragments, B one span over both words: the official scorer
-    # cuts B's span at the space, so this is correct (a plain overlap test said partial)
-    a = [doc("d", ARTRITIS, ent(ARTRITIS, "artritis", "reumatoide"))]
-    b = [doc("d", ARTRITIS, entity(len("Tiene "), len("Tiene artritis reumatoide"), "Concept"))]
-    overall = agreement(a, b)[0]
-    assert (overall["correct"], overall["partial"], overall["f1"]) == (1, 0, 1.0)
-
-
-def test_agreement_takes_the_first_gold_entity_with_the_same_fragments():
-    # A gave "artritis" two labels; B's Concept meets A's Action first (entities sort by label),
-    # which the official rules count as incorrect, leaving A's Concept missing
-    a = [doc("d", ARTRITIS, ent(ARTRITIS, "artritis"), ent(ARTRITIS, "artritis", label="Action"))]
-    b = [doc("d", ARTRITIS, ent(ARTRITIS, "artritis"))]
-    overall = agreement(a, b)[0]
-    assert [overall[k] for k in ("correct", "incorrect", "missing", "spurious")] == [0, 1, 1, 0]
-
-
-def test_agreement_without_any_entity_is_none_not_full():
-    rows = agreement([doc("d", NADA)], [doc("d", NADA)])
-    assert rows[0]["items"] == 1 and all(r["f1"] is None and r["precision"] is None for r in rows)
-
-
-def test_agreement_counts_what_b_found_where_a_found_nothing():
-    overall = agreement([doc("d", ASMA)], [doc("d", ASMA, ent(ASMA, "asma"))])[0]
-    assert (overall["spurious"], overall["precision"], overall["f1"]) == (1, 0.0, 0.0)
-
-
-def test_agreement_refuses_different_texts_under_one_id():
-    with pytest.raises(ValueError, match="d1"):
-        agreement([doc("d1", ASMA)], [doc("d1", NADA)])
-
-
-def test_store_answers_to_agreement(tmp_path):
-    with Store(tmp_path / "annotations.db") as store:
-        ids = store.add_documents("demo", [ASMA, NADA])
-        store.save_answer(ids[0], "ana", "accepted", [ent(ASMA, "asma")])
-        store.save_answer(ids[0], "bob", "accepted", [ent(ASMA, "asma"), ent(ASMA, "pulmones")])
-        store.save_answer(ids[1], "ana", "accepted", [])
-        rows = agreement(store.latest_answers("ana"), store.latest_answers("bob"))
-    assert rows[0]["items"] == 1
-    assert (rows[0]["correct"], rows[0]["spurious"]) == (1, 1)
-
-
 def test_read_brat_sanity_for_the_literal_export(tmp_path):
     # the exported .ann is plain BRAT: read_brat alone reads every entity back
     export_brat(LITERAL, tmp_path / "out")
@@ -542,6 +402,7 @@ def test_export_says_what_each_format_dropped(tmp_path):
     assert len(import_conll(tmp_path / "out" / "corrections.conll")[0].entities) == 1  # what the README says
 
 
+@pytest.mark.slow
 def test_cli_export_prints_the_losses(tmp_path):
     db = tmp_path / "annotations.db"
     with Store(db) as store:

@@ -83,6 +83,7 @@ def test_a_field_without_a_default_is_a_required_flag():
         parser.parse_args(["--count", "2"])
 
 
+@pytest.mark.slow
 def test_building_the_cli_parser_imports_neither_transformers_nor_torch():
     """``python -m ner --help`` builds every subcommand's flags: they must stay cheap (see :mod:`ner.flags`)."""
     code = "import sys, ner.cli; ner.cli.build_parser(); print(sorted({'transformers', 'torch'} & set(sys.modules)))"

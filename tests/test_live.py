@@ -19,6 +19,7 @@ from ner.annotation.service import AnnotationService
 from ner.models import Models
 from ner.settings import Settings
 from ner.store import Store
+from ner.ui.editor import item_json
 
 TEXTS = [
     "El paciente con asma usa un inhalador cada mañana.",
@@ -57,11 +58,16 @@ def corrected(item, word: str | None = None) -> list[dict]:
     return [*item["entities"], {"label": "Concept", "start": start, "end": end}]
 
 
+def opened(svc, me, queue: str, order: str, model: str) -> dict:
+    """A new queue of :data:`TEXTS` opened; its first item as the API's JSON."""
+    return item_json(svc.open_queue(me, queue, order, model, new=pasted_documents("\n".join(TEXTS), queue, svc.limits)))
+
+
 def accept(svc, me, item, order, model, entities=None):
-    """Accept ``item`` with ``entities`` (default: as suggested)."""
-    return svc.act(me, {"action": "accept", "doc": item["doc"], "queue": item["queue"],
+    """Accept ``item`` (the API's JSON of an item) with ``entities`` (default: as suggested); the next, as JSON."""
+    return item_json(svc.act(me, {"action": "accept", "doc": item["doc"], "queue": item["queue"],
                         "suggestion": item.get("suggestion"),
-                        "entities": item["entities"] if entities is None else entities}, order, model)
+                        "entities": item["entities"] if entities is None else entities}, order, model))
 
 
 def live_rows(svc, queue: str, name: str) -> int:
@@ -73,7 +79,7 @@ def live_rows(svc, queue: str, name: str) -> int:
 def test_every_n_corrections_a_new_version_suggests_the_items_as_they_are_shown(service, order):
     svc, model = service
     me = Caller("ana")
-    item = svc.open_queue(me, "live", order, model, new=pasted_documents("\n".join(TEXTS), "live", svc.limits))
+    item = opened(svc, me, "live", order, model)
     base = item["model"]
     assert base == "crf-live"
     item = accept(svc, me, item, order, model, corrected(item))
@@ -83,20 +89,20 @@ def test_every_n_corrections_a_new_version_suggests_the_items_as_they_are_shown(
     item = accept(svc, me, item, order, model, corrected(item))
     version = svc.live.wait("live", timeout=60)
     assert version is not None and version.version == 1 and version.answers == 3
-    item = svc.next_item(me, "live", order, model)
+    item = item_json(svc.next_item(me, "live", order, model))
     assert item["model"] == live_name(model, 1) == "crf-live+live1"
     assert live_rows(svc, "live", "crf-live+live1") == 1  # only the item shown: nothing else was written
     for _ in range(2):
         item = accept(svc, me, item, order, model, corrected(item))
     assert svc.live.wait("live", timeout=60).version == 2
-    assert svc.next_item(me, "live", order, model)["model"] == "crf-live+live2"
+    assert item_json(svc.next_item(me, "live", order, model))["model"] == "crf-live+live2"
     assert live_rows(svc, "live", "crf-live+live2") == 1
 
 
 def test_empty_answers_or_confirmed_suggestions_never_retrain(service):
     svc, model = service
     me = Caller("ana")
-    item = svc.open_queue(me, "idle", "position", model, new=pasted_documents("\n".join(TEXTS), "idle", svc.limits))
+    item = opened(svc, me, "idle", "position", model)
     for n in range(len(TEXTS)):
         item = accept(svc, me, item, "position", model, [] if n % 2 else None)
     assert svc.live.wait("idle", timeout=5) is None and not svc.live.retraining("idle")
@@ -109,7 +115,7 @@ def test_retraining_is_rate_limited_per_queue_and_for_the_whole_app(tmp_path):
     svc = AnnotationService(settings, Models(settings))
     me = Caller("ana")
     try:
-        first = svc.open_queue(me, "q1", "position", model, new=pasted_documents("\n".join(TEXTS), "q1", svc.limits))
+        first = opened(svc, me, "q1", "position", model)
         item = accept(svc, me, first, "position", model, corrected(first))
         assert svc.live.wait("q1", timeout=60).version == 1
         for _ in range(3):  # due after each one, but the queue had its version less than an hour ago
@@ -117,8 +123,7 @@ def test_retraining_is_rate_limited_per_queue_and_for_the_whole_app(tmp_path):
         assert svc.live.wait("q1", timeout=60).version == 1
         versions = []
         for queue in ("q2", "q3"):  # the app's second retraining of the hour is allowed, the third is not
-            item = svc.open_queue(me, queue, "position", model,
-                                  new=pasted_documents("\n".join(TEXTS), queue, svc.limits))
+            item = opened(svc, me, queue, "position", model)
             accept(svc, me, item, "position", model, corrected(item))
             versions.append(svc.live.wait(queue, timeout=60))
         assert versions[0] is not None and versions[1] is None
@@ -131,8 +136,7 @@ def test_a_live_version_ranks_the_next_items_in_memory_by_its_own_uncertainty(se
 
     svc, model = service
     me = Caller("ana")
-    item = svc.open_queue(me, "rank", "uncertain", model,
-                          new=pasted_documents("\n".join(TEXTS), "rank", svc.limits))
+    item = opened(svc, me, "rank", "uncertain", model)
     for _ in range(2):
         item = accept(svc, me, item, "uncertain", model, corrected(item))
     live = svc.live.wait("rank", timeout=60)
@@ -140,7 +144,7 @@ def test_a_live_version_ranks_the_next_items_in_memory_by_its_own_uncertainty(se
         todo = store.next_items("rank", "ana")
         expected = [todo[i].id for i in uncertain_first([uncertainty(e) for e in live.model.predict(
             [it.text for it in todo])])]
-    assert svc.next_item(me, "rank", "uncertain", model)["doc"] == expected[0]
+    assert item_json(svc.next_item(me, "rank", "uncertain", model))["doc"] == expected[0]
 
 
 def test_an_answer_teaches_something_when_it_holds_entities_other_than_the_suggestion():
@@ -157,14 +161,14 @@ def test_an_answer_teaches_something_when_it_holds_entities_other_than_the_sugge
 def test_no_live_version_for_a_queue_opened_with_another_model_or_when_off(service, tmp_path):
     svc, model = service
     me = Caller("ana")
-    item = svc.open_queue(me, "plain", "position", model, new=pasted_documents("\n".join(TEXTS), "plain", svc.limits))
+    item = opened(svc, me, "plain", "position", model)
     for _ in range(2):
         item = accept(svc, me, item, "position", model, corrected(item))
     assert svc.live.wait("plain", timeout=60) is not None
     assert svc.live.current("plain", "some-other-model") is None  # only the base it was trained from
     off = AnnotationService(Settings(checkpoints=tmp_path / "checkpoints", data_dir=tmp_path / "off",
                                      live_every=0, train_split="sample"), svc.models)
-    item = off.open_queue(me, "q", "position", model, new=pasted_documents("\n".join(TEXTS), "q", off.limits))
+    item = opened(off, me, "q", "position", model)
     for _ in range(3):
         item = accept(off, me, item, "position", model, corrected(item))
     assert off.live.wait("q", timeout=5) is None and item["model"] == "crf-live"

@@ -21,6 +21,9 @@ TRAIN = ["-m", "ner", "train", "--epochs", "1", "--train-split", "sample", "--de
          "--eval-splits", "sample", "--max-length", "32", "--batch-size", "4", "--patience", "0", "--use-cpu"]
 
 
+pytestmark = pytest.mark.slow  # each test starts processes
+
+
 def launch(launcher: list[str], args: list[str], checkpoints: Path) -> subprocess.CompletedProcess:
     env = os.environ | {"NER_CHECKPOINTS_DIR": str(checkpoints), "OMP_NUM_THREADS": "1"}
     return subprocess.run(launcher + args, capture_output=True, text=True, timeout=300, env=env)

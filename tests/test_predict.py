@@ -64,6 +64,7 @@ def test_viterbi_never_starts_an_entity_with_i_and_argmax_is_still_there(trained
         TransformerPredictor(trained, device="cpu", decoder="beam")
 
 
+@pytest.mark.slow
 def test_cli_precision_flag_and_setting(trained, tmp_path):
     lines = tmp_path / "in.txt"
     lines.write_text("El asma causa tos.\nLa insulina reduce la glucosa.\n", encoding="utf-8")

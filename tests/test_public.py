@@ -500,14 +500,15 @@ def test_an_answer_keeps_repeated_entities_once_and_refuses_more_than_four_per_w
 
 def test_evaluate_refuses_an_upload_with_more_text_than_one_file_may_hold_and_forgets_results(tmp_path):
     from ner.refusals import Refusal
-    from ner.ui.evaluate import STATE_SECONDS, load_uploaded
+    from ner.ui.evaluate import STATE_SECONDS
+    from ner.uploads import read_upload
 
     archive = tmp_path / "gold.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("g/scenario.txt", ("fiebre " * 1000 + "\n") * 20)  # 140,000 characters
         z.writestr("g/scenario.ann", "")
     with pytest.raises(Refusal) as caught:
-        load_uploaded(archive, Limits(eval_chars=100_000))
+        read_upload([archive], Limits(eval_chars=100_000), want="gold")
     assert caught.value.english == "{name}: {n:,} characters of text (the limit is {limit:,})"
     assert caught.value.values["n"] == 140_000
     assert 0 < STATE_SECONDS <= 3600

@@ -141,12 +141,12 @@ def test_over_the_limits_uploads_are_refused_with_their_values(tmp_path):
 
 
 def test_a_malformed_brat_upload_in_evaluate_is_refused_in_spanish(tmp_path):
-    from ner.ui.evaluate import load_uploaded
+    from ner.uploads import read_upload
 
     (tmp_path / "gold.txt").write_text("El paciente tiene fiebre.\n", encoding="utf-8")
     (tmp_path / "gold.ann").write_text("T1\tConcept 18 99\tfiebre\n", encoding="utf-8")  # past the text's end
     with pytest.raises(Refusal) as caught:
-        load_uploaded(tmp_path / "gold.txt")
+        read_upload([tmp_path / "gold.txt", tmp_path / "gold.ann"], Limits(), want="gold")
     assert str(caught.value).startswith("gold.txt: not valid BRAT: ")
     assert refused(SPANISH, caught.value).startswith("gold.txt no es un BRAT válido: ")
 

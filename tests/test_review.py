@@ -101,7 +101,7 @@ def test_update_model_trains_the_transformer_on_the_reviewed_answers(service, ti
 
 def test_agreement_table_says_n_a_for_a_label_neither_annotator_used():
     from ner.entities import Document
-    from ner.export import agreement
+    from ner.scoring import agreement
     from ner.ui.annotate import agreement_rows
 
     a = Document("d", ASMA, (at("asma"),))

@@ -1,4 +1,5 @@
-"""Scoring: literal examples of each official category, nervaluate's spans, and agreement with the official scorer."""
+"""Scoring: literal examples of each official category, nervaluate's spans, and agreement with the official scorer;
+agreement between two annotators."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ import pytest
 from ner import corpus
 from ner.brat import write_brat
 from ner.entities import LABELS, Document, Entity, entity
+from ner.export import export_brat
 from ner.scoring import (
     DocumentMatch,
+    agreement,
     correction_edits,
     format_table,
     match_document,
@@ -26,6 +29,7 @@ from ner.scoring import (
     official_score,
     score,
 )
+from ner.store import Store
 
 TEXT = "El paciente presenta artritis reumatoide y fiebre alta desde ayer."
 OTHER = "La tos seca dura una semana."
@@ -349,3 +353,132 @@ def test_correction_edits_count_each_kind_once():
     assert correction_edits(gold, gold)["total"] == 0
     assert correction_edits(gold, doc(TEXT)) == {"added": 4, "removed": 0, "relabelled": 0, "boundaries": 0,
                                                  "total": 4}
+
+
+# --- agreement between two annotators (A as gold, B as the prediction) ------------------
+
+ASMA = "El asma es una enfermedad crónica de los pulmones."
+CANCER = "El cáncer de mama y de pulmón se trata con cirugía."
+FIEBRE_ES = "La fiebre\u00a0alta dura\u200b dos días."
+NADA = "Nada que decir aquí."
+
+
+def ent(text: str, *words: str, label: str = "Concept") -> Entity:
+    """An entity with one fragment per word given (each word's first occurrence in ``text``)."""
+    return Entity(tuple((text.index(w), text.index(w) + len(w)) for w in words), label)
+
+
+def said(doc_id: str, text: str, *ents: Entity) -> Document:
+    """An annotator's document: ``ents`` on ``text`` under the id ``doc_id``."""
+    return Document(doc_id, text, tuple(sorted(ents)))
+
+
+AGREED = [
+    said("d1", ASMA, ent(ASMA, "asma"), ent(ASMA, "enfermedad", "crónica"),
+         ent(ASMA, "pulmones")),
+    said("d2", CANCER, ent(CANCER, "cáncer", "de", "mama"), ent(CANCER, "cáncer", "pulmón"),
+         ent(CANCER, "trata", label="Action"), ent(CANCER, "cirugía")),
+    said("d3", FIEBRE_ES, ent(FIEBRE_ES, "fiebre"), ent(FIEBRE_ES, "dura", label="Action"),
+         ent(FIEBRE_ES, "dos", "días", label="Predicate")),
+    said("d4", NADA),
+]
+
+
+def test_agreement_with_oneself_is_full_and_unused_labels_are_none():
+    rows = {r["label"]: r for r in agreement(AGREED, AGREED)}
+    assert list(rows) == ["overall", "Concept", "Action", "Predicate", "Reference"]
+    assert rows["overall"]["items"] == 4
+    assert all(rows[label]["f1"] == 1.0 for label in ("overall", "Concept", "Action", "Predicate"))
+    assert [rows["Reference"][k] for k in ("precision", "recall", "f1")] == [None, None, None]  # neither used it
+
+
+def test_agreement_counts_like_the_official_scorer(tmp_path):
+    a = [
+        said("d1", ASMA, ent(ASMA, "asma"), ent(ASMA, "enfermedad", "crónica"), ent(ASMA, "pulmones")),
+        said("d2", NADA),
+        said("only-a", FIEBRE_ES, ent(FIEBRE_ES, "fiebre")),
+    ]
+    b = [
+        # asma: correct; enfermedad: partial; pulmones: incorrect label; es: spurious
+        said(
+            "d1",
+            ASMA,
+            ent(ASMA, "asma"),
+            ent(ASMA, "enfermedad"),
+            ent(ASMA, "pulmones", label="Action"),
+            ent(ASMA, "es", label="Action"),
+        ),
+        said("d2", NADA),
+    ]
+    rows = {r["label"]: r for r in agreement(a, b)}
+    overall = rows["overall"]
+    assert overall["items"] == 2
+    # the organisers' scorer (ehealthkd), run on the same two documents written as BRAT
+    from ehealthkd.score import subtaskA
+    from ehealthkd.utils import Collection
+
+    gold, submit = export_brat(a[:2], tmp_path / "a"), export_brat(b, tmp_path / "b")
+    official = subtaskA(Collection().load(gold), Collection().load(submit))
+    kinds = ("correct", "incorrect", "partial", "missing", "spurious")
+    assert [overall[k] for k in kinds] == [len(official[f"{k}_A"]) for k in kinds] == [1, 1, 1, 0, 1]
+    assert overall["recall"] == pytest.approx(1.5 / 3)
+    assert overall["precision"] == pytest.approx(1.5 / 4)
+    assert overall["f1"] == pytest.approx(2 * 0.5 * 0.375 / 0.875)
+    # per label as the official per-label score counts: "pulmones" is a Concept B called Action
+    concept, action = rows["Concept"], rows["Action"]
+    assert [concept[k] for k in ("correct", "incorrect", "partial", "missing", "spurious", "incorrect_pred")] == [
+        1, 1, 1, 0, 0, 0]
+    assert [action[k] for k in ("correct", "incorrect", "partial", "missing", "spurious", "incorrect_pred")] == [
+        0, 0, 0, 0, 1, 1]
+    assert concept["recall"] == pytest.approx(1.5 / 3) and concept["precision"] == pytest.approx(1.5 / 2)
+    assert (action["precision"], action["recall"], action["f1"]) == (0.0, 0.0, 0.0)
+    assert rows["Predicate"]["f1"] is None and rows["Reference"]["f1"] is None  # neither used them
+    swapped = {r["label"]: r for r in agreement(b, a)}["overall"]
+    assert (swapped["precision"], swapped["recall"]) == (overall["recall"], overall["precision"])
+
+
+ARTRITIS_TEXT = "Tiene artritis reumatoide."
+
+
+def test_agreement_compares_a_span_with_its_pieces_as_the_official_scorer_does():
+    # A wrote the corpus's two fragments, B one span over both words: the official scorer
+    # cuts B's span at the space, so this is correct (a plain overlap test said partial)
+    a = [said("d", ARTRITIS_TEXT, ent(ARTRITIS_TEXT, "artritis", "reumatoide"))]
+    b = [said("d", ARTRITIS_TEXT, entity(len("Tiene "), len("Tiene artritis reumatoide"), "Concept"))]
+    overall = agreement(a, b)[0]
+    assert (overall["correct"], overall["partial"], overall["f1"]) == (1, 0, 1.0)
+
+
+def test_agreement_takes_the_first_gold_entity_with_the_same_fragments():
+    # A gave "artritis" two labels; B's Concept meets A's Action first (entities sort by label),
+    # which the official rules count as incorrect, leaving A's Concept missing
+    a = [said("d", ARTRITIS_TEXT, ent(ARTRITIS_TEXT, "artritis"), ent(ARTRITIS_TEXT, "artritis", label="Action"))]
+    b = [said("d", ARTRITIS_TEXT, ent(ARTRITIS_TEXT, "artritis"))]
+    overall = agreement(a, b)[0]
+    assert [overall[k] for k in ("correct", "incorrect", "missing", "spurious")] == [0, 1, 1, 0]
+
+
+def test_agreement_without_any_entity_is_none_not_full():
+    rows = agreement([said("d", NADA)], [said("d", NADA)])
+    assert rows[0]["items"] == 1 and all(r["f1"] is None and r["precision"] is None for r in rows)
+
+
+def test_agreement_counts_what_b_found_where_a_found_nothing():
+    overall = agreement([said("d", ASMA)], [said("d", ASMA, ent(ASMA, "asma"))])[0]
+    assert (overall["spurious"], overall["precision"], overall["f1"]) == (1, 0.0, 0.0)
+
+
+def test_agreement_refuses_different_texts_under_one_id():
+    with pytest.raises(ValueError, match="d1"):
+        agreement([said("d1", ASMA)], [said("d1", NADA)])
+
+
+def test_store_answers_to_agreement(tmp_path):
+    with Store(tmp_path / "annotations.db") as store:
+        ids = store.add_documents("demo", [ASMA, NADA])
+        store.save_answer(ids[0], "ana", "accepted", [ent(ASMA, "asma")])
+        store.save_answer(ids[0], "bob", "accepted", [ent(ASMA, "asma"), ent(ASMA, "pulmones")])
+        store.save_answer(ids[1], "ana", "accepted", [])
+        rows = agreement(store.latest_answers("ana"), store.latest_answers("bob"))
+    assert rows[0]["items"] == 1
+    assert (rows[0]["correct"], rows[0]["spurious"]) == (1, 1)

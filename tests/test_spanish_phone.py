@@ -84,7 +84,7 @@ def test_the_evaluate_tables_keep_their_main_columns_on_a_phone():
 
 def test_the_agreement_table_is_shown_in_spanish_and_the_api_rows_stay_plain():
     from ner.entities import Document
-    from ner.export import agreement
+    from ner.scoring import agreement
     from ner.ui.annotate import agreement_rows, agreement_table
 
     a = Document("d", ASMA, (at(ASMA, "asma"), at(ASMA, "inhalador")))

@@ -330,6 +330,7 @@ for k in range(100000):
 """
 
 
+@pytest.mark.slow
 def test_a_killed_process_leaves_every_committed_save(tmp_path):
     path = tmp_path / "annotations.db"
     proc = subprocess.Popen(
@@ -493,7 +494,7 @@ def test_bad_reviews_are_refused(store, ids):
 
 
 def test_queue_answers_reads_a_whole_queue_in_one_query(store, ids):
-    from ner.annotation.items import queue_items
+    from ner.annotation.items import QueueItem, queue_items
 
     asma, gripe, nada = ids
     tos, fiebre = store.add_documents("demo", ["La tos seca dura semanas.", "La fiebre baja sola."])
@@ -530,8 +531,8 @@ def test_queue_answers_reads_a_whole_queue_in_one_query(store, ids):
     # the same answers as the per-document reads
     assert {a.id for _, _, answers in found for a in answers} == {
         a.id for a, _ in store.current_answers(queue="demo")}
-    assert listed[3] == {"doc": tos, "name": "demo/4", "text": "La tos seca dura semanas.", "state": "skipped"}
-    states = {who: [it["state"] for it in queue_items(store, "demo", who)] for who in ("ana", "ben", "eva")}
+    assert listed[3] == QueueItem(tos, "demo/4", "La tos seca dura semanas.", "skipped")
+    states = {who: [it.state for it in queue_items(store, "demo", who)] for who in ("ana", "ben", "eva")}
     assert states == {
         "ana": ["accepted", "conflict", "conflict", "skipped", "todo"],
         "ben": ["accepted", "conflict", "conflict", "accepted", "skipped"],

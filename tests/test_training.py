@@ -140,6 +140,7 @@ def test_int8_quantises_linear_layers_and_keeps_predictions_close(trained):
         load_predictor(folder, int8=True, device="meta")
 
 
+@pytest.mark.slow
 def test_cli_int8_refuses_a_crf(tmp_path):
     crf = train(TrainSettings(base_model="crf", run_name="c", **(SAMPLE | {"eval_splits": ()})), root=tmp_path)
     run = subprocess.run([sys.executable, "-m", "ner", "evaluate", "--model", str(crf), "--split", "sample", "--int8"],
@@ -147,6 +148,7 @@ def test_cli_int8_refuses_a_crf(tmp_path):
     assert run.returncode == 2 and "nothing to quantise" in run.stderr
 
 
+@pytest.mark.slow
 def test_cli_train_predict_evaluate_round_trip(tiny_base, tmp_path):
     env_cmd = [sys.executable, "-m", "ner"]
     run = subprocess.run(env_cmd + ["train", "--base-model", "crf", "--run-name", "cli-crf", "--train-split", "sample",
@@ -202,6 +204,7 @@ def test_the_app_predicts_in_the_precision_ner_precision_asks(trained, tmp_path,
         Settings()
 
 
+@pytest.mark.slow
 def test_cli_exports_corrections_shows_agreement_and_trains_on_them(tmp_path):
     from ner.brat import read_brat
     from ner.entities import Entity

@@ -1,85 +1,109 @@
-"""What the annotation editor shows and sends back: its value, answers and undo.
+"""What the annotation service returns, as typed records: an item to annotate, a queue's progress and summary.
 
-The editor's value is a JSON object: the queue's name (``queue``), the document (``doc``,
-``text``, ``words`` as ``[start, end)`` offsets from :func:`ner.tokens.words`), its entities
-in the one JSON shape of :func:`ner.entities.entity_to_json` (``{"label", "start", "end",
-"text", "fragments", "score"}``) and the queue's progress. The editor highlights fragments separated only by
-whitespace as one piece ("infarto de miocardio" is three fragments) and sends entities back
-as ``{"label", "fragments"}``, read by :func:`ner.entities.entities_from_json`, which cuts
-each fragment at whitespace again so the store keeps the corpus's convention.
+An :class:`Item` is one document of a queue for one annotator, with the entities to show
+(the annotator's answer, else the model's suggestion), the queue's :class:`Progress` and what
+the service has to say (:class:`ner.messages.Said`: keys of the catalog with their values).
+The interface turns it into the editor's value or the API's JSON (:mod:`ner.ui.editor`,
+:mod:`ner.ui.annotate`); nothing here knows about colours or languages.
 """
 
 from __future__ import annotations
 
-import itertools
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ner.entities import LABELS, Entity, entities_from_json, entity_to_json
+from ner.entities import Entity, entities_from_json
+from ner.messages import Said
 from ner.refusals import Refusal
-from ner.scoring import correction_edits
+from ner.scoring import EDITS, correction_edits
 from ner.store import Store, disagree
-from ner.tokens import words
 
 ORDERS: tuple[str, ...] = ("position", "uncertain")
 ACTIONS: dict[str, str] = {"accept": "accepted", "reject": "rejected", "skip": "skipped"}
 STATES: tuple[str, ...] = ("todo", "accepted", "rejected", "skipped", "conflict")  # of an item, for one annotator
-_revision = itertools.count(1)
 
 
-# ---------------------------------------------------------------- editor values
+@dataclass(frozen=True)
+class Progress:
+    """How far an annotator is through a queue (``done`` counts skips too), and the documents the background
+    pre-annotation has still to reach."""
+
+    total: int
+    done: int
+    remaining: int
+    accepted: int = 0
+    rejected: int = 0
+    skipped: int = 0
+    preannotating: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
 
 
-def empty_value(message: str = "") -> dict[str, Any]:
-    """The editor before a queue is loaded."""
-    return {"rev": next(_revision), "doc": None, "text": "", "message": message, **_constants()}
+@dataclass(frozen=True)
+class Summary:
+    """What an annotator did in a finished queue: answers by status, accepted suggestions changed, and the edits."""
+
+    accepted: int
+    rejected: int
+    skipped: int
+    changed: int
+    added: int
+    removed: int
+    relabelled: int
+    boundaries: int
+    total: int
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
 
 
-def _constants() -> dict[str, Any]:
-    return {"labels": list(LABELS)}
+@dataclass(frozen=True)
+class Item:
+    """One document of a queue to annotate (``doc`` None: the queue is finished, ``summary`` says how it went).
+
+    ``entities``: what to show (the annotator's answer when revising, else the suggestion);
+    ``suggestion`` and ``model``: the suggestion shown and the model that made it;
+    ``credit``: corpus text, which carries its licence wherever it is shown;
+    ``preannotation``: ``(done, total)`` of the queue's background pre-annotation while it runs;
+    ``retraining``: a live version of the queue's model is being trained.
+    """
+
+    queue: str
+    annotator: str
+    progress: Progress
+    doc: int | None = None
+    name: str = ""
+    text: str = ""
+    entities: tuple[Entity, ...] = ()
+    suggestion: int | None = None
+    model: str | None = None
+    summary: Summary | None = None
+    said: tuple[Said, ...] = ()
+    credit: bool = False
+    preannotation: tuple[int, int] | None = None
+    retraining: bool = False
+
+    @property
+    def finished(self) -> bool:
+        return self.doc is None
+
+    def saying(self, *said: Said) -> Item:
+        """The same item with these messages instead of its own."""
+        return replace(self, said=said)
 
 
-def _progress(store: Store, queue: str, annotator: str) -> dict[str, int]:
-    p = store.progress(queue, annotator)
-    return {"total": p.total, "done": p.done, "remaining": p.remaining, **p.by_status}
+@dataclass(frozen=True)
+class QueueItem:
+    """A line of the queue's browse list: a document and its state for the annotator (:data:`STATES`)."""
 
-
-def item_value(
-    store: Store,
-    queue: str,
-    annotator: str,
-    doc_id: int | None,
-    entities: Iterable[Entity] | None = None,
-    suggestion=None,
-    message: str = "",
-    error: str = "",
-) -> dict[str, Any]:
-    """The editor's value for one document (``doc_id`` None: the queue is finished)."""
-    value: dict[str, Any] = {
-        "rev": next(_revision),
-        "queue": queue,
-        "annotator": annotator,
-        "progress": _progress(store, queue, annotator),
-        "message": message,
-        "error": error,
-        **_constants(),
-    }
-    if doc_id is None:
-        return value | {"doc": None, "text": "", "finished": True}
-    doc = store.document(doc_id)
-    ents = list(entities if entities is not None else (suggestion.entities if suggestion else ()))
-    return value | {
-        "doc": doc_id,
-        "name": doc.id,
-        "text": doc.text,
-        "words": [list(w) for w in words(doc.text)],
-        "entities": [entity_to_json(e, doc.text) for e in sorted(ents)],
-        "suggestion": suggestion.id if suggestion else None,
-        "model": Path(suggestion.model).name if suggestion else None,
-    }
+    doc: int
+    name: str
+    text: str
+    state: str
 
 
 @dataclass(frozen=True)
@@ -91,6 +115,36 @@ class Saved:
     status: str
     entities: tuple[Entity, ...]
     suggested: tuple[Entity, ...] | None
+
+
+@dataclass(frozen=True)
+class Answered:
+    """An answer saved by status (``save``): its id and the item that comes next."""
+
+    answer: int
+    next: Item
+
+
+def progress(store: Store, queue: str, annotator: str, preannotating: int = 0) -> Progress:
+    """The annotator's progress through the queue."""
+    p = store.progress(queue, annotator)
+    return Progress(p.total, p.done, p.remaining, preannotating=preannotating,
+                    **{k: p.by_status.get(k, 0) for k in ("accepted", "rejected", "skipped")})
+
+
+def item(store: Store, queue: str, annotator: str, doc_id: int | None, entities: Iterable[Entity] | None = None,
+         suggestion=None, said: tuple[Said, ...] = ()) -> Item:
+    """The item of one document for an annotator (``doc_id`` None: the queue's finished item, with its summary).
+
+    ``entities`` None: the suggestion's (if any).
+    """
+    p = progress(store, queue, annotator)
+    if doc_id is None:
+        return Item(queue, annotator, p, summary=finished_summary(store, queue, annotator), said=said)
+    doc = store.document(doc_id)
+    ents = entities if entities is not None else (suggestion.entities if suggestion else ())
+    return Item(queue, annotator, p, doc_id, doc.id, doc.text, tuple(sorted(ents)),
+                suggestion.id if suggestion else None, Path(suggestion.model).name if suggestion else None, said=said)
 
 
 def answer(
@@ -121,19 +175,16 @@ def _own(store: Store, doc_id: int, suggestion: int | None) -> int | None:
     return suggestion if store.suggestion_document(suggestion) == doc_id else None
 
 
-def undo_value(store: Store, queue: str, annotator: str) -> dict[str, Any] | None:
-    """Retract the annotator's last answer in the queue; the editor back on that document, or None."""
+def undo_item(store: Store, queue: str, annotator: str) -> Item | None:
+    """Retract the annotator's last answer in the queue; the item of that document again, or None."""
     name = check_annotator(annotator)
     undone = store.undo_last(name, queue)
     if undone is None:
         return None
-    value = item_value(store, queue, name, undone.document, entities=undone.entities)
-    value["message"] = f"↩ {undone.status} answer undone: edit it and answer again"
-    value["say"] = [["ann_msg_undone", {"status": undone.status}]]
-    value["suggestion"] = _own(store, undone.document, undone.suggestion)
-    if value["suggestion"] is not None:
-        value["model"] = Path(store.suggestion(value["suggestion"]).model).name
-    return value
+    own = _own(store, undone.document, undone.suggestion)
+    return item(store, queue, name, undone.document, entities=undone.entities,
+                suggestion=store.suggestion(own) if own is not None else None,
+                said=(Said("ann_msg_undone", {"status": undone.status}),))
 
 
 def check_annotator(annotator: str | None) -> str:
@@ -148,20 +199,11 @@ def check_annotator(annotator: str | None) -> str:
     return name
 
 
-def api_item(value: dict[str, Any]) -> dict[str, Any]:
-    """An editor value as the API gives it: the document, its entities (the editor's shape), progress."""
-    keys = ("doc", "name", "queue", "text", "suggestion", "model", "progress", "message", "credit", "preannotation")
-    out = {k: value.get(k) for k in keys}
-    out["entities"] = [dict(e) for e in value.get("entities") or []]
-    out["finished"] = bool(value.get("finished"))
-    return out
-
-
 # ---------------------------------------------------------------- browsing a queue and its summary
 
 
-def queue_items(store: Store, queue: str, annotator: str) -> list[dict[str, Any]]:
-    """Every document of a queue in order, ``{doc, name, text, state}``, the state for ``annotator`` (:data:`STATES`).
+def queue_items(store: Store, queue: str, annotator: str) -> list[QueueItem]:
+    """Every document of a queue in order, with its state for ``annotator`` (:data:`STATES`).
 
     ``conflict``: the annotator has decided (accepted or rejected) and the annotators'
     decisions :func:`ner.store.disagree` (the review step's definition; a review does not change
@@ -173,24 +215,22 @@ def queue_items(store: Store, queue: str, annotator: str) -> list[dict[str, Any]
         state = "todo" if mine is None else mine.status
         if mine is not None and mine.status in ("accepted", "rejected") and disagree(answers):
             state = "conflict"
-        out.append({"doc": doc_id, "name": doc.id, "text": doc.text, "state": state})
+        out.append(QueueItem(doc_id, doc.id, doc.text, state))
     return out
 
 
-def finished_summary(store: Store, queue: str, annotator: str) -> dict[str, int]:
+def finished_summary(store: Store, queue: str, annotator: str) -> Summary:
     """What an annotator did in a queue: answers by status and the edits made to the suggestions.
 
-    ``changed``: accepted documents whose entities differ from their suggestion; ``edits``:
-    their :func:`ner.scoring.correction_edits` summed (``added``, ``removed``,
-    ``relabelled``, ``boundaries``, ``total``).
+    ``changed``: accepted documents whose entities differ from their suggestion; the edits are
+    their :func:`ner.scoring.correction_edits` summed.
     """
-    p = _progress(store, queue, annotator)
-    edits = {"added": 0, "removed": 0, "relabelled": 0, "boundaries": 0, "total": 0}
+    p = progress(store, queue, annotator)
+    edits = dict.fromkeys((*EDITS, "total"), 0)
     changed = 0
     for a, doc in store.current_answers(annotator, "accepted", queue):
         suggested = store.suggestion(a.suggestion) if a.suggestion is not None else None
         counts = correction_edits(doc, doc.with_entities(suggested.entities if suggested is not None else ()))
         changed += counts["total"] > 0
         edits = {k: edits[k] + counts[k] for k in edits}
-    return {"accepted": p.get("accepted", 0), "rejected": p.get("rejected", 0), "skipped": p.get("skipped", 0),
-            "changed": changed, **edits}
+    return Summary(p.accepted, p.rejected, p.skipped, changed, **edits)

@@ -1,14 +1,9 @@
-"""The annotation service: queues, ordering, cursors, answers, undo, exports and agreement, with permissions.
+"""The annotation service: queues, ordering, cursors, answers, undo, exports and agreement.
 
-The web app and the CLI both call :class:`AnnotationService`; it is the one place that
-decides who may read or change what. A :class:`~ner.access.Caller` comes from the web
-layer (a login the server verified, or the name typed on a private machine) and rights
-follow from it:
-
-- on a *private* deployment (no login, not public) everyone sees every queue, as before;
-- with a login or in public mode, a queue made by an annotator is theirs alone (the corpus
-  queues are shared), and nobody can read, undo or write another annotator's answers;
-- annotators, agreement, exports and deleting a queue need admin rights.
+The web app and the CLI both call :class:`AnnotationService`. It returns typed records
+(:mod:`ner.annotation.items`: an :class:`~ner.annotation.items.Item`, a ``Progress``, ...)
+that the interface renders; who may do what is decided by :mod:`ner.annotation.policy`, from
+the :class:`~ner.access.Caller` the web layer made.
 
 A queue suggested by a CRF learns as it is corrected: every ``NER_LIVE_EVERY`` accepted
 answers that correct it, a retrained version takes over its suggestions (:mod:`ner.annotation.live`).
@@ -25,14 +20,17 @@ import json
 import tempfile
 import threading
 import zipfile
-from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cachetools import LRUCache
+
 from ner import corpus
-from ner.access import Caller, Forbidden
+from ner.access import Caller
+from ner.annotation import policy
 from ner.annotation.intake import (
     CORPUS_QUEUES,
     SAMPLE_QUEUE,
@@ -44,23 +42,28 @@ from ner.annotation.intake import (
 from ner.annotation.items import (
     ACTIONS,
     ORDERS,
+    Answered,
+    Item,
+    Progress,
+    QueueItem,
     Saved,
     answer,
-    check_annotator,
-    finished_summary,
-    item_value,
+    item,
+    progress,
     queue_items,
-    undo_value,
+    undo_item,
 )
 from ner.annotation.live import LiveModels, LivePolicy, LiveVersion, informative
 from ner.annotation.preannotation import Preannotator, preannotate, predict_one
 from ner.crf import CrfModel
 from ner.entities import Document, entities_from_json
-from ner.export import FORMATS, agreement, export_all
+from ner.export import FORMATS, export_all
 from ner.jobs import Busy
+from ner.messages import Said
 from ner.ordering import uncertain_first, uncertainty
 from ner.predict import model_kind
 from ner.refusals import Keyed, Refusal
+from ner.scoring import agreement
 from ner.settings import Settings
 from ner.store import REVIEW_STATUSES, Store
 from ner.train import TrainSettings
@@ -87,8 +90,8 @@ class AnnotationService:
         self.path = Path(path) if path is not None else Path(settings.data_dir) / "annotations.db"
         self._stores: dict[str, Store] = {}
         self._lock = threading.Lock()
-        self._orders: OrderedDict[tuple, list[int]] = OrderedDict()
-        self._cursors: OrderedDict[tuple, int] = OrderedDict()
+        self._orders: LRUCache[tuple, list[int]] = LRUCache(_MAX_ORDERS)  # (queue, order, model) -> ids
+        self._cursors: LRUCache[tuple, int] = LRUCache(_MAX_CURSORS)  # (queue, order, model, annotator) -> index
         policy = LivePolicy(settings.live_every, settings.live_queue_seconds, settings.live_per_hour)
         self.live = LiveModels(policy, self._live_training_documents)
         self.preannotator = Preannotator(lambda: self.store(synchronous="NORMAL"), self.limits.preannotation_jobs,
@@ -125,15 +128,10 @@ class AnnotationService:
 
     def annotator(self, caller: Caller) -> str:
         """The caller's annotator name; ``Forbidden`` when this deployment needs a login and there is none."""
-        if self.private and not caller.verified:
-            if self.settings.login:
-                raise Forbidden("log in first: answers are saved under your login")
-            raise Forbidden("annotating needs a login on this public deployment (NER_USERS or "
-                            "Sign in with Hugging Face)")
-        return check_annotator(caller.name)
+        return policy.annotator(caller, self.private, self.settings.login)
 
     def _may_see(self, caller: Caller, owner: str | None) -> bool:
-        return not self.private or owner is None or caller.admin or owner == caller.name
+        return policy.may_see(caller, owner, self.private)
 
     def queue_choices(self, caller: Caller) -> list[tuple[str, str]]:
         """The corpus queues, then every queue the caller may open (with its size)."""
@@ -155,8 +153,7 @@ class AnnotationService:
 
     def delete_queue(self, caller: Caller, queue: str) -> None:
         """Take a queue off every list (admin); its documents and answers stay in the history."""
-        if not caller.admin:
-            raise Forbidden("deleting a queue needs the admin token")
+        policy.require_admin(caller, policy.DELETE)
         store = self.store(create=False)
         if store is None or not store.delete_queue(queue):
             raise NotFound("no queue named {queue!r}", queue=queue)
@@ -167,12 +164,12 @@ class AnnotationService:
         """Drop the queue's cached orders (its suggestions changed: they are computed again when asked for)."""
         with self._lock:
             for key in [k for k in self._orders if k[0] == queue]:
-                del self._orders[key]
+                self._orders.pop(key, None)
 
     # ------------------------------------------------------------ opening a queue
 
     def open_queue(self, caller: Caller, queue: str, order: str, model: str | None, new: NewDocuments | None = None,
-                   on_progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+                   on_progress: Callable[[int, int], None] | None = None) -> Item:
         """Fill a queue (from the corpus, ``new`` documents, or as stored), pre-annotate it; the editor's first item.
 
         Everything is checked first (the annotator, the order, the model, the queue's owner
@@ -198,22 +195,14 @@ class AnnotationService:
             ids = store.document_ids(queue)
         predicted, later = self._preannotate(queue, ids, predictor, on_progress)
         self._forget_orders(queue)
-        n = len(set(ids))
-        message = f"Queue «{queue}»: {n} document{'s' if n != 1 else ''}"
-        # the message as keys of the catalog (ner/locale; ner/ui/i18n.py says them), a plural chosen by n
-        say = [["ann_msg_queue", {"queue": queue, "n": n}]]
+        said = [Said("ann_msg_queue", {"queue": queue, "n": len(set(ids))})]
         if predictor is None:
-            message += "; no model yet, so nothing is pre-annotated (train the instant CRF above for suggestions)"
-            say.append(["ann_msg_no_model", {}])
+            said.append(Said("ann_msg_no_model"))
         elif predicted or later:
-            message += f", {predicted} pre-annotated by {Path(str(predictor.name)).name}"
-            say.append(["ann_msg_preannotated", {"n": predicted, "model": Path(str(predictor.name)).name}])
+            said.append(Said("ann_msg_preannotated", {"n": predicted, "model": Path(str(predictor.name)).name}))
             if later:
-                message += f"; {later:,} more in the background"
-                say.append(["ann_msg_background", {"n": later}])
-        value = self._next(store, caller, name, queue, order, predictor, message)
-        value["say"] = say
-        return value
+                said.append(Said("ann_msg_background", {"n": later}))
+        return self._next(store, caller, name, queue, order, predictor).saying(*said)
 
     def _preannotate(self, queue: str, ids: list[int], predictor, on_progress=None) -> tuple[int, int]:
         """The first documents now, the rest as a background job; ``(predicted now, left to the job)``.
@@ -238,7 +227,7 @@ class AnnotationService:
         if not shared:
             if new.queue in (*CORPUS_QUEUES, SAMPLE_QUEUE):
                 raise Refusal("{queue!r} is the name of a corpus queue: choose another name", queue=new.queue)
-            taken = q is not None and (q.deleted or (self.private and q.owner != name and not caller.admin))
+            taken = q is not None and (q.deleted or not policy.may_take_name(caller, q.owner, self.private, name))
             if taken:
                 raise Refusal("a queue named {queue!r} already exists: choose another name", queue=new.queue)
             if q is None:
@@ -300,8 +289,6 @@ class AnnotationService:
                 ids = [it.id for it in store.next_items(queue, "", order=order, model=model or None)]  # "": all
             with self._lock:
                 self._orders[key] = ids
-                while len(self._orders) > _MAX_ORDERS:
-                    self._orders.popitem(last=False)
         return ids
 
     def _live_order(self, store: Store, queue: str, base: list[int], live: LiveVersion) -> list[int]:
@@ -322,33 +309,32 @@ class AnnotationService:
 
     def _next_unanswered(self, store: Store, queue: str, annotator: str, order: str, predictor,
                          live: LiveVersion | None) -> int | None:
+        """The first document in the queue's order the annotator has not answered, from where they were.
+
+        The answered documents come from one query; the search starts at the annotator's cursor
+        and then wraps round (undone answers, answers given in another session).
+        """
         ids = self.queue_order(store, queue, order, predictor, live=live)
+        answered = store.answered_ids(queue, annotator)
         key = (queue, order, str(live.model.name) if live else (_model_name(predictor) or ""), annotator)
         with self._lock:
             start = min(self._cursors.get(key, 0), len(ids))
-        for sweep in (range(start, len(ids)), range(start)):  # then from the top: undone answers, other sessions
-            for i in sweep:
-                if store.current_answer(ids[i], annotator) is None:
-                    with self._lock:
-                        self._cursors[key] = i
-                        self._cursors.move_to_end(key)
-                        while len(self._cursors) > _MAX_CURSORS:
-                            self._cursors.popitem(last=False)
-                    return ids[i]
-        return None
+        found = next((i for i in (*range(start, len(ids)), *range(start)) if ids[i] not in answered), None)
+        if found is None:
+            return None
+        with self._lock:
+            self._cursors[key] = found
+        return ids[found]
 
-    def _next(self, store: Store, caller: Caller, name: str, queue: str, order: str, predictor,
-              message: str = "") -> dict[str, Any]:
+    def _next(self, store: Store, caller: Caller, name: str, queue: str, order: str, predictor) -> Item:
         live = self.live.current(queue, _model_name(predictor))
         doc_id = self._next_unanswered(store, queue, name, order, predictor, live)
         if live is not None:  # the queue's newest live version suggests from now on
             predictor = live.model
         if doc_id is None:
-            value = item_value(store, queue, name, None, message=message)
-            value["summary"] = finished_summary(store, queue, name)
-            return self._dressed(value)
+            return self._dressed(item(store, queue, name, None))
         suggestion = self._suggestion(store, doc_id, _model_name(predictor), predictor)
-        return self._dressed(item_value(store, queue, name, doc_id, suggestion=suggestion, message=message))
+        return self._dressed(item(store, queue, name, doc_id, suggestion=suggestion))
 
     def _suggestion(self, store: Store, doc_id: int, model: str | None, predictor):
         """The document's suggestion by ``model``, made now if it has none (lazily: only what is shown)."""
@@ -358,24 +344,15 @@ class AnnotationService:
             found = store.latest_suggestion(doc_id, model)
         return found or store.latest_suggestion(doc_id)
 
-    def _dressed(self, value: dict[str, Any]) -> dict[str, Any]:
-        """The value with what goes beside any item: the corpus credit, background pre-annotation, retraining."""
-        queue = value.get("queue")
-        job = self.preannotator.job(queue) if isinstance(queue, str) else None
-        value["preannotation"] = {"done": job.done, "total": job.total} if job is not None else None
-        value["retraining"] = bool(isinstance(queue, str) and self.live.retraining(queue))
-        return self._credited(value)
-
-    @staticmethod
-    def _credited(value: dict[str, Any]) -> dict[str, Any]:
-        """Corpus text carries its licence and credit wherever it is shown."""
-        value["credit"] = CORPUS_CREDIT if value.get("queue") in CORPUS_QUEUES else ""
-        return value
+    def _dressed(self, found: Item) -> Item:
+        """The item with what goes beside any item: the corpus credit, background pre-annotation, retraining."""
+        job = self.preannotator.job(found.queue)
+        return replace(found, credit=found.queue in CORPUS_QUEUES, retraining=self.live.retraining(found.queue),
+                       preannotation=(job.done, job.total) if job is not None else None)
 
     # ------------------------------------------------------------ items and answers
 
-    def next_item(self, caller: Caller, queue: str, order: str = "position", model: str | None = None
-                  ) -> dict[str, Any]:
+    def next_item(self, caller: Caller, queue: str, order: str = "position", model: str | None = None) -> Item:
         """The next unanswered item of a queue for the caller (``finished`` when none is left)."""
         name, store = self.annotator(caller), self.store()
         queue = self._check_queue(store, caller, queue)
@@ -397,48 +374,45 @@ class AnnotationService:
             self._after_accept(caller, saved, model)
         return saved
 
-    def act(self, caller: Caller, request: Any, order: str, model: str | None) -> dict[str, Any]:
-        """Carry out an editor request ``{action, doc, queue, suggestion, entities}``; the editor's next value."""
+    def act(self, caller: Caller, request: Any, order: str, model: str | None) -> Item:
+        """Carry out an editor request ``{action, doc, queue, suggestion, entities}``; the item that comes next."""
         if not isinstance(request, dict):
             raise Refusal("the editor sent no request")
         action, queue = request.get("action"), request.get("queue")
         if action == "undo":
-            value = self.undo(caller, queue)
-            if value is None:
+            found = self.undo(caller, queue)
+            if found is None:
                 raise LookupError("nothing to undo in this queue")
-            return value
+            return found
         self.answer(caller, request.get("doc"), action, request.get("entities"), request.get("suggestion"), model)
-        value = self.next_item(caller, queue, order, model)
-        value["message"] = f"✓ {ACTIONS[action]}"
-        value["say"] = [[f"ann_msg_{ACTIONS[action]}", {}]]
-        return value
+        return self.next_item(caller, queue, order, model).saying(Said(f"ann_msg_{ACTIONS[action]}"))
 
     def save(self, caller: Caller, doc: Any, status: str, entities: Any, queue: str = "",
-             order: str = "position", model: str | None = None) -> dict[str, Any]:
-        """An answer given by status (``accepted`` or ``accept``…): ``{answer, next}`` with the next editor value."""
+             order: str = "position", model: str | None = None) -> Answered:
+        """An answer given by status (``accepted`` or ``accept``…): its id and the item that comes next."""
         action = {v: k for k, v in ACTIONS.items()}.get(status, status)
         saved = self.answer(caller, doc, action, entities, model=model)
-        return {"answer": saved.id, "next": self.next_item(caller, queue or saved.queue, order, model)}
+        return Answered(saved.id, self.next_item(caller, queue or saved.queue, order, model))
 
-    def undo(self, caller: Caller, queue: str) -> dict[str, Any] | None:
-        """Retract the caller's last answer in the queue; the editor back on that item, or None."""
+    def undo(self, caller: Caller, queue: str) -> Item | None:
+        """Retract the caller's last answer in the queue; that item again, or None."""
         name, store = self.annotator(caller), self.store()
         queue = self._check_queue(store, caller, queue)
-        value = undo_value(store, queue, name)
-        return None if value is None else self._dressed(value)
+        found = undo_item(store, queue, name)
+        return None if found is None else self._dressed(found)
 
     # ------------------------------------------------------------ browsing a queue
 
-    def items(self, caller: Caller, queue: str, search: str = "") -> list[dict[str, Any]]:
+    def items(self, caller: Caller, queue: str, search: str = "") -> list[QueueItem]:
         """The queue's documents with their state for the caller (:func:`queue_items`); ``search``: text to find."""
         name, store = self.annotator(caller), self.store()
         queue = self._check_queue(store, caller, queue)
         words = (search or "").strip().casefold()
         return [it for it in queue_items(store, queue, name)
-                if not words or words in it["text"].casefold() or words in str(it["name"]).casefold()]
+                if not words or words in it.text.casefold() or words in str(it.name).casefold()]
 
-    def open_item(self, caller: Caller, queue: str, doc: Any, model: str | None = None) -> dict[str, Any]:
-        """The editor on one document of a queue, answered or not: the caller's current answer, else the suggestion."""
+    def open_item(self, caller: Caller, queue: str, doc: Any, model: str | None = None) -> Item:
+        """One document of a queue, answered or not: with the caller's current answer, else the suggestion."""
         name, store = self.annotator(caller), self.store()
         queue = self._check_queue(store, caller, queue)
         if isinstance(doc, bool) or not isinstance(doc, int) or doc not in set(store.document_ids(queue)):
@@ -449,10 +423,9 @@ class AnnotationService:
             predictor = live.model
         suggestion = self._suggestion(store, doc, _model_name(predictor), predictor)
         mine = store.current_answer(doc, name)
-        value = item_value(store, queue, name, doc, entities=mine.entities if mine else None, suggestion=suggestion,
-                           message=f"revising: your answer was {mine.status}" if mine else "")
-        value["say"] = [["ann_msg_revising", {"status": mine.status}]] if mine else []
-        return self._dressed(value)
+        said = (Said("ann_msg_revising", {"status": mine.status}),) if mine else ()
+        return self._dressed(item(store, queue, name, doc, entities=mine.entities if mine else None,
+                                  suggestion=suggestion, said=said))
 
     # ------------------------------------------------------------ live suggestions
 
@@ -482,29 +455,24 @@ class AnnotationService:
         return self.live.after_accept(queue, _model_name(predictor), informative(saved.entities, saved.suggested),
                                       accepted, publish)
 
-    def progress(self, caller: Caller, queue: str) -> dict[str, int]:
-        """``{total, done, remaining, accepted, rejected, skipped, preannotating}`` of the caller in a queue.
-
-        ``preannotating``: documents the background pre-annotation has still to reach (0: none).
-        """
+    def progress(self, caller: Caller, queue: str) -> Progress:
+        """The caller's progress through a queue, and what the background pre-annotation has still to reach."""
         name, store = self.annotator(caller), self.store()
         queue = self._check_queue(store, caller, queue)
         job = self.preannotator.job(queue)
-        return item_value(store, queue, name, None)["progress"] | {"preannotating": job.total - job.done if job else 0}
+        return progress(store, queue, name, job.total - job.done if job else 0)
 
     # ------------------------------------------------------------ admin: people, exports, agreement
 
     def annotators(self, caller: Caller) -> list[str]:
         """Everyone who has answered something (admin)."""
-        if not caller.admin:
-            raise Forbidden("the list of annotators needs the admin token")
+        policy.require_admin(caller, policy.ANNOTATORS)
         store = self.store(create=False)
         return store.annotators() if store else []
 
     def accepted(self, caller: Caller, queue: str | None = None, annotator: str | None = None) -> list[Document]:
         """The latest accepted answer of every document (admin): the corrections that training and exports use."""
-        if not caller.admin:
-            raise Forbidden("reading the collected answers needs the admin token")
+        policy.require_admin(caller, policy.ANSWERS)
         store = self.store(create=False)
         return store.latest_answers((annotator or "").strip() or None, "accepted", queue or None) if store else []
 
@@ -532,8 +500,7 @@ class AnnotationService:
     def agreement(self, caller: Caller, first: str | None, second: str | None, queue: str | None = None
                   ) -> list[dict]:
         """Agreement of two annotators' accepted answers on the documents both accepted (admin)."""
-        if not caller.admin:
-            raise Forbidden("agreement between annotators needs the admin token")
+        policy.require_admin(caller, policy.AGREEMENT)
         if not first or not second or first == second:
             raise Refusal("choose two different annotators")
         store = self.store(create=False)
@@ -549,8 +516,7 @@ class AnnotationService:
 
     def conflicts(self, caller: Caller, queue: str | None = None, open_only: bool = True) -> list:
         """Documents whose annotators disagree (:meth:`ner.store.Store.conflicts`; open ones by default), admin."""
-        if not caller.admin:
-            raise Forbidden("reviewing conflicts needs the admin token")
+        policy.require_admin(caller, policy.REVIEW)
         store = self.store(create=False)
         return store.conflicts(queue or None, open_only) if store else []
 
@@ -561,8 +527,7 @@ class AnnotationService:
         of ``{label, start, end}`` or ``{label, fragments}`` objects, read by
         :func:`ner.entities.entities_from_json`. From then on exports and training use the review.
         """
-        if not caller.admin:
-            raise Forbidden("reviewing conflicts needs the admin token")
+        policy.require_admin(caller, policy.REVIEW)
         store = self.store(create=False)
         if isinstance(doc, bool) or not isinstance(doc, int) or store is None:
             raise Refusal("choose a document in conflict first")
@@ -598,8 +563,7 @@ class AnnotationService:
         answers are accepted), while a run is going, and when the queue has no accepted answer.
         Returns the run's :class:`ner.train.TrainSettings` and the number of answers it adds.
         """
-        if not caller.admin:
-            raise Forbidden("updating the model needs the admin token")
+        policy.require_admin(caller, policy.UPDATE)
         if self.models is None:
             raise Refusal("no model to update")
         base = self.models.resolve(model, admin=True)

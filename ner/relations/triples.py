@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from ner.entities import Document, Relation
+from ner.refusals import Invalid
 
 RELATIONS: tuple[str, ...] = ("is-a", "same-as", "part-of", "has-property", "causes", "entails", "in-time",
                               "in-place", "in-context", "subject", "target", "domain", "arg")
@@ -46,9 +47,9 @@ def with_triples(doc: Document, found: Iterable[Triple]) -> Document:
     kept: dict[tuple, Triple] = {}
     for kind, a, b in found:
         if kind not in RELATIONS:
-            raise ValueError(f"unknown relation {kind!r} (expected one of {', '.join(RELATIONS)})")
+            raise Invalid(f"unknown relation {kind!r} (expected one of {', '.join(RELATIONS)})")
         if not (0 <= a < len(doc.entities) and 0 <= b < len(doc.entities)) or a == b:
-            raise ValueError(f"relation {kind} {a} → {b}: no such pair of entities in {doc.id}")
+            raise Invalid(f"relation {kind} {a} → {b}: no such pair of entities in {doc.id}")
         key = (kind, min(a, b), max(a, b)) if kind == SAME_AS else (kind, a, b)
         kept.setdefault(key, (kind, a, b))
     return replace(doc, relations=tuple(to_relation(t) for t in kept.values()))

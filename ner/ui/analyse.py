@@ -16,12 +16,13 @@ import pandas as pd
 
 from ner.annotation.intake import tidy_name
 from ner.entities import Entity, entity_to_json
-from ner.export import predict_to_brat, read_lines
-from ner.files import check_upload, scratch
+from ner.export import predict_to_brat
+from ner.files import scratch
 from ner.tokens import check_text
 from ner.ui.common import NARROW, quietly, user_error, warned
 from ner.ui.i18n import language, say, say_in, t
 from ner.ui.render import label_name, legend, percent, render
+from ner.uploads import read_upload
 
 EXAMPLES = [
     "La hipertensión arterial aumenta el riesgo de sufrir un infarto de miocardio.",
@@ -119,21 +120,11 @@ def build(ctx, admin: gr.Textbox) -> None:
         """A generator: the BRAT zip's scratch folder goes once Gradio has copied the zip out."""
         if not file:
             raise gr.Error(say(request, "no_file"))
-        name = Path(file).name  # the name the user's file had (Gradio keeps it), never a server path
-        stem = tidy_name(Path(file).stem)
-        try:
-            check_upload(Path(file), limits, name)
-            content = Path(file).read_bytes().decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise gr.Error(say(request, "file_not_utf8", name=name, byte=exc.start)) from exc
+        try:  # every limit checked, errors named by the file's own name (Gradio keeps it), never a server path
+            upload = read_upload([file], limits, want="lines")
         except ValueError as exc:
             raise user_error(exc, request) from exc
-        if not content.strip():
-            raise gr.Error(say(request, "file_empty", name=name))
-        try:
-            docs = read_lines(file, limits)
-        except ValueError as exc:
-            raise user_error(exc, request) from exc
+        docs, name, stem = list(upload.docs), upload.name, tidy_name(upload.stem)
         predictor = ctx.predictor(model, token, request)
         with scratch("ner-brat-") as out:
             predicted = predict_to_brat(predictor, docs, out / stem / "scenario.txt")

@@ -18,25 +18,24 @@ import pandas as pd
 
 from ner.access import Forbidden
 from ner.annotation.intake import corpus_choices, pasted_documents, uploaded_documents
-from ner.annotation.items import api_item
+from ner.annotation.items import QueueItem
 from ner.files import scratch
 from ner.ui import review  # the review step, the model update, the export summary
-from ner.ui.common import quietly, user_error, warned
-from ner.ui.editor import Editor
+from ner.ui.common import REFUSED, endpoint, quietly, user_error, warned
+from ner.ui.editor import Editor, item_json
 from ner.ui.i18n import language, number, say, say_in, t
 from ner.ui.render import label_name
 
 NAME_KEY = "ner-annotator"  # where the browser keeps the annotator's name (not a secret: the key is fixed)
 AGREEMENT_HEADERS = ["label", "items", "correct", "incorrect", "partial", "missing", "spurious", "P", "R", "F1"]
 EXPORT_FORMATS = [("BRAT", "brat"), ("JSONL", "jsonl"), ("Hugging Face dataset", "hf"), ("CoNLL", "conll")]
-REFUSED = (ValueError, LookupError, FileNotFoundError, Forbidden)
 
 
-def item_choices(items: list[dict], request=None) -> list[tuple[str, int]]:
+def item_choices(items: list[QueueItem], request=None) -> list[tuple[str, int]]:
     """The Browse dropdown's choices: ``state · name · text`` (the text cut at 80 characters), by document id."""
     def short(text: str) -> str:
         return text if len(text) <= 80 else text[:79] + "…"
-    return [(f"{say(request, 'ann_status_' + it['state'])} · {it['name']} · {short(it['text'])}", it["doc"])
+    return [(f"{say(request, 'ann_status_' + it.state)} · {it.name} · {short(it.text)}", it.doc)
             for it in items]
 
 
@@ -118,9 +117,9 @@ def build(ctx, admin) -> None:
         try:
             value = service.open_queue(caller, queue_name, how, model,
                                        on_progress=lambda done, total: progress(done / total, desc="pre-annotating"))
-        except (*REFUSED, gr.Error) as exc:
+        except Exception as exc:  # noqa: BLE001 (warned logs what is not a refusal)
             return warned(exc, 2, request)
-        return editor.dressed(value, request, how, model, caller), refresh(value.get("queue"), caller)
+        return editor.dressed(value, request, how, model, caller), refresh(value.queue, caller)
 
     def on_add(paths, text, queue_name, name, how, model, request: gr.Request, profile: gr.OAuthProfile | None,
                progress=gr.Progress()):  # noqa: B008
@@ -131,16 +130,16 @@ def build(ctx, admin) -> None:
             new = uploaded_documents(paths, queue_name, limits) if paths else pasted_documents(text, queue_name, limits)
             value = service.open_queue(caller, new.queue, how, model, new=new,
                                        on_progress=lambda done, total: progress(done / total, desc="pre-annotating"))
-        except (*REFUSED, gr.Error) as exc:
+        except Exception as exc:  # noqa: BLE001 (warned logs what is not a refusal)
             return warned(exc, 5, request)
-        return (editor.dressed(value, request, how, model, caller), refresh(value.get("queue"), caller), None, "",
+        return (editor.dressed(value, request, how, model, caller), refresh(value.queue, caller), None, "",
                 gr.Accordion(open=False))
 
     def on_browse(queue_name, text, name, request: gr.Request, profile: gr.OAuthProfile | None, quiet=False):
         """The Browse list of the queue chosen above, filtered by ``text``."""
         try:
             found = service.items(ctx.caller(request, profile, name), queue_name, text or "")
-        except (*REFUSED, gr.Error) as exc:
+        except Exception as exc:  # noqa: BLE001 (warned logs what is not a refusal)
             return gr.skip() if quiet else warned(exc, 1, request)
         if not found and (text or "").strip() and not quiet:  # said once, on the search itself
             gr.Info(say(request, "ann_browse_none"))
@@ -161,7 +160,7 @@ def build(ctx, admin) -> None:
         caller = ctx.caller(request, profile, name)
         try:
             value = service.open_item(caller, queue_name, doc, model)
-        except (*REFUSED, gr.Error) as exc:
+        except Exception as exc:  # noqa: BLE001 (warned logs what is not a refusal)
             return warned(exc, 1, request)
         return editor.dressed(value, request, how, model, caller)
 
@@ -231,9 +230,9 @@ def build(ctx, admin) -> None:
     compare.click(quiet_compare, [admin, first, second, only_queue], [table], api_visibility="private")
     delete.click(quietly(on_delete), [admin, only_queue], [deleted], api_visibility="private").success(
         after_delete, [queue], [queue], api_visibility="private")
-    gr.on([], on_export, [admin, formats, only_queue, only_annotator], [archive], api_name="export_corrections")
-    gr.on([], on_compare, [admin, first, second, only_queue], [table], api_name="annotator_agreement")
-    gr.on([], on_delete, [admin, only_queue], [deleted], api_name="delete_queue")
+    endpoint(on_export, "export_corrections", [admin, formats, only_queue, only_annotator], [archive])
+    endpoint(on_compare, "annotator_agreement", [admin, first, second, only_queue], [table])
+    endpoint(on_delete, "delete_queue", [admin, only_queue], [deleted])
     browsed = [queue, search, annotator]
     browse_box.expand(on_browse, browsed, [items], api_visibility="private", show_progress="hidden")
     browse_box.expand(_opened, None, [browse_open], api_visibility="private", show_progress="hidden", queue=False)
@@ -304,7 +303,7 @@ def _register_api(ctx) -> None:
         try:
             service.annotator(caller)
             new = pasted_documents(texts, queue, service.limits) if isinstance(texts, str) and texts.strip() else None
-            return api_item(service.open_queue(caller, queue, order, model or None, new=new))
+            return item_json(service.open_queue(caller, queue, order, model or None, new=new))
         except REFUSED as exc:
             raise user_error(exc, request) from exc
 
@@ -312,7 +311,7 @@ def _register_api(ctx) -> None:
                   request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
         """The next unanswered item of a queue for this annotator (``finished`` when none is left)."""
         try:
-            return api_item(service.next_item(ctx.caller(request, profile, annotator), queue, order, model or None))
+            return item_json(service.next_item(ctx.caller(request, profile, annotator), queue, order, model or None))
         except REFUSED as exc:
             raise user_error(exc, request) from exc
 
@@ -328,7 +327,7 @@ def _register_api(ctx) -> None:
         try:
             out = service.save(ctx.caller(request, profile, annotator), doc, status, entities, queue, order,
                                model or None)
-            return {"answer": out["answer"], "next": api_item(out["next"])}
+            return {"answer": out.answer, "next": item_json(out.next)}
         except REFUSED as exc:
             raise user_error(exc, request) from exc
 
@@ -341,15 +340,15 @@ def _register_api(ctx) -> None:
             raise user_error(exc, request) from exc
         if value is None:
             raise gr.Error(say(request, "ann_msg_nothing_to_undo"))
-        return api_item(value)
+        return item_json(value)
 
     def queue_progress(queue: str, annotator: str = "", request: gr.Request = None,
                        profile: gr.OAuthProfile | None = None) -> dict:
-        """``{total, done, remaining, accepted, rejected, skipped}`` of an annotator in a queue."""
+        """``{total, done, remaining, accepted, rejected, skipped, preannotating}`` of an annotator in a queue."""
         try:
-            return service.progress(ctx.caller(request, profile, annotator), queue)
+            return service.progress(ctx.caller(request, profile, annotator), queue).as_dict()
         except REFUSED as exc:
             raise user_error(exc, request) from exc
 
     for fn in (load_queue, next_item, save_answer, undo_answer, queue_progress):
-        gr.api(fn, api_name=fn.__name__)
+        endpoint(fn)

@@ -17,7 +17,7 @@ from ner.settings import Settings
 from ner.train import TrainSettings
 from ner.train import train as run_training
 from ner.ui import analyse, annotate, evaluate, train
-from ner.ui.common import AppContext
+from ner.ui.common import AppContext, bound
 from ner.ui.i18n import I18N, say, t
 
 AppConfig = Settings  # the app's configuration is the settings object (ner/settings.py)
@@ -116,8 +116,9 @@ def build_app(config: Settings | None = None) -> gr.Blocks:
         banner = [ctx.model_box, no_model, no_model_text, download_button]
         demo.load(refresh_models, [ctx.model_box], banner, api_visibility="private")
         refresh.click(refresh_models, [ctx.model_box], banner, api_visibility="private")
-        crf_button.click(quick_crf, [admin], [*banner, notice], api_name="train_crf")
-        download_button.click(download, [admin], [notice, no_model_text, download_button], api_name="download_corpus")
+        bound(crf_button.click, quick_crf, [admin], [*banner, notice], "train_crf", quiet=False)
+        bound(download_button.click, download, [admin], [notice, no_model_text, download_button], "download_corpus",
+              quiet=False)
     demo.ner_context = ctx  # tests reach the shared state through this
     return demo
 

@@ -1,11 +1,15 @@
 """What the tabs share: the app's context (typed) and how a refusal reaches the page.
 
 The tabs import this module, never :mod:`ner.ui.app` (which builds the app from the tabs).
+Handlers catch :data:`REFUSED`, the caller's mistakes (the project's refusals, said in the
+reader's language, and input that breaks a rule); anything else is a bug of the server: it is
+logged with its traceback and the page says only that something went wrong.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 from dataclasses import dataclass
 
 import gradio as gr
@@ -15,10 +19,13 @@ from ner.annotation.service import AnnotationService
 from ner.files import redact
 from ner.jobs import TrainingJobs
 from ner.models import ModelNotAllowed, Models, NoModelYet, NoSuchCheckpoint
+from ner.refusals import USER_ERRORS
 from ner.settings import Settings
 from ner.ui.i18n import refused, say
 from ner.ui.results import Results
 
+log = logging.getLogger(__name__)
+REFUSED: tuple[type[BaseException], ...] = USER_ERRORS  # the caller's mistakes, shown to them
 # The page tells the server whether the screen is narrow (a phone), so that the table can drop a column.
 NARROW = "(...inputs) => [...inputs.slice(0, -1), window.innerWidth <= 500]"
 
@@ -78,10 +85,18 @@ def warned(exc: BaseException, outputs: int = 1, request: gr.Request | None = No
     """A refused request as a popup only: ``gr.Warning`` and no output changed (``gr.Error`` would mark them all).
 
     The buttons' handlers use it; the API endpoints raise, so that scripts get an error. A
-    library refusal is said in the request's language (:func:`ner.ui.i18n.refused`).
+    library refusal is said in the request's language (:func:`ner.ui.i18n.refused`); any other
+    exception is the server's: logged, and said as such (:func:`server_error`).
     """
-    gr.Warning(redact(refused(request, exc)))
+    text = refused(request, exc) if isinstance(exc, (*REFUSED, gr.Error)) else str(server_error(exc, request))
+    gr.Warning(redact(text))
     return gr.skip() if outputs == 1 else tuple(gr.skip() for _ in range(outputs))
+
+
+def server_error(exc: BaseException, request: gr.Request | None = None) -> gr.Error:
+    """An unexpected exception: logged with its traceback; the page is told only that something went wrong."""
+    log.error("unexpected error in a handler", exc_info=exc)
+    return gr.Error(say(request, "server_error"))
 
 
 def quietly(fn, outputs: int = 1):
@@ -100,6 +115,32 @@ def quietly(fn, outputs: int = 1):
 
     run.__name__ = run.__qualname__ = f"{fn.__name__}_quietly"  # its endpoint's name: not the API's own
     return run
+
+
+def endpoint(fn, name: str | None = None, inputs=None, outputs=None, **kwargs) -> None:
+    """Make ``fn`` the public API endpoint ``/<name>`` (default: its own name): the one way the app makes one.
+
+    Without ``inputs`` it is a typed function of plain values (``gr.api``: its signature and
+    docstring are the API's). With the page's ``inputs`` and ``outputs`` (an HTML rendering, a
+    file to download) it is bound to those components with no trigger, so a script calls exactly
+    what the page calls. Either way a refusal reaches the script as an error.
+    """
+    name = name or fn.__name__
+    if inputs is None:
+        gr.api(fn, api_name=name, **kwargs)
+    else:
+        gr.on([], fn, inputs, outputs, api_name=name, **kwargs)
+
+
+def bound(trigger, fn, inputs, outputs, name: str, quiet: bool = True, **kwargs) -> None:
+    """A button (``trigger``: e.g. ``button.click``) runs ``fn``, and ``fn`` is also the API endpoint ``/<name>``.
+
+    ``quiet``: the button's refusals are popups that change none of its outputs (:func:`quietly`);
+    otherwise they show as errors on them. The page's own event stays out of the API.
+    """
+    n = len(outputs) if isinstance(outputs, list | tuple) else 1
+    trigger(quietly(fn, n) if quiet else fn, inputs, outputs, api_visibility="private", **kwargs)
+    endpoint(fn, name, inputs, outputs, **{k: v for k, v in kwargs.items() if k.startswith("concurrency")})
 
 
 def user_error(exc: BaseException | str, request: gr.Request | None = None) -> gr.Error:

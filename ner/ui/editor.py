@@ -20,24 +20,65 @@ client. A Hugging Face login needs no pass: Gradio gives server functions its pr
 
 from __future__ import annotations
 
+import itertools
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from ner.access import Forbidden, Passes
-from ner.annotation.items import ACTIONS, empty_value
-from ner.annotation.service import NotFound
+from ner.access import Passes
+from ner.annotation.items import ACTIONS, Item
+from ner.annotation.service import CORPUS_CREDIT, NotFound
+from ner.entities import LABELS, entity_to_json
 from ner.files import redact
-from ner.ui.i18n import editor_strings, refused, say
+from ner.messages import Said
+from ner.tokens import words
+from ner.ui.common import REFUSED, server_error
+from ner.ui.i18n import editor_strings, language, refused, say, say_in
 from ner.ui.render import COLORS, LOW_CONFIDENCE
 
 HERE = Path(__file__).resolve().parent
 TEMPLATE = '<div class="ann" tabindex="0" role="application" aria-label="Annotation editor"></div>'
 CALLS_AT_ONCE = 4  # answers and undos worked on together (each may run the model on the next item)
 WAIT_SECONDS = 30.0  # how long a call waits for its turn before "busy"
-LOOK = {"colors": dict(COLORS), "threshold": LOW_CONFIDENCE}  # how the editor draws an entity
+LOOK = {"labels": list(LABELS), "colors": dict(COLORS), "threshold": LOW_CONFIDENCE}  # how it draws an entity
+_revision = itertools.count(1)  # each value the editor gets is new to it, even when equal to the last
+
+
+def spoken(said: Sequence[Said], lang: str = "en") -> str:
+    """The service's messages in ``lang``; a ``status`` among their values is said in that language too."""
+    out = []
+    for s in said:
+        values = dict(s.values)
+        if "status" in values:
+            values["status"] = say_in(lang, f"ann_status_{values['status']}")
+        out.append(say_in(lang, s.key, **values))
+    return "".join(out)
+
+
+def item_json(found: Item, lang: str = "en") -> dict[str, Any]:
+    """An item as the API gives it: the document, its entities (their one JSON shape), the queue's progress.
+
+    ``message``: what the service said, in ``lang``; ``credit``: the corpus licence when the text is the corpus's.
+    """
+    job = found.preannotation
+    return {"doc": found.doc, "name": found.name or None, "queue": found.queue, "text": found.text,
+            "suggestion": found.suggestion, "model": found.model, "progress": found.progress.as_dict(),
+            "message": spoken(found.said, lang), "credit": CORPUS_CREDIT if found.credit else "",
+            "preannotation": {"done": job[0], "total": job[1]} if job else None,
+            "entities": [entity_to_json(e, found.text) for e in found.entities], "finished": found.finished}
+
+
+def editor_value(found: Item, lang: str = "en") -> dict[str, Any]:
+    """An item as the editor's value (see the module docstring): the API's shape, with the words and the look."""
+    out = item_json(found, lang) | {"rev": next(_revision), "annotator": found.annotator, "error": "",
+                                    "words": [list(w) for w in words(found.text)], "retraining": found.retraining,
+                                    **LOOK}
+    if found.summary is not None:
+        out["summary"] = found.summary.as_dict()
+    return out
 
 
 def editor_js() -> str:
@@ -75,8 +116,10 @@ class Editor(gr.HTML):
                 return {"error": redact(refused(request, exc))}
             except LookupError:  # nothing to undo
                 return {"message": say(request, "ann_msg_nothing_to_undo")}
-            except (ValueError, Forbidden, gr.Error) as exc:
+            except (*REFUSED, gr.Error) as exc:
                 return {"error": redact(refused(request, exc))}
+            except Exception as exc:  # noqa: BLE001 (a bug of the server: logged, the edits kept)
+                return {"error": str(server_error(exc, request))}
             finally:
                 turns.release()
             return self.dressed(value, request, session.get("order"), session.get("model"), caller)
@@ -97,34 +140,17 @@ class Editor(gr.HTML):
         typed = call.get("annotator")
         return ctx.caller(named, profile, typed if isinstance(typed, str) else None)
 
-    def dressed(self, value: dict, request, order: str | None, model: str | None, caller=None) -> dict:
+    def dressed(self, found: Item, request, order: str | None, model: str | None, caller=None) -> dict:
         """An item of the annotation service as the editor's value: with its strings and its session."""
         session: dict[str, Any] = {"order": order or "position", "model": model or ""}
         if caller is not None and caller.verified and caller.name:
             session["pass"] = self.passes.issue(caller.name)
-        return {**value, **LOOK, "message": spoken(value, request), "strings": editor_strings(request),
-                "session": session}
+        return editor_value(found, language(request)) | {"strings": editor_strings(request), "session": session}
 
     def empty(self, request) -> dict:
         """The editor before a queue is loaded, in the reader's language."""
-        return {**empty_value(), **LOOK, "strings": editor_strings(request)}
+        return {"rev": next(_revision), "doc": None, "text": "", "message": "", **LOOK,
+                "strings": editor_strings(request)}
 
     def api_info(self) -> dict[str, Any]:
         return {"type": "object", "description": "the annotation editor's item (see ner/ui/editor.py)"}
-
-
-def spoken(value: dict, request) -> str:
-    """The value's message in the reader's language, from its ``say``: ``[[key, values], ...]`` (keys of the catalog).
-
-    A ``status`` among the values is said in that language too; without ``say``, the message as it is.
-    """
-    parts = value.get("say")
-    if not parts:
-        return value.get("message") or ""
-    out = []
-    for key, values in parts:
-        values = dict(values)
-        if "status" in values:
-            values["status"] = say(request, f"ann_status_{values['status']}")
-        out.append(say(request, key, **values))
-    return "".join(out)

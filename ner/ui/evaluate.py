@@ -15,20 +15,17 @@ import gradio as gr
 import pandas as pd
 
 from ner import corpus
-from ner.brat import read_brat
 from ner.checkpoints import evaluate, predict_documents
 from ner.entities import Document, Entity
 from ner.errors import ERRORS, MARKS, Marked, MarkedSentence, compare_rows, mark_sentence
-from ner.files import check_upload, redact, safe_extract, scratch
 from ner.memory import release_memory
 from ner.refusals import Refusal
 from ner.scoring import score
-from ner.settings import DEFAULT_LIMITS, Limits
-from ner.tokens import check_line
 from ner.ui.common import NARROW, user_error
 from ner.ui.i18n import language, number, say, say_in, t
 from ner.ui.render import MARKS_CSS, label_name, marks_legend, render_marked
 from ner.ui.results import ANNOTATED, DIFFER, Pack, Results, mask_errors, pack
+from ner.uploads import read_upload
 
 SPLITS = ("dev", "test", "sample")
 LICENCE = "<a href='https://creativecommons.org/licenses/by-nc-sa/4.0/'>CC BY-NC-SA 4.0</a>"
@@ -54,40 +51,6 @@ CSS = """
             font-size: 0.8em; background: #fde68a; color: #222; }
 .ner-m-legend { font-size: 0.9em; margin-bottom: 0.4em; }
 """ + MARKS_CSS
-
-
-def load_uploaded(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> list[Document]:
-    """Gold documents from an uploaded BRAT ``.zip`` (one scenario.txt + .ann inside) or ``.txt`` (+ ``.ann``).
-
-    The zip is checked and unpacked by :func:`ner.files.safe_extract` into a scratch folder
-    that is gone when this returns; errors name the upload, never a server path.
-    """
-    path = Path(path)
-    check_upload(path, limits)
-    with scratch("ner-upload-") as out:
-        if path.suffix.lower() == ".zip":
-            found = [p for p in sorted(safe_extract(path, out, limits, path.name))
-                     if p.suffix.lower() == ".txt" and p.with_suffix(".ann").is_file()]
-            if not found:
-                raise Refusal("{name}: no .txt file with its .ann beside it in the archive", name=path.name)
-            txt = found[0]
-        else:
-            txt = path.with_suffix(".txt")
-        try:
-            docs = read_brat(txt)
-        except (ValueError, OSError) as exc:
-            raise Refusal("{name}: not valid BRAT: {detail}", name=path.name,
-                          detail=redact(str(exc).replace(str(out), path.stem))) from None
-    chars = sum(len(d.text) for d in docs)
-    if chars > limits.eval_chars:  # the results stay in memory for the error browser (~40 bytes a character)
-        raise Refusal("{name}: {n:,} characters of text (the limit is {limit:,})",
-                      name=path.name, n=chars, limit=limits.eval_chars)
-    if len(docs) > limits.upload_lines:
-        raise Refusal("{name}: {n:,} sentences (the limit is {limit:,})", name=path.name,
-                      n=len(docs), limit=limits.upload_lines)
-    for i, doc in enumerate(docs):
-        check_line(doc.text, limits.line_chars, i + 1, path.name)
-    return docs
 
 
 def wanted(errors: frozenset[str] | set[str], kind: str) -> bool:
@@ -259,7 +222,8 @@ def build(ctx, admin: gr.Textbox) -> None:
 
     def run(model, split, upload, kind, other, token, narrow=False, request: gr.Request = None):
         try:
-            gold = load_uploaded(upload, ctx.config.limits) if upload else corpus.load(_split(split))
+            gold = (list(read_upload([upload], ctx.config.limits, want="gold").docs) if upload
+                    else corpus.load(_split(split)))
         except (ValueError, FileNotFoundError) as exc:
             raise user_error(exc, request) from exc
         predictor = ctx.predictor(model, token, request)

@@ -26,14 +26,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from ner.access import Forbidden
 from ner.entities import Entity
 from ner.store import Conflict
-from ner.ui.common import quietly, user_error
+from ner.ui.common import REFUSED, bound, quietly, user_error
 from ner.ui.i18n import known, language, say, say_in, t
 from ner.ui.render import render
-
-REFUSED = (ValueError, LookupError, FileNotFoundError, Forbidden)
 
 
 def _status(status: str, lang: str) -> str:
@@ -185,6 +182,5 @@ def build(ctx, admin, queue) -> None:
         (save, on_save, [admin, queue, items, merged], [items, message], "review_merge"),
         (update, on_update, [admin, queue, ctx.model_box], [updated], "update_model"),
     ):
-        button.click(quietly(fn, len(outputs)), inputs, outputs, api_visibility="private")
-        gr.on([], fn, inputs, outputs, api_name=api_name)
+        bound(button.click, fn, inputs, outputs, api_name)
     items.change(quietly(on_item, 3), [admin, queue, items], [sides, pick, merged], api_visibility="private")

@@ -16,6 +16,7 @@ from ner.files import redact
 from ner.gpu import GpuReading, read_gpus
 from ner.jobs import Busy, JobState
 from ner.train import DEFAULT_BASE_MODEL, TrainSettings
+from ner.ui.common import bound, endpoint
 from ner.ui.i18n import known, language, number, say, say_in, t
 from ner.ui.render import label_name
 
@@ -194,11 +195,9 @@ def build(ctx, admin: gr.Textbox) -> None:
 
     base.change(switch, [base], [transformer_settings, curve_row, gpu, crf_note], api_visibility="private",
                 show_progress="hidden", queue=False)
-    start_btn.click(
-        start, [admin, base, epochs, lr, batch, max_length, patience, freeze, corrections], [timer, status],
-        api_name="train",
-    )
-    cancel_btn.click(cancel, [admin], [status], api_name="cancel_training")
+    bound(start_btn.click, start, [admin, base, epochs, lr, batch, max_length, patience, freeze, corrections],
+          [timer, status], "train", quiet=False)
+    bound(cancel_btn.click, cancel, [admin], [status], "cancel_training", quiet=False)
     outputs = [progress, loss_plot, f1_plot, gpu, status, table, timer, ctx.model_box]
     timer.tick(poll, [ctx.model_box], outputs, api_visibility="private", show_progress="hidden")
 
@@ -206,7 +205,7 @@ def build(ctx, admin: gr.Textbox) -> None:
         """The current or last training run: status, step, total steps, dev F1 per epoch, result, error."""
         return _state_json(jobs.state)
 
-    gr.api(training_status, api_name="training_status")
+    endpoint(training_status)
 
 
 def _state_json(state: JobState) -> dict:
