@@ -48,21 +48,65 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from ner.checkpoints import evaluate
+    """Task A for an entity model; for a relation model Task B (gold entities) or, with entities, scenario 1 (A + B).
 
-    predictor = _predictor(args)
-    _print_score(evaluate(predictor, corpus.load(args.split)), args.json)
+    A relation model is evaluated with the entities of ``--entities`` (or the entity model it was
+    trained with) on ``scenario1``, or when ``--entities`` is given; elsewhere with the gold entities.
+    """
+    from ner.checkpoints import evaluate, predict_documents
+    from ner.predict import model_kind
+    from ner.relations.models import KINDS, load_relation_model
+    from ner.relations.scoring import format_relations, score_relations
+
+    model = _model_path(args.model)
+    gold = corpus.load(args.split)
+    if model_kind(model) not in KINDS:
+        if args.relations:
+            relations = load_relation_model(_model_path(args.relations))
+            result = score_relations(gold, relations.predict(predict_documents(_predictor(args, model), gold)),
+                                     with_entities=True)
+            print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else format_relations(result))
+            return 0
+        _print_score(evaluate(_predictor(args, model), gold), args.json)
+        return 0
+    relations = load_relation_model(model)
+    entities = args.entities or (_entity_model_of(model) if args.split == "scenario1" else None)
+    if entities:
+        found = predict_documents(_predictor(args, _model_path(entities)), [d for d in gold])
+        result = score_relations(gold, relations.predict(found), with_entities=True)
+    else:
+        result = score_relations(gold, relations.predict(gold))
+    print(json.dumps(result, ensure_ascii=False, indent=2) if args.json else format_relations(result))
     return 0
 
 
-def _predictor(args: argparse.Namespace):
+def _model_path(name: str) -> str:
+    """A model as named: a run name the app lists (a folder of the checkpoints), else the name as it is."""
+    from ner.settings import checkpoints_dir
+
+    listed = checkpoints_dir() / name
+    if "/" not in name and "\\" not in name and (listed / "ner_model.json").is_file():
+        return str(listed)
+    return name
+
+
+def _entity_model_of(relations: str) -> str:
+    """The entity checkpoint a relation model was trained with (its ``settings.json``), or a clear error."""
+    found = json.loads((Path(relations) / "settings.json").read_text(encoding="utf-8")).get("entity_model")
+    if not found:
+        raise ValueError(f"{Path(relations).name} names no entity model: give one with --entities CHECKPOINT")
+    return found
+
+
+def _predictor(args: argparse.Namespace, model: str | None = None):
     from ner.predict import load_predictor, model_kind
     from ner.settings import precision
 
-    if args.int8 and model_kind(args.model) != "transformer":
+    model = model or _model_path(args.model)
+    if args.int8 and model_kind(model) != "transformer":
         raise ValueError("--int8 quantises a transformer model; a CRF has nothing to quantise")
     options = {"precision": args.precision or precision()} | ({"int8": True, "device": "cpu"} if args.int8 else {})
-    return load_predictor(args.model, **options)
+    return load_predictor(model, **options)
 
 
 def shard_bounds(n_items: int, shard: int, shards: int) -> tuple[int, int]:
@@ -102,9 +146,15 @@ def cmd_predict(args: argparse.Namespace) -> int:
         start, end = shard_bounds(len(docs), shard, shards)
         docs = docs[start:end]
         out = out.with_name(f"{out.stem}.part{shard + 1:0{len(str(shards))}d}of{shards}{out.suffix}")
-    predicted = predict_to_brat(_predictor(args), docs, out)
+    relations = None
+    if args.relations:
+        from ner.relations.models import load_relation_model
+
+        relations = load_relation_model(_model_path(args.relations))
+    predicted = predict_to_brat(_predictor(args), docs, out, relations)
     n = sum(len(d.entities) for d in predicted)
-    print(f"{n} entities in {len(predicted)} lines -> {out} + {out.with_suffix('.ann').name}")
+    related = f", {sum(len(d.relations) for d in predicted)} relations" if relations is not None else ""
+    print(f"{n} entities{related} in {len(predicted)} lines -> {out} + {out.with_suffix('.ann').name}")
     return 0
 
 
@@ -242,9 +292,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", help="annotation database (default $NER_DATA_DIR/annotations.db)")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("predict", help="entities of each line of a .txt file, written as BRAT")
+    p = sub.add_parser("predict", help="entities (and relations) of each line of a .txt file, written as BRAT")
     p.add_argument("input")
-    p.add_argument("--model", required=True, help="checkpoint folder or hub id")
+    p.add_argument("--model", required=True, help="entity model: a run name of checkpoints/, a folder or a hub id")
+    p.add_argument("--relations", help="also the relations between the entities found, by this relation model "
+                   "(written as R and * lines)")
     p.add_argument("--output", help="output .txt path (default INPUT.pred.txt, with its .ann)")
     p.add_argument("--int8", action="store_true", help=INT8_HELP)
     p.add_argument("--precision", choices=PRECISIONS, default=None, help=PRECISION_HELP)
@@ -252,9 +304,14 @@ def build_parser() -> argparse.ArgumentParser:
                    "OUTPUT.partKofN.txt/.ann (under torchrun / accelerate launch: this process's part)")
     p.set_defaults(func=cmd_predict)
 
-    p = sub.add_parser("evaluate", help="score a model on a split: the same table as `score`")
-    p.add_argument("--model", required=True, help="checkpoint folder or hub id")
+    p = sub.add_parser("evaluate", help="score a model on a split: Task A for entities; Task B (scenario3) or A + B "
+                       "(scenario1) for relations")
+    p.add_argument("--model", required=True, help="a run name of checkpoints/, a folder or a hub id: an entity or a "
+                   "relation model")
     p.add_argument("--split", default="test")
+    p.add_argument("--relations", help="with an entity model: also this relation model, scored as A + B")
+    p.add_argument("--entities", help="with a relation model: the entity model that finds its entities (A + B); "
+                   "default on scenario1: the one it was trained with")
     p.add_argument("--json", action="store_true")
     p.add_argument("--int8", action="store_true", help=INT8_HELP)
     p.add_argument("--precision", choices=PRECISIONS, default=None, help=PRECISION_HELP)

@@ -83,6 +83,7 @@ class Relation:
     kind: str
     args: tuple[tuple[str, int], ...]
     star: bool = False
+    score: float | None = field(default=None, compare=False)  # a model's probability for it (not written to BRAT)
 
 
 @dataclass(frozen=True)

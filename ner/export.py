@@ -106,18 +106,24 @@ def import_brat(path: str | Path) -> list[Document]:
 # ---------------------------------------------------------------- predicting a .txt file into BRAT
 
 
-def predict_to_brat(predictor: Predictor, docs: list[Document], txt_path: str | Path) -> list[Document]:
-    """The documents with the predictor's entities, written as BRAT to ``txt_path`` (+ ``.ann``).
+def predict_to_brat(predictor: Predictor, docs: list[Document], txt_path: str | Path, relations=None
+                    ) -> list[Document]:
+    """The documents with the predictor's entities (and ``relations``' relations), written as BRAT to ``txt_path``.
 
     Blank documents get no entity and are not sent to the predictor; each line of the
     output is a document's text as given, so the lines that :func:`ner.uploads.read_upload`
     reads (``want="lines"``) line up with the input file (what the official scorer needs).
-    Both files are written atomically.
+    ``relations``: a relation model (:mod:`ner.relations.models`); its relations are written as
+    ``R`` and ``*`` lines. Both files (``.txt`` and ``.ann``) are written atomically.
     """
     todo = [i for i, d in enumerate(docs) if d.text.strip()]
     predicted = list(docs)
     for i, ents in zip(todo, predictor.predict([docs[i].text for i in todo])):
         predicted[i] = docs[i].with_entities(ents)
+    if relations is not None:
+        related = relations.predict([predicted[i] for i in todo])
+        for i, doc in zip(todo, related):
+            predicted[i] = doc
     write_brat(predicted, txt_path)
     return predicted
 

@@ -15,19 +15,23 @@ from __future__ import annotations
 import json
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from cachetools import LRUCache
 
 from ner.checkpoints import CheckpointInfo, list_checkpoints
-from ner.entities import Entity
+from ner.entities import Document, Entity
 from ner.gpu import PREDICT_SECONDS, gpu
 from ner.messages import N_
 from ner.predict import CheckpointError, Predictor, load_predictor, model_kind
 from ner.refusals import Invalid
+from ner.relations.models import KINDS as RELATION_KINDS
+from ner.relations.models import RelationModel, load_relation_model
 from ner.settings import Settings, gradio_temp_dir
+
+ENTITY_KINDS: tuple[str, ...] = ("crf", "transformer")
 
 
 class NoModelYet(Invalid):
@@ -84,6 +88,22 @@ class GpuPredictor:
         return self.run(texts)
 
 
+@dataclass(frozen=True)
+class GpuRelations:
+    """A loaded relation model whose :meth:`predict` runs under ZeroGPU's ``spaces.GPU`` (unchanged off Spaces)."""
+
+    inner: RelationModel
+    run: Callable[[Sequence[Document]], list[Document]]
+
+    @property
+    def name(self) -> str:
+        return self.inner.name
+
+    def predict(self, docs: Sequence[Document]) -> list[Document]:
+        """The documents with the relations between their entities (see the inner model)."""
+        return self.run(docs)
+
+
 class Models:
     """Lists, resolves and loads the models; at most ``settings.limits.model_cache`` stay loaded."""
 
@@ -96,17 +116,39 @@ class Models:
     def checkpoints(self) -> list[CheckpointInfo]:
         return list_checkpoints(self.root)
 
-    def choices(self) -> list[tuple[str, str]]:
-        """Dropdown choices ``(label, value)``: ``NER_MODEL`` first when set, then newest checkpoint first."""
-        pinned = self.settings.default_model
-        return ([(pinned, pinned)] if pinned else []) + [(c.label(), str(c.path)) for c in self.checkpoints()]
+    def choices(self, task: str = "entities") -> list[tuple[str, str]]:
+        """Dropdown choices ``(label, value)`` of the models of ``task`` (``entities`` or ``relations``).
 
-    def default(self) -> str | None:
-        """``NER_MODEL`` (e.g. a fine-tuned model on the Hub), else the newest checkpoint, else None."""
-        choices = self.choices()
+        Entities: ``NER_MODEL`` first when set, then the entity checkpoints, newest first;
+        relations: the relation checkpoints, newest first.
+        """
+        pinned = self.settings.default_model if task == "entities" else None
+        kinds = ENTITY_KINDS if task == "entities" else RELATION_KINDS
+        listed = [(c.label(), str(c.path)) for c in self.checkpoints() if c.kind in kinds]
+        return ([(pinned, pinned)] if pinned else []) + listed
+
+    def default(self, task: str = "entities") -> str | None:
+        """``NER_MODEL`` (e.g. a fine-tuned model on the Hub), else the newest checkpoint of ``task``, else None."""
+        choices = self.choices(task)
         return choices[0][1] if choices else None
 
-    def resolve(self, model: str | None, admin: bool = False) -> str:
+    def relations(self, model: str | None, admin: bool = False):
+        """The loaded relation model for ``model`` (see :meth:`resolve`; empty: the newest relation checkpoint).
+
+        Its ``predict(documents)`` runs under ZeroGPU on a Space, like an entity model's.
+        :class:`NoModelYet` when there is no relation model; ``CheckpointError`` for an entity model.
+        """
+        key = self.resolve(model or self.default("relations") or "", admin, task="relations")
+        if model_kind(key) not in RELATION_KINDS:
+            raise CheckpointError("{model} is an entity model: choose a relation model", model=Path(key).name)
+        with self._lock:
+            found = self._cache.get("relations:" + key)
+            if found is None:
+                inner = load_relation_model(key)
+                found = self._cache["relations:" + key] = GpuRelations(inner, gpu(PREDICT_SECONDS)(inner.predict))
+            return found
+
+    def resolve(self, model: str | None, admin: bool = False, task: str = "entities") -> str:
         """The canonical name of the model to load: a checkpoint's resolved folder, ``NER_MODEL``, or (admin) any.
 
         :class:`NoModelYet` when there is no model yet; :class:`ModelNotAllowed` for a model the
@@ -116,7 +158,7 @@ class Models:
         """
         model = (model or "").strip() if isinstance(model, str) else ""
         if not model:
-            model = self.default() or ""
+            model = self.default(task) or ""
             if not model:
                 raise NoModelYet("no model yet: train one (the instant CRF takes seconds)")
         if model == self.settings.default_model:

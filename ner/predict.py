@@ -247,8 +247,12 @@ def model_kind(model: str | Path) -> str:
 
 
 def load_predictor(model: str | Path, **kwargs) -> Predictor:
-    """A CRF or transformer predictor for a checkpoint folder or hub id."""
-    if model_kind(model) == "crf":
+    """A CRF or transformer predictor for a checkpoint folder or hub id (a relation model is refused: it finds none)."""
+    kind = model_kind(model)
+    if kind.startswith("relations"):
+        raise CheckpointError("{model} is a relation model: it relates entities an entity model found; choose an "
+                              "entity model", model=Path(str(model)).name)
+    if kind == "crf":
         try:
             return CrfModel.load(Path(model))
         except (OSError, ValueError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -31,8 +32,10 @@ def test_every_ordered_pair_is_a_candidate_and_same_as_labels_both_orders():
 def test_a_pair_is_related_when_its_likeliest_kind_reaches_the_threshold():
     classes = (NONE, "is-a", "same-as")
     probs = {(0, 1): [0.5, 0.4, 0.1], (1, 0): [0.9, 0.05, 0.05], (0, 2): [0.3, 0.1, 0.6]}
-    assert decide(classes, probs, 0.35) == [("is-a", 0, 1), ("same-as", 0, 2)]
-    assert decide(classes, probs, 0.5) == [("same-as", 0, 2)]
+    assert decide(classes, probs, 0.35) == {("is-a", 0, 1): 0.4, ("same-as", 0, 2): 0.6}
+    assert decide(classes, probs, 0.5) == {("same-as", 0, 2): 0.6}
+    kept = with_triples(Document("s", TEXT, (ASMA, CAUSA, TOS)), decide(classes, probs, 0.35))
+    assert [r.score for r in kept.relations] == [0.4, 0.6]  # kept beside each relation, not written to BRAT
 
 
 def test_pair_features_say_labels_order_distance_and_the_words_between():
@@ -119,3 +122,34 @@ def test_an_entity_beyond_the_model_s_length_relates_to_nothing(trained):
                                entity(start + 5, start + 8, "Concept")))
     probs = model.probabilities([doc])[0]
     assert all(probs[pair][0] == 1.0 for pair in probs if 1 in pair or 2 in pair)
+
+
+@pytest.mark.slow
+def test_the_cli_trains_evaluates_and_predicts_relations(tmp_path, real_corpus):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = os.environ | {"NER_CHECKPOINTS_DIR": str(tmp_path / "ck")}
+    cli = [sys.executable, "-m", "ner"]
+
+    def run(*args: str) -> str:
+        done = subprocess.run([*cli, *args], capture_output=True, text=True, env=env, cwd=Path(__file__).parent.parent)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    run("train", "--base-model", "crf", "--run-name", "ents", "--eval-splits", "dev")
+    run("train", "--task", "relations", "--base-model", "crf", "--run-name", "rels", "--entity-model",
+        str(tmp_path / "ck" / "ents"), "--eval-splits", "dev")
+    task_b = json.loads(run("evaluate", "--model", "rels", "--split", "scenario3", "--json"))  # a run name will do
+    assert set(task_b) == {"sentences", "official", "per_type"} and 0.3 < task_b["official"]["f1"] < 1
+    both = json.loads(run("evaluate", "--model", "rels", "--split", "scenario1", "--json"))
+    assert {"entities", "relations"} <= set(both) and both["entities"]["correct"] > 0
+    (tmp_path / "in.txt").write_text("La diabetes aumenta el riesgo de infarto.\nEl asma causa tos seca.\n")
+    said = run("predict", "--model", "ents", "--relations", "rels", str(tmp_path / "in.txt"))
+    ann = (tmp_path / "in.pred.ann").read_text()
+    assert "relations in 2 lines" in said and re.search(r"^R\d+\t[\w-]+ Arg1:T\d+ Arg2:T\d+$", ann, re.M)
+    refused = subprocess.run([*cli, "predict", "--model", "rels", str(tmp_path / "in.txt")], capture_output=True,
+                             text=True, env=env, cwd=Path(__file__).parent.parent)
+    assert refused.returncode == 2 and "is a relation model" in refused.stderr

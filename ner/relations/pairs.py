@@ -35,19 +35,20 @@ def pair_labels(doc: Document) -> dict[Pair, str]:
 
 
 def decide(classes: Sequence[str], probabilities: Mapping[Pair, Sequence[float]], threshold: float
-           ) -> list[Triple]:
-    """The relations a classifier's probabilities give: a pair's likeliest kind when it reaches ``threshold``.
+           ) -> dict[Triple, float]:
+    """The relations a classifier's probabilities give, each with its probability: a pair's likeliest kind when it
+    reaches ``threshold``.
 
     ``probabilities[pair][k]`` is the probability of ``classes[k]`` (one class is :data:`NONE`,
     never given). Of the two orders of a ``same-as`` pair both may come out;
     :func:`ner.relations.triples.with_triples` keeps one.
     """
     none = classes.index(NONE)
-    out = []
+    out = {}
     for (a, b), p in sorted(probabilities.items()):
         best = max((k for k in range(len(classes)) if k != none), key=lambda k: p[k])
         if p[best] >= threshold:
-            out.append((classes[best], a, b))
+            out[(classes[best], a, b)] = round(float(p[best]), 4)
     return out
 
 

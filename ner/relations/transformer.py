@@ -56,7 +56,6 @@ class RelationSettings:
     dropout: float = 0.1
     seed: int = 42
     thresholds: tuple[float, ...] = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
-    markers: bool = True  # entities written between typed markers ([ Concept ... ]) in the encoder's input
 
 
 class PairHead(nn.Module):
@@ -98,47 +97,22 @@ class PairHead(nn.Module):
         return out
 
 
-def encode_sentence(tokenizer, doc: Document, max_length: int, markers: bool = True) -> dict | None:
+def encode_sentence(tokenizer, doc: Document, max_length: int) -> dict | None:
     """The model's input for one sentence: sub-word ids, each entity's sub-words and label, the candidate pairs.
 
-    ``markers``: each entity is written between typed markers made of ordinary words,
-    ``[ Concept`` before its first word and ``]`` after its last (nested ones nest), and its
-    sub-words include its opening marker's. None when the sentence has fewer than two
-    entities. Entities beyond the cut get no sub-word.
+    None when the sentence has fewer than two entities. Entities beyond the cut get no sub-word.
     """
     pairs = candidates(doc)
     if not pairs:
         return None
     spans = words(doc.text)
-    inside = [{k for k, (s, e) in enumerate(spans) if any(fs <= s and e <= fe for fs, fe in ent.fragments)}
-              for ent in doc.entities]
-    pieces: list[str] = []  # the words the tokenizer sees, markers among them
-    owner: list[tuple[str, int]] = []  # each piece: ("word", k) or ("open", entity index) or ("close", -1)
-    for k, (s, e) in enumerate(spans):
-        if markers:
-            opening = sorted((i for i, w in enumerate(inside) if w and min(w) == k), key=lambda i: -len(inside[i]))
-            for i in opening:
-                pieces += ["[", doc.entities[i].label]
-                owner += [("open", i), ("open", i)]
-        pieces.append(doc.text[s:e])
-        owner.append(("word", k))
-        if markers:
-            for i in (i for i, w in enumerate(inside) if w and max(w) == k):
-                pieces.append("]")
-                owner.append(("close", i))
-    enc = tokenizer(pieces, is_split_into_words=True, truncation=True, max_length=max_length)
+    enc = tokenizer([doc.text[s:e] for s, e in spans], is_split_into_words=True, truncation=True,
+                    max_length=max_length)
     word_ids = enc.word_ids()
-    tokens: list[list[int]] = [[] for _ in doc.entities]
-    for t, w in enumerate(word_ids):
-        if w is None:
-            continue
-        kind, n = owner[w]
-        if kind == "open":
-            tokens[n].append(t)
-        elif kind == "word":
-            for i, words_of in enumerate(inside):
-                if n in words_of:
-                    tokens[i].append(t)
+    tokens: list[list[int]] = []
+    for ent in doc.entities:
+        inside = {k for k, (s, e) in enumerate(spans) if any(fs <= s and e <= fe for fs, fe in ent.fragments)}
+        tokens.append([t for t, w in enumerate(word_ids) if w is not None and w in inside])
     return {"input_ids": enc["input_ids"], "tokens": tokens, "labels": [LABELS.index(e.label) for e in doc.entities],
             "pairs": pairs}
 
@@ -178,15 +152,14 @@ class RelationPredictor:
     """A trained relation model: :meth:`predict` fills the relations of documents from their entities."""
 
     def __init__(self, model: PairHead, tokenizer, threshold: float, max_length: int, name: str = "relations",
-                 device: str | None = None, batch_size: int = 32, markers: bool = True):
+                 device: str | None = None, batch_size: int = 32):
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.model, self.tokenizer = model.to(self.device).eval(), tokenizer
         self.threshold, self.max_length, self.name, self.batch_size = threshold, max_length, name, batch_size
-        self.markers = markers
 
     def probabilities(self, docs: Sequence[Document]) -> list[dict[tuple[int, int], np.ndarray]]:
         """Each document's pair probabilities (``CLASSES`` order); a pair an entity of which was cut is ``none``."""
-        rows = [encode_sentence(self.tokenizer, d, self.max_length, self.markers) for d in docs]
+        rows = [encode_sentence(self.tokenizer, d, self.max_length) for d in docs]
         out: list[dict] = [{} for _ in docs]
         order = sorted((k for k, r in enumerate(rows) if r is not None), key=lambda k: len(rows[k]["input_ids"]))
         for n in range(0, len(order), self.batch_size):
@@ -240,14 +213,14 @@ class RelationPredictor:
         if unexpected or any(not k.startswith("encoder.") for k in missing):
             raise ValueError(f"{folder / HEAD_FILE}: its weights do not fit the relation head")
         return cls(model, AutoTokenizer.from_pretrained(folder), float(info["threshold"]), int(info["max_length"]),
-                   name=str(folder), device=device, markers=settings.markers)
+                   name=str(folder), device=device)
 
 
-def training_rows(tokenizer, docs: Sequence[Document], max_length: int, markers: bool = True) -> list[dict]:
+def training_rows(tokenizer, docs: Sequence[Document], max_length: int) -> list[dict]:
     """One row a sentence with two or more entities: its input and every candidate pair's gold class."""
     rows = []
     for doc in docs:
-        row = encode_sentence(tokenizer, doc, max_length, markers) if doc.annotated else None
+        row = encode_sentence(tokenizer, doc, max_length) if doc.annotated else None
         if row is None:
             continue
         gold = pair_labels(doc)
@@ -315,12 +288,12 @@ def train_relation_model(base_model: str | Path, train_docs: Sequence[Document],
     limit = getattr(encoder.config, "max_position_embeddings", 514) - 2
     max_length = min(settings.max_length, limit)
     model = PairHead(encoder, settings.hidden, settings.dropout)
-    rows = training_rows(tokenizer, train_docs, max_length, settings.markers)
+    rows = training_rows(tokenizer, train_docs, max_length)
     if not rows:
         raise ValueError("the training documents hold no sentence with two entities to learn relations from")
     cuda = torch.cuda.is_available() and not use_cpu
     predictor = RelationPredictor(model, tokenizer, settings.thresholds[len(settings.thresholds) // 2], max_length,
-                                  device="cuda" if cuda else "cpu", markers=settings.markers)
+                                  device="cuda" if cuda else "cpu")
     dev = [d for d in dev_docs if d.annotated]
     best = _BestEpoch(predictor, dev, settings, on_epoch, cancel)
     head = [p for n, p in model.named_parameters() if not n.startswith("encoder.") and p.requires_grad]

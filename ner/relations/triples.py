@@ -7,7 +7,7 @@ Pure functions over :class:`ner.entities.Document`: an ``R`` line is one triple
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 
 from ner.entities import Document, Relation
@@ -31,18 +31,28 @@ def triples(doc: Document) -> list[Triple]:
     return list(out)
 
 
-def to_relation(triple: Triple) -> Relation:
+def to_relation(triple: Triple, score: float | None = None) -> Relation:
     """One BRAT relation: ``same-as`` as a ``*`` line, the others as ``R`` lines with ``Arg1``/``Arg2``."""
     kind, a, b = triple
     if kind == SAME_AS:
-        return Relation(kind, (("", a), ("", b)), star=True)
-    return Relation(kind, (("Arg1", a), ("Arg2", b)))
+        return Relation(kind, (("", a), ("", b)), star=True, score=score)
+    return Relation(kind, (("Arg1", a), ("Arg2", b)), score=score)
 
 
-def with_triples(doc: Document, found: Iterable[Triple]) -> Document:
+def scored(doc: Document) -> list[tuple[Triple, float | None]]:
+    """The document's relations as triples with each one's score (None for a person's)."""
+    out: dict[Triple, float | None] = {}
+    for rel in doc.relations:
+        for _, other in rel.args[1:]:
+            out.setdefault((rel.kind, rel.args[0][1], other), rel.score)
+    return list(out.items())
+
+
+def with_triples(doc: Document, found: Iterable[Triple] | Mapping[Triple, float]) -> Document:
     """A copy of ``doc`` whose relations are ``found`` (each once; ``same-as`` once per unordered pair).
 
-    ``ValueError`` for an unknown kind, an index outside the entities or a relation of an entity with itself.
+    ``found`` as a mapping: each triple with a model's probability for it. ``ValueError`` for an
+    unknown kind, an index outside the entities or a relation of an entity with itself.
     """
     kept: dict[tuple, Triple] = {}
     for kind, a, b in found:
@@ -52,4 +62,5 @@ def with_triples(doc: Document, found: Iterable[Triple]) -> Document:
             raise Invalid(f"relation {kind} {a} → {b}: no such pair of entities in {doc.id}")
         key = (kind, min(a, b), max(a, b)) if kind == SAME_AS else (kind, a, b)
         kept.setdefault(key, (kind, a, b))
-    return replace(doc, relations=tuple(to_relation(t) for t in kept.values()))
+    scores = found if isinstance(found, Mapping) else {}
+    return replace(doc, relations=tuple(to_relation(t, scores.get(t)) for t in kept.values()))

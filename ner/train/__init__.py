@@ -41,17 +41,22 @@ def train(
 ) -> Path:
     """Train, evaluate and write a checkpoint under ``root`` (default ``checkpoints/``); returns its folder.
 
-    ``base_model="crf"`` (any case) trains the CRF baseline, anything else is a transformer.
+    ``base_model="crf"`` (any case) trains the instant baseline (the CRF; for ``task="relations"``
+    the pair classifier), anything else a transformer.
     Raises :class:`TrainingCancelled` when ``cancel`` is set; nothing is left behind then, or on a crash.
     """
     root = checkpoints_dir() if root is None else Path(root)
     crf = settings.base_model.lower() == "crf"
     processes = _processes()
-    if processes > 1 and crf:
-        raise ValueError("the CRF trains in one process: run it without torchrun / accelerate launch")
+    if processes > 1 and (crf or settings.task == "relations"):
+        raise ValueError("this model trains in one process: run it without torchrun / accelerate launch")
     run_name, tmp = _staging(root, settings, processes)
     settings = replace(settings, run_name=run_name)
     try:
+        if settings.task == "relations":
+            from ner.train import relations
+
+            return relations.train_checkpoint(settings, extra, tmp, on_progress, cancel)
         if crf:
             from ner.train import crf as crf_trainer
 

@@ -15,6 +15,7 @@ from ner.gpu import GpuReading
 
 DEFAULT_BASE_MODEL = "PlanTL-GOB-ES/bsc-bio-ehr-es-pharmaconer"
 PRECISIONS = ("auto", "bf16", "fp16", "fp32")
+TASKS = ("entities", "relations")
 
 
 def _setting(default, help_text: str, **metadata):
@@ -26,7 +27,12 @@ def _setting(default, help_text: str, **metadata):
 class TrainSettings:
     """Everything a training run needs; the defaults suit RoBERTa-base on one GPU."""
 
-    base_model: str = _setting(DEFAULT_BASE_MODEL, "hub id, local folder, or 'crf' for the CRF baseline")
+    task: str = _setting("entities", "what the model finds: entities (Task A), or the relations between given "
+                         "entities (Task B)", choices=TASKS)
+    base_model: str = _setting(DEFAULT_BASE_MODEL, "hub id, local folder, or 'crf' for the instant baseline (a CRF "
+                               "for entities, a feature-based pair classifier for relations)")
+    entity_model: str | None = _setting(None, "relations: the entity checkpoint that finds the entities this "
+                                        "model relates (prediction from plain text, scenario 1); none: give one then")
     run_name: str | None = _setting(None, "checkpoint folder name; none: derived from the base model and the time")
     epochs: int = _setting(10, "maximum number of epochs")
     learning_rate: float = _setting(5e-5, "peak learning rate")

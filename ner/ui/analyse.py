@@ -15,15 +15,19 @@ import gradio as gr
 import pandas as pd
 
 from ner.annotation.intake import tidy_name
-from ner.entities import Entity, entity_to_json
+from ner.entities import LABELS, Document, Entity, entity_to_json
 from ner.export import predict_to_brat
 from ner.files import scratch
+from ner.models import NoModelYet
+from ner.relations.triples import scored
 from ner.tokens import check_text
-from ner.ui.common import NARROW, quietly, user_error, warned
+from ner.ui.arcs import arcs_html, relations_table
+from ner.ui.common import NARROW, endpoint, model_error, quietly, user_error, warned
 from ner.ui.i18n import language, say, say_in, t
 from ner.ui.render import label_name, legend, percent, render
 from ner.uploads import read_upload
 
+NO_RELATIONS = "—"  # the relation box's "no relation model" choice
 EXAMPLES = [
     "La hipertensión arterial aumenta el riesgo de sufrir un infarto de miocardio.",
     "Los antibióticos no curan las infecciones causadas por virus, como la gripe.",
@@ -103,16 +107,48 @@ def build(ctx, admin: gr.Textbox) -> None:
         predictor = ctx.predictor(model, admin_token, request)
         return [entity_to_json(e, text) for e in predictor.predict([text])[0]]
 
-    def analyse(text: str, model: str, token: str, narrow: bool = False, request: gr.Request = None):
+    def relations_of(text: str, entities: list[Entity], model: str, token: str, request) -> Document | None:
+        """The sentence with the relation model's relations between ``entities`` (None: no relation model chosen)."""
+        if not (model or "").strip():
+            return None
+        try:
+            relations = ctx.models.relations(model, admin=ctx.is_admin(token, request))
+        except ValueError as exc:
+            raise model_error(exc, request) from exc
+        return relations.predict([Document("text", text, tuple(entities))])[0]
+
+    def predict_relations_api(text: str, model: str = "", relations: str = "", admin_token: str = "",
+                              request: gr.Request = None) -> dict:
+        """Entities and the relations between them: ``{entities: [...], relations: [{type, from, to, score}]}``.
+
+        ``from`` and ``to`` are indexes into ``entities``; ``relations``: a listed relation
+        checkpoint, empty for the app's newest one. Other models need ``admin_token``.
+        """
+        text = check(text, request)
+        entities = ctx.predictor(model, admin_token, request).predict([text])[0]
+        doc = relations_of(text, entities, relations or ctx.models.default("relations") or "", admin_token, request)
+        if doc is None:
+            raise model_error(NoModelYet("no relation model yet: train one (--task relations)"), request)
+        return {"entities": [entity_to_json(e, text) for e in doc.entities],
+                "relations": [{"type": k, "from": a, "to": b, "score": p} for (k, a, b), p in scored(doc)]}
+
+    def analyse(text: str, model: str, token: str, relations: str = "", narrow: bool = False,
+                request: gr.Request = None):
         text = check(text, request)
         if not text.strip():
             raise gr.Error(say(request, "text_empty"))
         predictor = ctx.predictor(model, token, request)
         t0 = time.perf_counter()
         entities = predictor.predict([text])[0]
+        related = relations_of(text, entities, relations, token, request)
         ms = (time.perf_counter() - t0) * 1000
         lang = language(request)
         html = legend(language=lang) + render(text, entities, language=lang)
+        if related is not None:
+            entities = list(related.entities)
+            names = {label: label_name(label, lang) for label in LABELS}
+            html += arcs_html(related, names) + relations_table(related, say_in(lang, "relations_headers").split("|"),
+                                                               lang)
         info = say(request, "analysed", n=len(entities), ms=ms, model=Path(str(predictor.name)).name)
         return html, entity_table(text, entities, lang, bool(narrow)), info
 
@@ -146,6 +182,8 @@ def build(ctx, admin: gr.Textbox) -> None:
         with gr.Column(scale=1, min_width=300):
             text = gr.Textbox(label=t("text"), info=t("text_info"), lines=4, max_lines=20, elem_id="analyse-text",
                               value=EXAMPLES[0])
+            relation_box = gr.Dropdown(label=t("relations_model"), choices=[(NO_RELATIONS, "")], value="",
+                                       allow_custom_value=True, elem_id="analyse-relations")
             button = gr.Button(t("analyse"), variant="primary", elem_id="analyse-button")
             gr.Examples(EXAMPLES, inputs=[text], label=t("examples"))
         with gr.Column(scale=1, min_width=300, elem_id="analyse-results"):
@@ -160,12 +198,21 @@ def build(ctx, admin: gr.Textbox) -> None:
         brat = gr.File(label=t("brat_zip"), interactive=False, visible=False, elem_id="analyse-brat")
 
     results = [shown, table, info]
-    inputs = [text, ctx.model_box, admin, narrow]
+    inputs = [text, ctx.model_box, admin, relation_box, narrow]
     analyse_quietly = quietly(analyse, 3)  # the button: a refusal is a popup that marks no output
     button.click(analyse_quietly, inputs, results, js=NARROW, api_visibility="private").then(None, js=SHOW_RESULTS)
     text.submit(analyse_quietly, inputs, results, js=NARROW, api_visibility="private").then(None, js=SHOW_RESULTS)
     upload.upload(predict_file_quietly, [upload, ctx.model_box, admin], [brat, found], api_visibility="private")
-    gr.on([], analyse, inputs, results, api_name="analyse")  # for scripts: refusals are errors
-    gr.on([], predict_file, [upload, ctx.model_box, admin], [brat, found], api_name="predict_file")
+    endpoint(analyse, "analyse", inputs, results)  # for scripts: refusals are errors
+    endpoint(predict_file, "predict_file", [upload, ctx.model_box, admin], [brat, found])
     upload.clear(lambda: (gr.File(value=None, visible=False), ""), None, [brat, found], api_visibility="private")
-    gr.api(predict_api, api_name="predict")
+    endpoint(predict_api, "predict")
+    endpoint(predict_relations_api, "predict_relations")
+
+    def relation_choices():
+        """The relation models to choose from, the newest chosen (none while there is none)."""
+        found = ctx.models.choices("relations")
+        return gr.Dropdown(choices=[(NO_RELATIONS, ""), *found], value=found[0][1] if found else "")
+
+    gr.on(None, relation_choices, None, [relation_box], api_visibility="private")
+    relation_box.focus(relation_choices, None, [relation_box], api_visibility="private")

@@ -10,12 +10,14 @@ arc labels and tags are only the known relation kinds and entity labels.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 
 from spacy import displacy
 
 from ner.entities import Document
 from ner.relations.triples import RELATIONS, triples
 
+CELL = "padding: 0.2em 0.4em; text-align: left"  # the relations table's cells: four columns fit a phone
 TAG_COLORS = {"Concept": "#0f766e", "Action": "#b45309", "Predicate": "#6d28d9", "Reference": "#be185d"}
 ARC_OPTIONS = {"compact": True, "distance": 95, "word_spacing": 28, "arrow_spacing": 14, "arrow_stroke": 2,
                "arrow_width": 8, "offset_x": 60, "bg": "transparent", "color": "currentColor", "font": "inherit"}
@@ -60,3 +62,24 @@ def arcs_html(doc: Document, label_names: dict[str, str] | None = None) -> str:
     svg = parts[0] + "".join(f'class="displacy-tag" font-weight="bold" style="fill: {TAG_COLORS[label]}"' + rest
                              for label, rest in zip(labels, parts[1:]))
     return f"<div class='ner-arcs' style='overflow-x: auto; max-width: 100%'>{svg}</div>"
+
+
+def relations_table(doc: Document, headers: Sequence[str] = ("relation", "from", "to", "confidence"), lang: str = "en"
+                    ) -> str:
+    """The sentence's relations as an HTML table: kind, from, to (each entity's words) and the model's score.
+
+    ``headers``: the four column names as the reader reads them.
+    """
+    rows = []
+    for rel in doc.relations:
+        a = rel.args[0][1]
+        for _, b in rel.args[1:]:
+            score = "" if rel.score is None else f"{round(rel.score * 100)}{' %' if lang == 'es' else '%'}"
+            rows.append("<tr>" + "".join(f"<td style='{CELL}'>{html.escape(x)}</td>" for x in (
+                rel.kind, doc.entities[a].surface(doc.text), doc.entities[b].surface(doc.text), score)) + "</tr>")
+    if not rows:
+        return ""
+    head = "".join(f"<th style='{CELL}'>{html.escape(h)}</th>" for h in headers)
+    return (f"<div style='overflow-x: auto; max-width: 100%'><table class='ner-relations' style='width: 100%; "
+            f"font-size: 0.9em; border-collapse: collapse'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}"
+            "</tbody></table></div>")

@@ -21,7 +21,7 @@ from ner.errors import ERRORS, MARKS, Marked, MarkedSentence, compare_rows, mark
 from ner.memory import release_memory
 from ner.refusals import Refusal
 from ner.scoring import score
-from ner.ui.common import NARROW, user_error
+from ner.ui.common import NARROW, endpoint, user_error
 from ner.ui.i18n import language, number, say, say_in, t
 from ner.ui.render import MARKS_CSS, label_name, marks_legend, render_marked
 from ner.ui.results import ANNOTATED, DIFFER, Pack, Results, mask_errors, pack
@@ -310,7 +310,7 @@ def build(ctx, admin: gr.Textbox) -> None:
     previous.click(turn(-1), [kind, key, page], shown, api_visibility="private")
     following.click(turn(+1), [kind, key, page], shown, api_visibility="private")
     other.focus(lambda: gr.Dropdown(choices=ctx.models.choices()), None, [other], api_visibility="private")
-    gr.api(evaluate_api, api_name="evaluate", concurrency_limit=1, concurrency_id="evaluate")
+    endpoint(evaluate_api, "evaluate", concurrency_limit=1, concurrency_id="evaluate")
 
 
 def _split(split: str) -> str:
