@@ -36,6 +36,10 @@ records):
   taken as it was; NULL: an edited, merged answer), ``created``. The newest review of a
   document is the one that counts: it wins over every annotator's answer in
   :meth:`Store.latest_answers` without an annotator (what exports and training read).
+- ``relations`` (schema 4), a column of ``suggestions``, ``answers`` and ``reviews``: the
+  relations between the row's entities, JSON ``[{"type", "from", "to", "score"}]``, ``from``
+  and ``to`` indexes into the row's entities as stored (sorted); a score on suggestions only.
+  Rows written before schema 4 hold ``[]``.
 
 Undo: nothing is updated or deleted. :meth:`Store.undo` appends an ``undone`` row that
 retracts the current answer; the answer that was current before it (its ``previous``)
@@ -53,20 +57,22 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from ner import ordering
-from ner.entities import Document, Entity, check_entities, entity_to_json
+from ner.entities import Document, Entity, Relation, check_entities, entity_to_json
 from ner.refusals import Invalid
+from ner.relations.triples import Triple, relation_to_json, to_relation, triples, with_triples
+from ner.relations.triples import scored as _scored
 from ner.settings import data_dir
 
 STATUSES: tuple[str, ...] = ("accepted", "rejected", "skipped")
 UNDONE = "undone"
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 REVIEW_STATUSES: tuple[str, ...] = ("accepted", "rejected")
 
 _SCHEMA = """
@@ -86,7 +92,8 @@ CREATE TABLE IF NOT EXISTS suggestions (
     model TEXT NOT NULL,
     entities TEXT NOT NULL,
     confidence REAL,
-    created TEXT NOT NULL
+    created TEXT NOT NULL,
+    relations TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS suggestions_document ON suggestions (document, model, id);
 CREATE TABLE IF NOT EXISTS answers (
@@ -99,6 +106,7 @@ CREATE TABLE IF NOT EXISTS answers (
     previous INTEGER REFERENCES answers (id),
     undoes INTEGER REFERENCES answers (id),
     created TEXT NOT NULL,
+    relations TEXT NOT NULL DEFAULT '[]',
     CHECK ((status = 'undone') = (undoes IS NOT NULL))
 );
 CREATE INDEX IF NOT EXISTS answers_document ON answers (document, annotator, id);
@@ -117,7 +125,8 @@ CREATE TABLE IF NOT EXISTS reviews (
     status TEXT NOT NULL CHECK (status IN ('accepted', 'rejected')),
     entities TEXT NOT NULL,
     chosen TEXT,
-    created TEXT NOT NULL
+    created TEXT NOT NULL,
+    relations TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS reviews_document ON reviews (document, id);
 CREATE TRIGGER IF NOT EXISTS reviews_no_update BEFORE UPDATE ON reviews
@@ -186,6 +195,37 @@ def _entities_from_column(raw: str) -> tuple[Entity, ...]:
     return tuple(sorted(Entity(tuple(map(tuple, d["fragments"])), d["label"], d.get("score")) for d in json.loads(raw)))
 
 
+def _columns(text: str, entities: Iterable[Entity], relations, where: str, scores: bool = True
+             ) -> tuple[tuple[Entity, ...], str, str]:
+    """The entities checked and sorted, and the ``entities`` and ``relations`` columns of a row.
+
+    ``relations``: triples over ``entities`` as given (or a mapping of them to a model's
+    probability), renumbered here to follow the sorted entities; a ``relations`` column is
+    ``[{"type", "from", "to", "score"}]``. ``ValueError`` names what is wrong (an entity by
+    its place in ``entities``).
+    """
+    given = list(entities)
+    ents = check_entities(text, given, where)  # sorted, as the store keeps them
+    if not scores:
+        ents = tuple(Entity(e.fragments, e.label) for e in ents)
+    probability = relations if isinstance(relations, Mapping) else {}
+    order = sorted(range(len(given)), key=lambda i: given[i])
+    new = {old: k for k, old in enumerate(order)}
+    renumbered: dict[Triple, float | None] = {}
+    for kind, a, b in relations or ():
+        if a not in new or b not in new:
+            raise Invalid(f"{where}: relation {kind} {a} → {b}: no such pair of entities")
+        renumbered[(kind, new[a], new[b])] = probability.get((kind, a, b)) if scores else None
+    kept = with_triples(Document(where, text, ents), renumbered)
+    return ents, _entities_to_column(ents, text), json.dumps([relation_to_json(t, p) for t, p in _scored(kept)],
+                                                             separators=(",", ":"))
+
+
+def _relations_from_column(raw: str) -> tuple[Relation, ...]:
+    """The relations of a ``relations`` column, as a document holds them."""
+    return tuple(to_relation((d["type"], d["from"], d["to"]), d.get("score")) for d in json.loads(raw or "[]"))
+
+
 # ---------------------------------------------------------------- records
 
 
@@ -199,6 +239,7 @@ class Suggestion:
     entities: tuple[Entity, ...]
     confidence: float | None
     created: str
+    relations: tuple[Relation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -214,6 +255,7 @@ class Answer:
     suggestion: int | None = None
     previous: int | None = None
     undoes: int | None = None
+    relations: tuple[Relation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -227,6 +269,7 @@ class Review:
     entities: tuple[Entity, ...]
     created: str
     chosen: str | None = None
+    relations: tuple[Relation, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -250,9 +293,11 @@ class Conflict:
 
 
 def disagree(answers: Iterable[Answer]) -> bool:
-    """Do two or more answers differ: another status, or accepted with other entities (rejections agree)?"""
+    """Do two or more answers differ: another status, or accepted with other entities or relations (rejections
+    agree)?"""
     decided = [a for a in answers if a.status in REVIEW_STATUSES]
-    keys = {(a.status, frozenset(a.entities) if a.status == "accepted" else None) for a in decided}
+    keys = {(a.status, (frozenset(a.entities), frozenset(triples(Document("", "", a.entities, a.relations))))
+             if a.status == "accepted" else None) for a in decided}
     return len(decided) >= 2 and len(keys) > 1
 
 
@@ -401,6 +446,10 @@ class Store:
                                SELECT source, NULL, MIN(created) FROM documents GROUP BY source"""
                         )
                     # v2 -> v3: only the reviews table is new (made above); nothing to copy
+                    for table in ("suggestions", "answers", "reviews"):  # v3 -> v4: relations beside entities
+                        columns = {r[1] for r in c.execute(f"PRAGMA table_info({table})")}
+                        if "relations" not in columns:
+                            c.execute(f"ALTER TABLE {table} ADD COLUMN relations TEXT NOT NULL DEFAULT '[]'")
                     c.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
                 return
             except sqlite3.OperationalError as exc:
@@ -546,12 +595,13 @@ class Store:
     # -- suggestions
 
     def add_suggestion(
-        self, doc_id: int, model: str, entities: Iterable[Entity], confidence: float | None = None
+        self, doc_id: int, model: str, entities: Iterable[Entity], confidence: float | None = None, relations=()
     ) -> int:
-        """Store a model's entities (with scores) for a document; the suggestion id.
+        """Store a model's entities (with scores) for a document, and relations between them; the suggestion id.
 
         ``confidence`` is an optional whole-item confidence in [0, 1] (for instance the mean
         over tokens of the highest tag probability), used to rank items with no entity.
+        ``relations``: triples over ``entities`` as given, or a mapping of them to their scores.
         """
         if not isinstance(model, str) or not model.strip():
             raise Invalid(f"model must be a non-empty name, got {model!r}")
@@ -559,29 +609,32 @@ class Store:
             raise Invalid(f"confidence must lie in [0, 1], got {confidence!r}")
         with self._write() as c:
             text = self._doc_row(c, doc_id)["text"]
-            ents = check_entities(text, entities, f"suggestion for document {doc_id}")
+            _, ents, rels = _columns(text, entities, relations, f"suggestion for document {doc_id}")
             cur = c.execute(
-                "INSERT INTO suggestions (document, model, entities, confidence, created) VALUES (?, ?, ?, ?, ?)",
-                (doc_id, model, _entities_to_column(ents, text), confidence, _now()),
+                """INSERT INTO suggestions (document, model, entities, confidence, created, relations)
+                   VALUES (?, ?, ?, ?, ?, ?)""",
+                (doc_id, model, ents, confidence, _now(), rels),
             )
             return int(cur.lastrowid)  # type: ignore[arg-type]
 
-    def add_suggestions(self, model: str, found: Iterable[tuple[int, Iterable[Entity]]]) -> list[int]:
+    def add_suggestions(self, model: str, found: Iterable[tuple]) -> list[int]:
         """Store a model's entities for several documents in one transaction; the suggestion ids.
 
-        ``found``: ``(document id, entities)`` pairs, checked like :meth:`add_suggestion`'s.
+        ``found``: ``(document id, entities)`` or ``(document id, entities, relations)``, checked
+        like :meth:`add_suggestion`'s.
         """
         if not isinstance(model, str) or not model.strip():
             raise Invalid(f"model must be a non-empty name, got {model!r}")
-        found = [(doc_id, list(entities)) for doc_id, entities in found]
+        found = [(row[0], list(row[1]), row[2] if len(row) > 2 else ()) for row in found]
         out = []
         with self._write() as c:
-            for doc_id, entities in found:
+            for doc_id, entities, relations in found:
                 text = self._doc_row(c, doc_id)["text"]
-                ents = check_entities(text, entities, f"suggestion for document {doc_id}")
+                _, ents, rels = _columns(text, entities, relations, f"suggestion for document {doc_id}")
                 cur = c.execute(
-                    "INSERT INTO suggestions (document, model, entities, confidence, created) VALUES (?, ?, ?, ?, ?)",
-                    (doc_id, model, _entities_to_column(ents, text), None, _now()),
+                    """INSERT INTO suggestions (document, model, entities, confidence, created, relations)
+                       VALUES (?, ?, ?, ?, ?, ?)""",
+                    (doc_id, model, ents, None, _now(), rels),
                 )
                 out.append(int(cur.lastrowid))  # type: ignore[arg-type]
         return out
@@ -611,6 +664,7 @@ class Store:
             _entities_from_column(row["entities"]),
             row["confidence"],
             row["created"],
+            _relations_from_column(row["relations"]),
         )
 
     def latest_suggestion(self, doc_id: int, model: str | None = None) -> Suggestion | None:
@@ -635,6 +689,7 @@ class Store:
             suggestion=row["suggestion"],
             previous=row["previous"],
             undoes=row["undoes"],
+            relations=_relations_from_column(row["relations"]),
         )
 
     def _current_id(self, c: sqlite3.Connection, doc_id: int, annotator: str) -> int | None:
@@ -653,12 +708,14 @@ class Store:
         status: str,
         entities: Iterable[Entity] = (),
         suggestion: int | None = None,
+        relations: Iterable[Triple] = (),
     ) -> int:
         """Append an annotator's answer for a document (one transaction); the answer id.
 
         ``status`` is ``accepted``, ``rejected`` or ``skipped``. Entities are checked with
         :func:`ner.entities.check_entities` (``ValueError`` names the bad one; entities sent as
-        JSON go through :func:`ner.entities.entities_from_json` first) and stored without scores.
+        JSON go through :func:`ner.entities.entities_from_json` first) and stored without scores;
+        ``relations`` are triples over ``entities`` as given, stored renumbered with them.
         """
         if not isinstance(annotator, str) or not annotator.strip():
             raise Invalid(f"annotator must be a non-empty name, got {annotator!r}")
@@ -666,27 +723,18 @@ class Store:
             raise Invalid(
                 f"unknown status {status!r} (expected one of {', '.join(STATUSES)}; use undo() to retract)"
             )
-        entities = list(entities)
+        entities, relations = list(entities), list(relations)
         with self._write() as c:
             text = self._doc_row(c, doc_id)["text"]
-            ents = check_entities(text, entities, f"answer for document {doc_id}")
-            ents = tuple(Entity(e.fragments, e.label) for e in ents)
+            _, ents, rels = _columns(text, entities, relations, f"answer for document {doc_id}", scores=False)
             if suggestion is not None:
                 row = c.execute("SELECT document FROM suggestions WHERE id = ?", (suggestion,)).fetchone()
                 if row is None or row[0] != doc_id:
                     raise Invalid(f"suggestion {suggestion!r} is not a suggestion for document {doc_id}")
             cur = c.execute(
-                """INSERT INTO answers (document, annotator, status, entities, suggestion, previous, created)
-                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
-                (
-                    doc_id,
-                    annotator,
-                    status,
-                    _entities_to_column(ents, text),
-                    suggestion,
-                    self._current_id(c, doc_id, annotator),
-                    _now(),
-                ),
+                """INSERT INTO answers (document, annotator, status, entities, suggestion, previous, created, relations)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                (doc_id, annotator, status, ents, suggestion, self._current_id(c, doc_id, annotator), _now(), rels),
             )
             return int(cur.lastrowid)  # type: ignore[arg-type]
 
@@ -766,8 +814,8 @@ class Store:
         self, annotator: str | None = None, status: str | None = None, queue: str | None = None
     ) -> list[tuple[Answer, Document]]:
         """Current answers (deleted queues left out) with their documents (name as ``id``), in queue order."""
-        return [(a, Document(r["d_name"], r["d_text"], a.entities)) for a, r in self._current_rows(annotator, status,
-                                                                                                    queue)]
+        return [(a, Document(r["d_name"], r["d_text"], a.entities, a.relations))
+                for a, r in self._current_rows(annotator, status, queue)]
 
     def queue_answers(self, queue: str) -> list[tuple[int, Document, tuple[Answer, ...]]]:
         """Every document of a queue in position order, ``(id, document, answers)``: one query.
@@ -812,13 +860,14 @@ class Store:
         for answer, row in self._current_rows(annotator, status, queue):
             if answer.document not in chosen or answer.id > chosen[answer.document][0].id:
                 chosen[answer.document] = (answer, row)
-        found = {doc: (row["d_source"], row["d_position"], Document(row["d_name"], row["d_text"], answer.entities))
+        found = {doc: (row["d_source"], row["d_position"],
+                       Document(row["d_name"], row["d_text"], answer.entities, answer.relations))
                  for doc, (answer, row) in chosen.items()}
         if annotator is None:  # a review wins over everyone's answers
             for review, row in self._current_reviews(queue):
                 found.pop(review.document, None)
                 if status is None or review.status == status:
-                    doc = Document(row["d_name"], row["d_text"], review.entities)
+                    doc = Document(row["d_name"], row["d_text"], review.entities, review.relations)
                     found[review.document] = (row["d_source"], row["d_position"], doc)
         return [doc for _, _, doc in sorted(found.values(), key=lambda p: p[:2])]
 
@@ -827,27 +876,29 @@ class Store:
     @staticmethod
     def _review(row: sqlite3.Row) -> Review:
         return Review(row["id"], row["document"], row["reviewer"], row["status"],
-                      _entities_from_column(row["entities"]), row["created"], row["chosen"])
+                      _entities_from_column(row["entities"]), row["created"], row["chosen"],
+                      _relations_from_column(row["relations"]))
 
     def save_review(self, doc_id: int, reviewer: str, status: str, entities: Iterable[Entity] = (),
-                    chosen: str | None = None) -> int:
+                    chosen: str | None = None, relations: Iterable[Triple] = ()) -> int:
         """Append a reviewer's decision for a document (``accepted`` with entities, or ``rejected``); its id.
 
-        Entities are checked like an answer's and stored without scores; ``chosen`` names the
-        annotator whose answer was taken (None: an edited, merged answer).
+        Entities (and ``relations`` between them) are checked like an answer's and stored without
+        scores; ``chosen`` names the annotator whose answer was taken (None: an edited, merged answer).
         """
         if not isinstance(reviewer, str) or not reviewer.strip():
             raise Invalid(f"reviewer must be a non-empty name, got {reviewer!r}")
         if status not in REVIEW_STATUSES:
             raise Invalid(f"unknown review status {status!r} (expected one of {', '.join(REVIEW_STATUSES)})")
         entities = list(entities) if status == "accepted" else []
+        relations = list(relations) if status == "accepted" else []
         with self._write() as c:
             text = self._doc_row(c, doc_id)["text"]
-            ents = check_entities(text, entities, f"review of document {doc_id}")
-            ents = tuple(Entity(e.fragments, e.label) for e in ents)
+            _, ents, rels = _columns(text, entities, relations, f"review of document {doc_id}", scores=False)
             cur = c.execute(
-                "INSERT INTO reviews (document, reviewer, status, entities, chosen, created) VALUES (?, ?, ?, ?, ?, ?)",
-                (doc_id, reviewer, status, _entities_to_column(ents, text), chosen, _now()),
+                """INSERT INTO reviews (document, reviewer, status, entities, chosen, created, relations)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)""",
+                (doc_id, reviewer, status, ents, chosen, _now(), rels),
             )
             return int(cur.lastrowid)  # type: ignore[arg-type]
 

@@ -91,3 +91,29 @@ def test_analyse_draws_the_relations_as_arcs_and_lists_them(browser, server, loc
         page.screenshot(path=str(SHOTS / f"{shot}.png"), full_page=False)
     finally:
         page.close()
+
+
+def test_a_queue_is_suggested_relations_and_an_answer_keeps_the_corrected_ones(server):
+    from ner.store import Store
+    from tests.test_annotate_ui import TEXTS
+
+    client = Client(server.local_url, verbose=False)
+    first = client.predict(queue="rel-queue", annotator="ana", texts="\n".join(TEXTS), api_name="/load_queue")
+    assert first["relations"] and all(0 <= r["from"] < len(first["entities"]) for r in first["relations"])
+    ents = [{"label": e["label"], "fragments": e["fragments"]} for e in first["entities"]][::-1]  # another order
+    n = len(ents)
+    rels = [{"type": "causes", "from": 0, "to": n - 1}, {"type": "same-as", "from": 1, "to": 0}]
+    out = client.predict(first["doc"], "ana", "accept", ents, "rel-queue", "position", "", rels,
+                         api_name="/save_answer")
+    store = Store(server.ner_context.annotation.path)
+    kept = store.current_answer(first["doc"], "ana")
+    by_text = [e.surface(first["text"]) for e in kept.entities]
+    said = {(r.kind, by_text[r.args[0][1]], by_text[r.args[1][1]]) for r in kept.relations}
+    text_of = [e["text"] for e in first["entities"]][::-1]
+    assert said == {("causes", text_of[0], text_of[n - 1]), ("same-as", text_of[1], text_of[0])}
+    back = client.predict(queue="rel-queue", annotator="ana", api_name="/undo_answer")
+    assert {(r["type"], back["entities"][r["from"]]["text"], back["entities"][r["to"]]["text"])
+            for r in back["relations"]} == said
+    with pytest.raises(Exception, match="two different entity indexes"):
+        client.predict(out["next"]["doc"], "ana", "accept", out["next"]["entities"][:1], "rel-queue", "position", "",
+                       [{"type": "is-a", "from": 0, "to": 3}], api_name="/save_answer")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from ner.entities import Document, Entity, entities_from_json, entity, entity_to_json
+from ner.relations.triples import triples
 from ner.store import Store, default_path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -398,7 +399,7 @@ def test_a_version_1_file_is_migrated_and_keeps_everything(tmp_path):
         conn.executescript(SCHEMA_V1)
     conn.close()
     with Store(path) as s:
-        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == 4
         # every queue name of a v1 file becomes a shared queue, dated by its first document
         assert [(q.name, q.owner, q.created, q.deleted, q.size) for q in s.queues()] == [
             ("demo", None, "2024-01-02T00:00:00+00:00", None, 2),
@@ -429,12 +430,67 @@ def test_a_version_2_file_gets_the_reviews_table_and_keeps_everything(tmp_path):
         s.conn.execute("DROP TABLE reviews")
         s.conn.execute("PRAGMA user_version = 2")
     with Store(path) as s:
-        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == 4
         assert s.current_answer(doc, "ana").entities == (ent(ASMA, "asma"),)
         s.save_review(doc, "admin", "accepted", [ent(ASMA, "pulmones")])
         assert s.latest_answers()[0].entities == (ent(ASMA, "pulmones"),)
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             s.conn.execute("DELETE FROM reviews")
+
+
+# A file of schema version 3: queues and reviews, no relations anywhere.
+SCHEMA_V3 = SCHEMA_V1.replace("PRAGMA user_version = 1;", """
+CREATE TABLE queues (name TEXT PRIMARY KEY, owner TEXT, created TEXT NOT NULL, deleted TEXT);
+INSERT INTO queues VALUES ('demo', NULL, '2024-01-02T00:00:00+00:00', NULL);
+INSERT INTO queues VALUES ('otra', NULL, '2024-02-01T00:00:00+00:00', NULL);
+CREATE TABLE reviews (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, document INTEGER NOT NULL REFERENCES documents (id),
+    reviewer TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('accepted', 'rejected')),
+    entities TEXT NOT NULL, chosen TEXT, created TEXT NOT NULL);
+INSERT INTO reviews VALUES (1, 1, 'admin', 'accepted', '[{"label": "Concept", "fragments": [[3, 7]]}]', 'ana',
+    '2024-03-02T00:00:00+00:00');
+PRAGMA user_version = 3;
+""")
+
+
+def test_a_version_3_file_gets_relations_beside_its_entities_and_keeps_every_answer(tmp_path):
+    path = tmp_path / "v3.db"
+    with sqlite3.connect(path) as conn:
+        conn.executescript(SCHEMA_V3)
+    conn.close()
+    with Store(path) as s:
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        old = s.current_answer(1, "ana")
+        assert old.entities == (entity(len("El "), len("El asma"), "Concept"),) and old.relations == ()
+        assert s.current_review(1).relations == () and s.integrity_check() == "ok"
+        asma, enfermedad = entity(len("El "), len("El asma"), "Concept"), entity(len("El asma es una "),
+                                                                                 len("El asma es una enfermedad"),
+                                                                                 "Concept")
+        # given in another order than the store keeps them: the relation is renumbered with them
+        s.save_answer(1, "ben", "accepted", [enfermedad, asma], relations=[("is-a", 1, 0)])
+        kept = s.current_answer(1, "ben")
+        assert kept.entities == (asma, enfermedad) and triples(Document("", "", kept.entities, kept.relations)) == [
+            ("is-a", 0, 1)]
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            s.conn.execute("UPDATE answers SET relations = '[]'")
+    with Store(path) as again:
+        assert [h.id for h in again.history(1)] == [1, 2]  # nothing migrated twice
+
+
+def test_relations_are_checked_and_stored_with_an_answer_a_suggestion_and_a_review(store, ids):
+    asma = ent(ASMA, "asma")
+    pulmones = ent(ASMA, "pulmones")
+    with pytest.raises(ValueError, match="no such pair"):
+        store.save_answer(ids[0], "ana", "accepted", [asma], relations=[("is-a", 0, 1)])
+    with pytest.raises(ValueError, match="unknown relation"):
+        store.save_answer(ids[0], "ana", "accepted", [asma, pulmones], relations=[("cures", 0, 1)])
+    assert store.history(ids[0]) == []  # refused whole
+    sid = store.add_suggestion(ids[0], "m", [pulmones, asma], relations={("part-of", 1, 0): 0.7})
+    found = store.suggestion(sid)
+    assert [(r.kind, r.args, r.score) for r in found.relations] == [("part-of", (("Arg1", 0), ("Arg2", 1)), 0.7)]
+    store.save_review(ids[0], "admin", "accepted", [asma, pulmones], relations=[("same-as", 1, 0)])
+    (doc,) = [d for d in store.latest_answers() if d.text == ASMA]
+    assert triples(doc) == [("same-as", 1, 0)] and doc.relations[0].star
 
 
 # --- reviews ----------------------------------------------------------------------------

@@ -10,14 +10,14 @@ The interface turns it into the editor's value or the API's JSON (:mod:`ner.ui.e
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ner.entities import Entity, entities_from_json
+from ner.entities import Entity, Relation, entities_from_json
 from ner.messages import Said
 from ner.refusals import Refusal
+from ner.relations.triples import relations_from_json
 from ner.scoring import EDITS, correction_edits
 from ner.store import Store, disagree
 
@@ -65,7 +65,7 @@ class Summary:
 class Item:
     """One document of a queue to annotate (``doc`` None: the queue is finished, ``summary`` says how it went).
 
-    ``entities``: what to show (the annotator's answer when revising, else the suggestion);
+    ``entities`` and ``relations``: what to show (the annotator's answer when revising, else the suggestion);
     ``suggestion`` and ``model``: the suggestion shown and the model that made it;
     ``credit``: corpus text, which carries its licence wherever it is shown;
     ``preannotation``: ``(done, total)`` of the queue's background pre-annotation while it runs;
@@ -79,6 +79,7 @@ class Item:
     name: str = ""
     text: str = ""
     entities: tuple[Entity, ...] = ()
+    relations: tuple[Relation, ...] = ()  # between ``entities`` (their indexes)
     suggestion: int | None = None
     model: str | None = None
     summary: Summary | None = None
@@ -132,26 +133,31 @@ def progress(store: Store, queue: str, annotator: str, preannotating: int = 0) -
                     **{k: p.by_status.get(k, 0) for k in ("accepted", "rejected", "skipped")})
 
 
-def item(store: Store, queue: str, annotator: str, doc_id: int | None, entities: Iterable[Entity] | None = None,
-         suggestion=None, said: tuple[Said, ...] = ()) -> Item:
+def item(store: Store, queue: str, annotator: str, doc_id: int | None, answer=None, suggestion=None,
+         said: tuple[Said, ...] = ()) -> Item:
     """The item of one document for an annotator (``doc_id`` None: the queue's finished item, with its summary).
 
-    ``entities`` None: the suggestion's (if any).
+    What it shows: ``answer``'s entities and relations (a store record: the annotator's own),
+    else the suggestion's (if any). Records keep their entities sorted, their relations by those indexes.
     """
     p = progress(store, queue, annotator)
     if doc_id is None:
         return Item(queue, annotator, p, summary=finished_summary(store, queue, annotator), said=said)
     doc = store.document(doc_id)
-    ents = entities if entities is not None else (suggestion.entities if suggestion else ())
-    return Item(queue, annotator, p, doc_id, doc.id, doc.text, tuple(sorted(ents)),
-                suggestion.id if suggestion else None, Path(suggestion.model).name if suggestion else None, said=said)
+    shown = answer if answer is not None else suggestion
+    return Item(queue, annotator, p, doc_id, doc.id, doc.text, tuple(shown.entities) if shown else (),
+                tuple(shown.relations) if shown else (), suggestion.id if suggestion else None,
+                Path(suggestion.model).name if suggestion else None, said=said)
 
 
 def answer(
-    store: Store, doc_id: int, annotator: str, action: str, raw_entities: Any, suggestion: int | None = None
+    store: Store, doc_id: int, annotator: str, action: str, raw_entities: Any, suggestion: int | None = None,
+    raw_relations: Any = None,
 ) -> Saved:
-    """Save an ``accept``, ``reject`` or ``skip`` (entities checked first).
+    """Save an ``accept``, ``reject`` or ``skip`` (entities and relations checked first).
 
+    ``raw_relations``: ``[{"type", "from", "to"}]``, indexes into ``raw_entities`` as sent
+    (an entity sent twice is kept once: a relation of either is one of the kept one).
     ``suggested``: the entities of the suggestion the answer corrects (the one sent, when it
     belongs to the document, else the document's newest).
     """
@@ -160,9 +166,18 @@ def answer(
                       action=action, actions=", ".join(ACTIONS))
     name = check_annotator(annotator)
     doc = store.document(doc_id)
-    ents = tuple(entities_from_json(doc.text, raw_entities, f"document {doc.id}"))
+    where = f"document {doc.id}"
+    ents = tuple(entities_from_json(doc.text, raw_entities, where))
+    sent = relations_from_json(raw_relations, len(raw_entities) if isinstance(raw_entities, list | tuple) else 0,
+                               f"{where}: relations")
+    rels = []
+    if sent:
+        kept = {(e.label, e.fragments): k for k, e in enumerate(ents)}
+        place = [kept[(e.label, e.fragments)] for e in (entities_from_json(doc.text, [r], where)[0]
+                                                        for r in raw_entities)]
+        rels = [(kind, place[a], place[b]) for kind, a, b in sent if place[a] != place[b]]
     own = _own(store, doc_id, suggestion)
-    answer_id = store.save_answer(doc_id, name, ACTIONS[action], ents, suggestion=own)
+    answer_id = store.save_answer(doc_id, name, ACTIONS[action], ents, suggestion=own, relations=rels)
     shown = store.suggestion(own) if own is not None else store.latest_suggestion(doc_id)
     return Saved(answer_id, store.document_queue(doc_id), ACTIONS[action], ents,
                  shown.entities if shown is not None else None)
@@ -182,7 +197,7 @@ def undo_item(store: Store, queue: str, annotator: str) -> Item | None:
     if undone is None:
         return None
     own = _own(store, undone.document, undone.suggestion)
-    return item(store, queue, name, undone.document, entities=undone.entities,
+    return item(store, queue, name, undone.document, answer=undone,
                 suggestion=store.suggestion(own) if own is not None else None,
                 said=(Said("ann_msg_undone", {"status": undone.status}),))
 

@@ -17,8 +17,9 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ner.entities import valid_entities
+from ner.entities import Document, valid_entities
 from ner.memory import release_memory
+from ner.relations.triples import scored
 from ner.store import Store
 
 log = logging.getLogger(__name__)
@@ -28,14 +29,15 @@ BATCH_CHARS = 20_000  # characters predicted at once (one document at least)
 
 def preannotate(store: Store, ids: Sequence[int], predictor, batch_size: int = BATCH,
                 on_progress: Callable[[int, int], None] | None = None,
-                stop: Callable[[], bool] | None = None, chars: int | None = None) -> int:
+                stop: Callable[[], bool] | None = None, chars: int | None = None, relations=None) -> int:
     """Store the predictor's entities (with scores) for each document it has not seen; how many ids it went through.
 
     Documents that already hold a suggestion of this model, or one from an uploaded BRAT
     file, are left alone (checked batch by batch, so a document suggested meanwhile is not
     predicted twice). A batch is at most ``batch_size`` documents and :data:`BATCH_CHARS`
     characters (one document at least). ``stop()`` true: stop after the current batch;
-    ``chars``: stop once this many characters were predicted.
+    ``chars``: stop once this many characters were predicted. ``relations``: a relation model
+    that suggests the relations between the entities found (:mod:`ner.relations.models`).
     """
     model = str(predictor.name)
     ids = list(ids)
@@ -48,8 +50,7 @@ def preannotate(store: Store, ids: Sequence[int], predictor, batch_size: int = B
             if (stop is not None and stop()) or (chars is not None and predicted >= chars):
                 return n + window.index(todo[0])
             k = first_part(texts, BATCH_CHARS)
-            found = predictor.predict(texts[:k])
-            store.add_suggestions(model, [(d, valid_entities(t, e)) for d, t, e in zip(todo, texts, found)])
+            store.add_suggestions(model, suggested(todo[:k], texts[:k], predictor, relations))
             predicted += sum(map(len, texts[:k]))
             todo, texts = todo[k:], texts[k:]
         if on_progress:
@@ -57,10 +58,20 @@ def preannotate(store: Store, ids: Sequence[int], predictor, batch_size: int = B
     return len(ids)
 
 
-def predict_one(store: Store, doc_id: int, predictor) -> None:
+def predict_one(store: Store, doc_id: int, predictor, relations=None) -> None:
     """Pre-annotate one document (shown before the model saw it)."""
     text = store.texts([doc_id])[0]
-    store.add_suggestions(str(predictor.name), [(doc_id, valid_entities(text, predictor.predict([text])[0]))])
+    store.add_suggestions(str(predictor.name), suggested([doc_id], [text], predictor, relations))
+
+
+def suggested(ids: Sequence[int], texts: Sequence[str], predictor, relations=None) -> list[tuple]:
+    """``(document id, entities, relations)`` of each text: the predictor's entities that fall on word boundaries,
+    and ``relations``' relations between them (with their scores), if a relation model is given."""
+    found = [tuple(sorted(valid_entities(t, e))) for t, e in zip(texts, predictor.predict(list(texts)))]
+    if relations is None:
+        return [(d, e, {}) for d, e in zip(ids, found)]
+    related = relations.predict([Document(str(d), t, e) for d, t, e in zip(ids, texts, found)])
+    return [(d, r.entities, dict(scored(r))) for d, r in zip(ids, related)]
 
 
 def first_part(texts: Sequence[str], chars: int) -> int:
@@ -80,6 +91,7 @@ class Job:
     queue: str
     ids: list[int]
     predictor: object
+    relations: object = None  # a relation model that suggests relations too, or None
     done: int = 0
     cancelled: bool = False
 
@@ -88,7 +100,8 @@ class Job:
         return len(self.ids)
 
     def run(self, store: Store) -> None:
-        preannotate(store, self.ids, self.predictor, on_progress=self._progress, stop=lambda: self.cancelled)
+        preannotate(store, self.ids, self.predictor, on_progress=self._progress, stop=lambda: self.cancelled,
+                    relations=self.relations)
 
     def _progress(self, done: int, _total: int) -> None:
         self.done = done
@@ -111,7 +124,7 @@ class Preannotator:
         self._idle = threading.Event()
         self._idle.set()
 
-    def submit(self, queue: str, ids: Sequence[int], predictor) -> Job | None:
+    def submit(self, queue: str, ids: Sequence[int], predictor, relations=None) -> Job | None:
         """Ask for a queue's documents to be pre-annotated; its job, or None when ``max_jobs`` queues wait already.
 
         A queue already waiting for the same model keeps its place and its job.
@@ -122,7 +135,7 @@ class Preannotator:
                 return self._jobs[key]
             if len(self._jobs) >= self.max_jobs:
                 return None
-            job = self._jobs[key] = Job(queue, list(ids), predictor)
+            job = self._jobs[key] = Job(queue, list(ids), predictor, relations)
             self._idle.clear()
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._work, name="preannotate", daemon=True)

@@ -215,9 +215,11 @@ class AnnotationService:
         todo = store.unsuggested(ids, str(predictor.name))
         if not todo:
             return 0, 0
-        n = preannotate(store, todo, predictor, on_progress=on_progress, chars=self.limits.preannotate_now_chars)
+        relations = self._relations()
+        n = preannotate(store, todo, predictor, on_progress=on_progress, chars=self.limits.preannotate_now_chars,
+                        relations=relations)
         rest = todo[n:]
-        if rest and self.preannotator.submit(queue, rest, predictor) is not None:
+        if rest and self.preannotator.submit(queue, rest, predictor, relations) is not None:
             return n, len(rest)
         return n, 0
 
@@ -251,6 +253,15 @@ class AnnotationService:
             raise Refusal("you added {n:,} characters of text in the last hour and this adds "
                           "{more:,} (the limit is {limit:,} an hour): try again later", n=recent, more=chars,
                           limit=self.limits.annotator_chars_per_hour)
+
+    def _relations(self):
+        """The app's newest relation model, which suggests relations beside the entities (None: there is none)."""
+        if self.models is None or self.models.default("relations") is None:
+            return None
+        try:
+            return self.models.relations("", admin=True)  # a listed checkpoint: anyone's suggestions may use it
+        except ValueError:
+            return None
 
     def _predictor(self, caller: Caller, model: str | None, quiet: bool = False):
         """The model that suggests entities, or None when there is none yet."""
@@ -340,7 +351,7 @@ class AnnotationService:
         """The document's suggestion by ``model``, made now if it has none (lazily: only what is shown)."""
         found = (store.latest_suggestion(doc_id, model) if model else None)
         if found is None and predictor is not None and store.unsuggested([doc_id], str(predictor.name)):
-            predict_one(self.store(synchronous="NORMAL"), doc_id, predictor)
+            predict_one(self.store(synchronous="NORMAL"), doc_id, predictor, self._relations())
             found = store.latest_suggestion(doc_id, model)
         return found or store.latest_suggestion(doc_id)
 
@@ -359,7 +370,7 @@ class AnnotationService:
         return self._next(store, caller, name, queue, _order(order), self._predictor(caller, model, quiet=True))
 
     def answer(self, caller: Caller, doc: Any, action: str, entities: Any, suggestion: Any = None,
-               model: str | None = None) -> Saved:
+               model: str | None = None, relations: Any = None) -> Saved:
         """Save the caller's ``accept``, ``reject`` or ``skip`` for a document; what was saved (``Saved``)."""
         name, store = self.annotator(caller), self.store()
         if isinstance(doc, bool) or not isinstance(doc, int):
@@ -369,7 +380,7 @@ class AnnotationService:
         except ValueError:
             raise NotFound("unknown document id {doc!r}", doc=doc) from None
         self._check_queue(store, caller, queue)
-        saved = answer(store, doc, name, action, entities, suggestion)
+        saved = answer(store, doc, name, action, entities, suggestion, relations)
         if saved.status == "accepted":
             self._after_accept(caller, saved, model)
         return saved
@@ -384,14 +395,15 @@ class AnnotationService:
             if found is None:
                 raise LookupError("nothing to undo in this queue")
             return found
-        self.answer(caller, request.get("doc"), action, request.get("entities"), request.get("suggestion"), model)
+        self.answer(caller, request.get("doc"), action, request.get("entities"), request.get("suggestion"), model,
+                    request.get("relations"))
         return self.next_item(caller, queue, order, model).saying(Said(f"ann_msg_{ACTIONS[action]}"))
 
     def save(self, caller: Caller, doc: Any, status: str, entities: Any, queue: str = "",
-             order: str = "position", model: str | None = None) -> Answered:
+             order: str = "position", model: str | None = None, relations: Any = None) -> Answered:
         """An answer given by status (``accepted`` or ``accept``…): its id and the item that comes next."""
         action = {v: k for k, v in ACTIONS.items()}.get(status, status)
-        saved = self.answer(caller, doc, action, entities, model=model)
+        saved = self.answer(caller, doc, action, entities, model=model, relations=relations)
         return Answered(saved.id, self.next_item(caller, queue or saved.queue, order, model))
 
     def undo(self, caller: Caller, queue: str) -> Item | None:
@@ -424,8 +436,7 @@ class AnnotationService:
         suggestion = self._suggestion(store, doc, _model_name(predictor), predictor)
         mine = store.current_answer(doc, name)
         said = (Said("ann_msg_revising", {"status": mine.status}),) if mine else ()
-        return self._dressed(item(store, queue, name, doc, entities=mine.entities if mine else None,
-                                  suggestion=suggestion, said=said))
+        return self._dressed(item(store, queue, name, doc, answer=mine, suggestion=suggestion, said=said))
 
     # ------------------------------------------------------------ live suggestions
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
+from typing import Any
 
 from ner.entities import Document, Relation
 from ner.refusals import Invalid
@@ -64,3 +65,36 @@ def with_triples(doc: Document, found: Iterable[Triple] | Mapping[Triple, float]
         kept.setdefault(key, (kind, a, b))
     scores = found if isinstance(found, Mapping) else {}
     return replace(doc, relations=tuple(to_relation(t, scores.get(t)) for t in kept.values()))
+
+
+def relations_from_json(raw: Any, entities: int, where: str = "relations") -> list[Triple]:
+    """Relations sent as JSON, ``[{"type", "from", "to"}]`` (``score`` may come along), ``from``/``to`` indexes
+    into a list of ``entities`` entities; ``ValueError`` (:class:`ner.refusals.Invalid`) names the bad one.
+
+    At most as many relations as ordered pairs of entities (each pair holds one of each kind at most).
+    """
+    if raw is None:
+        return []
+    if not isinstance(raw, (list, tuple)):
+        raise Invalid(f"{where}: expected a list of relations, got {type(raw).__name__}")
+    if len(raw) > max(1, entities * (entities - 1)) * 2:
+        raise Invalid(f"{where}: {len(raw):,} relations between {entities} entities")
+    out = []
+    for i, item in enumerate(raw):
+        here = f"{where}: relation {i + 1}"
+        if not isinstance(item, dict) or not {"type", "from", "to"} <= set(item) or set(item) - {"type", "from",
+                                                                                                 "to", "score"}:
+            raise Invalid(f"{here}: expected {{type, from, to}}, got {str(item)[:80]!r}")
+        kind, a, b = item["type"], item["from"], item["to"]
+        if kind not in RELATIONS:
+            raise Invalid(f"{here}: unknown relation {str(kind)[:40]!r} (expected one of {', '.join(RELATIONS)})")
+        if any(isinstance(x, bool) or not isinstance(x, int) or not 0 <= x < entities for x in (a, b)) or a == b:
+            raise Invalid(f"{here}: from and to must be two different entity indexes below {entities}")
+        out.append((kind, a, b))
+    return out
+
+
+def relation_to_json(triple: Triple, score: float | None = None) -> dict[str, Any]:
+    """``{"type", "from", "to", "score"}`` of one relation (entity indexes into the same payload's entities)."""
+    kind, a, b = triple
+    return {"type": kind, "from": a, "to": b, "score": score}

@@ -316,17 +316,20 @@ def _register_api(ctx) -> None:
             raise user_error(exc, request) from exc
 
     def save_answer(doc: int, annotator: str, status: str, entities: list[dict], queue: str = "",
-                    order: str = "position", model: str = "", request: gr.Request = None,
-                    profile: gr.OAuthProfile | None = None) -> dict:
+                    order: str = "position", model: str = "", relations: list[dict] | None = None,
+                    request: gr.Request = None, profile: gr.OAuthProfile | None = None) -> dict:
         """Save an answer (``accept``, ``reject`` or ``skip``) with its entities; ``{answer, next}``.
 
         Entities: ``{label, fragments}``, ``{label, start, end}`` or ``{label, spans}``
-        (character offsets, half-open); they must start and end on word boundaries. ``next``
-        comes from ``queue`` (empty: the document's own queue), in ``order``.
+        (character offsets, half-open); they must start and end on word boundaries.
+        ``relations``: ``{type, from, to}`` with ``from``/``to`` indexes into ``entities``
+        (types: is-a, same-as, part-of, has-property, causes, entails, in-time, in-place,
+        in-context, subject, target, domain, arg). ``next`` comes from ``queue`` (empty: the
+        document's own queue), in ``order``; items carry their ``relations`` the same way.
         """
         try:
             out = service.save(ctx.caller(request, profile, annotator), doc, status, entities, queue, order,
-                               model or None)
+                               model or None, relations)
             return {"answer": out.answer, "next": item_json(out.next)}
         except REFUSED as exc:
             raise user_error(exc, request) from exc

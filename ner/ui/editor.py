@@ -31,9 +31,10 @@ import gradio as gr
 from ner.access import Passes
 from ner.annotation.items import ACTIONS, Item
 from ner.annotation.service import CORPUS_CREDIT, NotFound
-from ner.entities import LABELS, entity_to_json
+from ner.entities import LABELS, Document, entity_to_json
 from ner.files import redact
 from ner.messages import Said
+from ner.relations.triples import RELATIONS, relation_to_json, scored
 from ner.tokens import words
 from ner.ui.common import REFUSED, server_error
 from ner.ui.i18n import editor_strings, language, refused, say, say_in
@@ -43,7 +44,8 @@ HERE = Path(__file__).resolve().parent
 TEMPLATE = '<div class="ann" tabindex="0" role="application" aria-label="Annotation editor"></div>'
 CALLS_AT_ONCE = 4  # answers and undos worked on together (each may run the model on the next item)
 WAIT_SECONDS = 30.0  # how long a call waits for its turn before "busy"
-LOOK = {"labels": list(LABELS), "colors": dict(COLORS), "threshold": LOW_CONFIDENCE}  # how it draws an entity
+LOOK = {"labels": list(LABELS), "colors": dict(COLORS), "threshold": LOW_CONFIDENCE,  # how it draws an entity
+        "relation_types": list(RELATIONS)}
 _revision = itertools.count(1)  # each value the editor gets is new to it, even when equal to the last
 
 
@@ -68,7 +70,10 @@ def item_json(found: Item, lang: str = "en") -> dict[str, Any]:
             "suggestion": found.suggestion, "model": found.model, "progress": found.progress.as_dict(),
             "message": spoken(found.said, lang), "credit": CORPUS_CREDIT if found.credit else "",
             "preannotation": {"done": job[0], "total": job[1]} if job else None,
-            "entities": [entity_to_json(e, found.text) for e in found.entities], "finished": found.finished}
+            "entities": [entity_to_json(e, found.text) for e in found.entities],
+            "relations": [relation_to_json(t, p) for t, p in scored(Document("", found.text, found.entities,
+                                                                                found.relations))],
+            "finished": found.finished}
 
 
 def editor_value(found: Item, lang: str = "en") -> dict[str, Any]:
