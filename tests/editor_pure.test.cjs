@@ -166,3 +166,29 @@ test("linked numbers the entities drawn in more than one piece", () => {
   assert.deepEqual([...P.linked(pieces)], [[1, 1], [2, 2]]);
   assert.deepEqual([...P.linked([{ s: 0, e: 2, i: 0 }])], []);
 });
+
+test("relations follow their entities however the entities move, and lose nothing silently", () => {
+  const text = "El asma causa tos";
+  const asma = { label: "Concept", fragments: [span(text, "asma")], score: null };
+  const causa = { label: "Action", fragments: [span(text, "causa")], score: null };
+  const tos = { label: "Concept", fragments: [span(text, "tos")], score: null };
+  let ents = [asma, causa, tos];
+  let rels = P.relationsFrom([{ type: "subject", from: 1, to: 0, score: 0.9 }, { type: "target", from: 1, to: 2 },
+    { type: "is-a", from: 1, to: 1 }, { type: "arg", from: 0, to: 7 }], ents);
+  assert.deepEqual(rels.map((r) => [r.type, r.from.label, r.to.label]), [["subject", "Action", "Concept"],
+    ["target", "Action", "Concept"]]); // one to itself and one to nothing are left out
+  assert.equal(rels[0].score, 0.9);
+  // a new entity before them all: the indexes sent follow the objects
+  const el = { label: "Reference", fragments: [span(text, "El")], score: null };
+  ents = [el, ...ents];
+  assert.deepEqual(P.relationsTo(rels, ents), [{ type: "subject", from: 2, to: 1 }, { type: "target", from: 2, to: 3 }]);
+  // tos removed: its relation is dropped, and said
+  const { kept, dropped } = P.keptRelations(rels, ents.filter((e) => e !== tos));
+  assert.deepEqual([kept.length, dropped.map((r) => r.type)], [1, ["target"]]);
+  // added once; same-as once whichever way round
+  rels = P.addRelation(rels, "same-as", asma, tos);
+  assert.equal(P.addRelation(rels, "same-as", tos, asma), rels);
+  assert.equal(P.addRelation(rels, "subject", causa, asma), rels);
+  assert.equal(P.addRelation(rels, "causes", asma, asma), rels);
+  assert.equal(P.addRelation(rels, "causes", asma, tos).length, rels.length + 1);
+});

@@ -117,3 +117,118 @@ def test_a_queue_is_suggested_relations_and_an_answer_keeps_the_corrected_ones(s
     with pytest.raises(Exception, match="two different entity indexes"):
         client.predict(out["next"]["doc"], "ana", "accept", out["next"]["entities"][:1], "rel-queue", "position", "",
                        [{"type": "is-a", "from": 0, "to": 3}], api_name="/save_answer")
+
+
+def _annotate_page(browser, server, locale: str, viewport: dict, queue: str, text: str, add_label: str):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1280, "height": 1000}, locale=locale, has_touch=viewport["width"] < 500)
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    page.goto(server.local_url + "?annotator=ana")
+    page.locator("button[role=tab]").nth(2).wait_for()
+    page.get_by_role("tab", name="Annotate" if locale.startswith("en") else "Anotar").click()
+    page.set_viewport_size(viewport)  # a phone's tabs hide in a menu, once the tab is open
+    expect(page.locator("#ann-annotator input, #ann-annotator textarea").first).to_have_value("ana")
+    page.locator("#ann-add").get_by_text(add_label).click()
+    page.locator("#ann-paste textarea").fill(text)
+    page.locator("#ann-queue-name input, #ann-queue-name textarea").first.fill(queue)
+    page.locator("#ann-add-button").click()
+    expect(page.locator("#ann-editor .ann-title")).to_contain_text(queue, timeout=20_000)
+    return page
+
+
+def _rows(page) -> list[str]:
+    return [" ".join(t.split()) for t in page.locator("#ann-editor li.ann-rel[data-r]").evaluate_all(
+        "els => els.map(e => e.querySelector('.ann-rel-end').textContent + ' → ' + "
+        "e.querySelectorAll('.ann-rel-end')[1].textContent + ' : ' + e.querySelector('select').value)")]
+
+
+@pytest.mark.browser
+def test_a_person_corrects_relations_with_the_keyboard_alone(browser, server):
+    from playwright.sync_api import expect
+
+    from ner.store import Store
+
+    page = _annotate_page(browser, server, "en-US", {"width": 1280, "height": 1000}, "kbd-rels", TEXT,
+                          "Add your own texts")
+    try:
+        editor = page.locator("#ann-editor")
+        suggested = _rows(page)
+        assert suggested, "the relation model's suggestions are pre-filled"
+        page.locator("#ann-editor .ann").focus()
+        marks = editor.locator("mark.ent")
+        first, second = marks.nth(0).get_attribute("data-i"), marks.nth(1).get_attribute("data-i")
+        page.keyboard.press("Escape")
+        page.keyboard.press("ArrowRight")  # the first entity selected
+        page.keyboard.press("r")
+        expect(editor.locator(".ann-hint")).to_contain_text("choose the other entity")
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("Enter")  # the second entity: now the type
+        picker = editor.locator(".ann-rel-new select")
+        expect(picker).to_be_focused()
+        picker.select_option("causes")  # (what arrow keys do on a focused list)
+        page.keyboard.press("Enter")
+        rows = _rows(page)
+        added, = set(rows) - set(suggested)
+        words = [" ".join(editor.locator(f"mark.ent[data-i='{i}']").evaluate(
+            "m => [...m.childNodes].filter(n => !n.matches || !n.matches('.tail')).map(n => n.textContent)"
+            ".join('') + ' ' + (m.querySelector('.tail')?.firstChild?.textContent || '')").split())
+            for i in (first, second)]
+        assert added == f"{words[0]} → {words[1]} : causes", (added, words)
+        # the new relation is selected: Delete removes it; U brings it back; a click selects it again
+        row = editor.locator("li.ann-rel[data-r]").nth(rows.index(added))
+        expect(row).to_have_class(re.compile(r"\bsel\b"))
+        page.keyboard.press("Delete")
+        assert len(_rows(page)) == len(rows) - 1
+        page.keyboard.press("u")
+        assert _rows(page) == rows
+        row.locator(".ann-rel-end").first.click()
+        expect(row).to_have_class(re.compile(r"\bsel\b"))
+        # its type changed from its list
+        row.locator("select").select_option("entails")
+        assert _rows(page) == [r.replace(": causes", ": entails") for r in rows]
+        # deleting an entity takes its relations, and says so
+        related = editor.locator(f"mark.ent[data-i='{second}']")
+        related.click()
+        page.keyboard.press("Delete")
+        expect(editor.locator(".ann-note")).to_contain_text("Removed with it:")
+        assert len(_rows(page)) < len(rows)
+        page.keyboard.press("u")  # back, relations too
+        assert len(_rows(page)) == len(rows)
+        page.screenshot(path=str(SHOTS / "annotate-relations.png"))
+        final = _rows(page)
+        page.keyboard.press("Enter")  # accept
+        expect(editor.locator(".ann-msg")).to_contain_text("accepted", timeout=20_000)
+        store = Store(server.ner_context.annotation.path)
+        (kept, _), = [(a, d) for a, d in store.current_answers("ana", "accepted", "kbd-rels")]
+        assert len(kept.relations) == len(final) and "entails" in {r.kind for r in kept.relations}
+        assert page.errors == []
+    finally:
+        page.close()
+
+
+@pytest.mark.browser
+def test_a_spanish_phone_adds_a_relation_with_taps(browser, server):
+    from playwright.sync_api import expect
+
+    page = _annotate_page(browser, server, "es-ES", {"width": 390, "height": 844}, "tap-rels", TEXT,
+                          "Añada sus propios textos")
+    try:
+        editor = page.locator("#ann-editor")
+        before = _rows(page)
+        marks = editor.locator("mark.ent")
+        marks.nth(0).tap()
+        editor.locator(".ann-rel-start").tap()
+        expect(editor.locator(".ann-hint")).to_contain_text("elija la otra entidad")
+        editor.locator("mark.ent").nth(2).tap()
+        editor.locator(".ann-rel-new select").select_option("part-of")
+        editor.locator(".ann-rel-add").tap()
+        after = _rows(page)
+        assert len(after) == len(before) + 1 and any(r.endswith(": part-of") for r in after)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 391
+        editor.locator(".ann-rels").scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "annotate-relations-es-phone.png"))
+        assert page.errors == []
+    finally:
+        page.close()

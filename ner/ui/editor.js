@@ -25,6 +25,10 @@ let busy = false; // a call to the server is on its way
 let skipClick = false; // a mouse selection just ended: the click that follows must not clear it
 let pieceMode = false; // the "+ piece" button is on: the next click adds a piece (as Ctrl+click, for touch screens)
 let note = ""; // what the last edit replaced, said until the next one
+let rels = []; // relations between ents, held by the entity objects: {type, from, to, score} (EditorPure)
+let relSel = -1; // index of the selected relation
+let linking = null; // an entity waiting for the other end of a new relation (R)
+let picking = null; // {from, to}: a pair waiting for its relation type
 
 const clone = (x) => JSON.parse(JSON.stringify(x));
 function h(tag, cls, text) {
@@ -47,6 +51,9 @@ function load(value) {
   T = (item && item.strings) || {};
   cut = P.cutter((item && item.text) || "");
   ents = P.fromValue(item && item.entities);
+  rels = P.relationsFrom(item && item.relations, ents);
+  relSel = -1;
+  linking = picking = null;
   sel = -1;
   selection = P.NO_SELECTION;
   history = [];
@@ -94,7 +101,9 @@ function draw() {
   root.append(labelBar(), hint(), textBox(pieces));
   const hiddenOnes = P.hidden(ents, pieces);
   if (hiddenOnes.length) root.append(overlapList(hiddenOnes));
+  root.append(relationList());
   root.append(actions(), h("div", "ann-help", P.fill(T.help, { n: labels().length, t: Math.round(threshold() * 100) })));
+  if (picking) root.querySelector(".ann-rel-new select")?.focus({ preventScroll: true });
   if (item.credit) root.append(h("div", "ann-credit", item.credit));
 }
 
@@ -157,7 +166,10 @@ function labelBar() {
 function hint() {
   const n = labels().length;
   let text = "";
-  if (pending()) text = P.fill(T.pick, { s: pending().map(([a, b]) => cut(a, b)).join(" … "), n });
+  const words = (e) => P.surface(item.text, e.fragments);
+  if (picking) text = P.fill(T.pick_type, { a: words(picking.from), b: words(picking.to) });
+  else if (linking) text = P.fill(T.link, { s: words(linking) });
+  else if (pending()) text = P.fill(T.pick, { s: pending().map(([a, b]) => cut(a, b)).join(" … "), n });
   else if (sel >= 0 && ents[sel]) text = P.fill(T.picked, { l: shown(ents[sel].label), s: P.surface(item.text, ents[sel].fragments), n });
   else if (sticky) text = P.fill(T.sticky, { l: shown(sticky), k: labels().indexOf(sticky) + 1 });
   return h("div", "ann-hint", text);
@@ -183,7 +195,9 @@ function piece({ kind, s, e }) {
 
 function markFor({ piece: p, children }) {
   const e = ents[p.i];
-  const m = h("mark", "ent" + (low(e) ? " low" : "") + (p.i === sel ? " sel" : "") + (links.has(p.i) ? " linked" : ""));
+  const r = relSel >= 0 ? rels[relSel] : picking;
+  const role = r && r.from === e ? " rel-from" : r && r.to === e ? " rel-to" : linking === e ? " rel-from" : "";
+  const m = h("mark", "ent" + (low(e) ? " low" : "") + (p.i === sel ? " sel" : "") + (links.has(p.i) ? " linked" : "") + role);
   m.dataset.i = p.i;
   if (links.has(p.i)) {
     // the pieces of one entity carry the same number, so they read as one
@@ -226,6 +240,120 @@ function overlapList(hiddenOnes) {
   return box;
 }
 
+function typeSelect(value, cls) {
+  const box = h("select", cls);
+  for (const type of item.relation_types || []) {
+    const o = h("option", null, type);
+    o.value = type;
+    if (type === value) o.selected = true;
+    box.append(o);
+  }
+  return box;
+}
+
+// The relations between the entities: each as "from → to" with its type (a list to relabel) and ✕,
+// and the pair waiting for a type; R starts a new one from the selected entity.
+function relationList() {
+  const box = h("div", "ann-rels");
+  const head = h("div", "ann-rels-head", (T.relations || "Relations") + " ");
+  const start = h("button", "ann-rel-start" + (linking ? " on" : ""), T.relation_button || "→ relation");
+  start.type = "button";
+  start.disabled = sel < 0 && !linking;
+  start.title = T.rel_help || "";
+  start.addEventListener("click", (ev) => {
+    ev.preventDefault();
+    startLink();
+  });
+  head.append(start);
+  box.append(head);
+  const list = h("ol", "ann-rel-list");
+  rels.forEach((r, k) => {
+    const li = h("li", "ann-rel" + (k === relSel ? " sel" : ""));
+    li.dataset.r = k;
+    li.append(h("span", "ann-rel-end", P.surface(item.text, r.from.fragments)), h("span", "ann-rel-arrow", " → "),
+      h("span", "ann-rel-end", P.surface(item.text, r.to.fragments)), document.createTextNode(" "));
+    const kind = typeSelect(r.type, "ann-rel-kind");
+    kind.dataset.r = k;
+    kind.setAttribute("aria-label", T.relation_type || "type");
+    li.append(kind);
+    if (typeof r.score === "number" && r.score < threshold()) li.classList.add("low");
+    const x = h("button", "x rx", "✕");
+    x.type = "button";
+    x.dataset.r = k;
+    x.title = T.remove;
+    li.append(x);
+    list.append(li);
+  });
+  if (picking) {
+    const li = h("li", "ann-rel ann-rel-new");
+    li.append(h("span", "ann-rel-end", P.surface(item.text, picking.from.fragments)), h("span", "ann-rel-arrow", " → "),
+      h("span", "ann-rel-end", P.surface(item.text, picking.to.fragments)), document.createTextNode(" "));
+    const kind = typeSelect(null, "ann-rel-type");
+    kind.setAttribute("aria-label", T.relation_type || "type");
+    kind.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter") {
+        ev.preventDefault();
+        ev.stopPropagation();
+        addRel(kind.value);
+      } else if (ev.key === "Escape") {
+        ev.preventDefault();
+        ev.stopPropagation();
+        picking = null;
+        render();
+      }
+    });
+    const ok = h("button", "ann-rel-add", T.add_relation || "Add");
+    ok.type = "button";
+    ok.addEventListener("click", (ev) => {
+      ev.preventDefault();
+      addRel(kind.value);
+    });
+    li.append(kind, ok);
+    list.append(li);
+  }
+  if (rels.length || picking) box.append(list);
+  else if (!linking) box.append(h("div", "ann-help", T.rel_help || ""));
+  return box;
+}
+
+function startLink() {
+  if (!editable() || busy) return;
+  if (linking) {
+    linking = null;
+  } else if (sel >= 0 && ents[sel]) {
+    linking = ents[sel];
+    picking = null;
+    relSel = -1;
+  }
+  render();
+}
+
+// The other end of the relation being made: the entity chosen after R.
+function linkTo(target) {
+  if (!linking || !target || target === linking) return;
+  picking = { from: linking, to: target };
+  linking = null;
+  render();
+}
+
+function addRel(type) {
+  if (!picking || !type) return;
+  const { from, to } = picking;
+  picking = null;
+  edit(() => {
+    rels = P.addRelation(rels, type, from, to);
+    relSel = rels.findIndex((r) => r.type === type && r.from === from && r.to === to);
+  });
+}
+
+function removeRel(k) {
+  if (!rels[k] || busy) return;
+  edit(() => {
+    rels = rels.filter((_, j) => j !== k);
+    relSel = -1;
+  });
+}
+
 function actions() {
   const row = h("div", "ann-actions");
   for (const [action, keys] of ACTIONS) {
@@ -245,9 +373,21 @@ function actions() {
 
 // ---------------------------------------------------------------- editing
 
+const snapshot = () => ({ ents: clone(ents), rels: P.relationsTo(rels, ents) });
+
+// Every edit can be undone (U), relations with it; an entity that goes takes its relations, and says so.
 function edit(change) {
-  history.push(clone(ents));
+  history.push(snapshot());
+  const before = note;
   change();
+  const { kept, dropped } = P.keptRelations(rels, ents);
+  if (dropped.length) {
+    rels = kept;
+    relSel = -1;
+    const list = dropped.map((r) => `${r.type} «${P.surface(item.text, r.from.fragments)}» → «${P.surface(item.text, r.to.fragments)}»`).join(", ");
+    const said = P.fill(T.rels_dropped, { list });
+    note = note && note !== before ? `${note} ${said}` : said;
+  }
   render();
 }
 
@@ -360,13 +500,45 @@ root.addEventListener("mousedown", (ev) => {
   if (ev.shiftKey && ev.target.closest(".ann-text")) ev.preventDefault();
 });
 
+root.addEventListener("change", (ev) => {
+  const kind = ev.target.closest(".ann-rel-kind");
+  if (!kind || !rels[+kind.dataset.r] || busy) return;
+  const k = +kind.dataset.r;
+  edit(() => {
+    rels[k] = { ...rels[k], type: kind.value, score: null };
+    relSel = k;
+  });
+});
+
 root.addEventListener("click", (ev) => {
   if (!editable() || busy || skipClick) return;
+  if (ev.target.closest("select")) return; // a relation's type list: its change is the edit
+  const rx = ev.target.closest(".rx");
+  if (rx) {
+    ev.preventDefault();
+    removeRel(+rx.dataset.r);
+    return;
+  }
+  const li = ev.target.closest(".ann-rel[data-r]");
+  if (li) {
+    relSel = relSel === +li.dataset.r ? -1 : +li.dataset.r;
+    sel = -1;
+    render();
+    return;
+  }
   const x = ev.target.closest(".x");
   if (x) {
     ev.preventDefault();
     removeEntity(+x.dataset.i);
     return;
+  }
+  if (linking) {
+    const target = ev.target.closest("mark.ent, .ann-chip");
+    if (target) {
+      ev.preventDefault();
+      linkTo(ents[+target.dataset.i]);
+      return;
+    }
   }
   const m = ev.target.closest("mark.ent, .ann-chip");
   const w = ev.target.closest(".ann-text .w");
@@ -383,6 +555,7 @@ root.addEventListener("click", (ev) => {
   if (m) {
     const i = +m.dataset.i;
     sel = sel === i ? -1 : i;
+    relSel = -1; // the entity, not the relation, is what Delete now removes
     // Shift+click from here extends from this word, as from a free one
     selection = w ? { pending: null, anchor: [+w.dataset.s, +w.dataset.e], last: null } : { ...selection, pending: null };
     render();
@@ -404,7 +577,11 @@ root.addEventListener("click", (ev) => {
 async function send(action) {
   if (!item || busy) return;
   if (action === "undo" && history.length && editable()) {
-    ents = history.pop();
+    const back = history.pop();
+    ents = back.ents;
+    rels = P.relationsFrom(back.rels, ents);
+    relSel = -1;
+    linking = picking = null;
     sel = -1;
     selection = P.NO_SELECTION;
     note = ""; // what the note said was replaced is back
@@ -420,6 +597,7 @@ async function send(action) {
     annotator: item.annotator ?? "",
     session: item.session ?? {},
     entities: P.toAnswer(ents),
+    relations: P.relationsTo(rels, ents),
   };
   busy = true;
   render();
@@ -448,8 +626,15 @@ function onKey(ev) {
     if (t.closest("input, textarea, select, [contenteditable='true'], [contenteditable='']")) return;
     if ((ev.key === "Enter" || ev.key === " ") && t.closest("button, a, [role='button'], [role='tab'], label")) return;
   }
+  if (t && t.closest && root.contains(t) && t.closest("select")) return; // a relation's type list keeps its keys
   const k = ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;
   const act = (a) => (ev.repeat ? null : send(a));
+  if (linking && k === "Enter" && sel >= 0) {
+    linkTo(ents[sel]);
+    ev.preventDefault();
+    ev.stopPropagation();
+    return;
+  }
   if (ev.ctrlKey) {
     if (k !== "z") return;
     act("undo");
@@ -458,12 +643,16 @@ function onKey(ev) {
   else if (k === "x") act("reject");
   else if (k === "s") act("skip");
   else if (k === "u") act("undo");
+  else if (k === "r" && editable()) startLink();
+  else if ((k === "Delete" || k === "Backspace") && relSel >= 0) removeRel(relSel);
   else if ((k === "Delete" || k === "Backspace") && sel >= 0) removeEntity(sel);
   else if ((k === "ArrowRight" || k === "ArrowLeft") && ents.length && editable()) {
     sel = k === "ArrowRight" ? (sel + 1) % ents.length : (sel <= 0 ? ents.length : sel) - 1;
     selection = { ...selection, pending: null };
     render();
-  } else if (k === "Escape" && (sel >= 0 || pending() || sticky)) {
+  } else if (k === "Escape" && (sel >= 0 || pending() || sticky || linking || picking || relSel >= 0)) {
+    linking = picking = null;
+    relSel = -1;
     sel = -1;
     selection = P.NO_SELECTION;
     sticky = null;

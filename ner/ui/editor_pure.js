@@ -169,9 +169,41 @@ const EditorPure = (() => {
     return out;
   }
 
+  // Relations between the editor's entities, held by the entity objects themselves (so that adding,
+  // removing or reordering entities never points a relation at another one): {type, from, to, score}.
+  function relationsFrom(values, entities) {
+    const out = [];
+    for (const r of Array.isArray(values) ? values : []) {
+      const from = entities[r.from];
+      const to = entities[r.to];
+      if (from && to && from !== to) out.push({ type: r.type, from, to, score: typeof r.score === "number" ? r.score : null });
+    }
+    return out;
+  }
+
+  // What the server is sent: {type, from, to} with indexes into the entities as sent (toAnswer's order).
+  function relationsTo(relations, entities) {
+    return relations
+      .map((r) => ({ type: r.type, from: entities.indexOf(r.from), to: entities.indexOf(r.to) }))
+      .filter((r) => r.from >= 0 && r.to >= 0);
+  }
+
+  // The relations whose two entities are still there, and those that lost one ({kept, dropped}).
+  function keptRelations(relations, entities) {
+    const alive = (r) => entities.includes(r.from) && entities.includes(r.to);
+    return { kept: relations.filter(alive), dropped: relations.filter((r) => !alive(r)) };
+  }
+
+  // A relation added: the same pair and type once; same-as once whichever way round.
+  function addRelation(relations, type, from, to) {
+    const same = (r) => r.type === type && ((r.from === from && r.to === to) || (type === "same-as" && r.from === to && r.to === from));
+    if (from === to || relations.some(same)) return relations;
+    return [...relations, { type, from, to, score: null }];
+  }
+
   return {
-    NO_SELECTION, linked, addEntity, cutter, fill, fromValue, hidden, joinFragments, layout, pointsIn, select, snap,
-    surface, textLayout, toAnswer, withSpan,
+    NO_SELECTION, linked, addEntity, addRelation, cutter, fill, fromValue, hidden, joinFragments, keptRelations, layout,
+    pointsIn, relationsFrom, relationsTo, select, snap, surface, textLayout, toAnswer, withSpan,
   };
 })();
 if (typeof module === "object" && module && module.exports) module.exports = EditorPure;
