@@ -179,7 +179,7 @@ def test_login_annotate_and_a_second_user_cannot_touch_it(server):
         assert kind == "error" and "no queue named" in str(data), (kind, data)
         kind, data = _call(ben, "undo_answer", [QUEUE, "ana"])
         assert kind == "error" and "logged in as ben" in str(data), (kind, data)
-        kind, data = _call(ben, "save_answer", [doc, "", "reject", [], QUEUE, "position", ""])
+        kind, data = _call(ben, "save_answer", [doc, "", "reject", [], QUEUE, "position", "", []])
         assert kind == "error" and "no queue named" in str(data), (kind, data)
         # the same call from ana's page works: the refusals above are about who is asking
         kind, data = _call(ana, "queue_progress", [QUEUE, ""])
