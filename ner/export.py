@@ -19,11 +19,13 @@ half-written export. What each format keeps:
   fragment at whitespace, the corpus's convention: one development-set entity, "B 6",
   comes back as two fragments).
 - **Hugging Face dataset** (``DatasetDict.save_to_disk``): ``id``, ``text``, ``tokens``,
-  ``offsets`` (``[start, end)`` of each token) and ``ner_tags`` (``ClassLabel`` over
-  :data:`ner.tagging.TAGS`). Entities go through the BIO tag policy of :mod:`ner.tagging`
-  (gapped and overlapped entities are lost; contiguous multi-fragment ones come back).
+  ``offsets`` (``[start, end)`` of each token), ``ner_tags`` (``ClassLabel`` over
+  :data:`ner.tagging.TAGS`) and ``relations`` (``{"type", "head", "tail"}``, ``head`` and
+  ``tail`` the ``[start, end)`` characters of the two entities). Entities go through the BIO
+  tag policy of :mod:`ner.tagging` (gapped and overlapped entities are lost, and the
+  relations of a lost entity with them; contiguous multi-fragment ones come back).
 - **CoNLL**: ``# id = ...`` and ``# text = ...`` per document, then ``token<TAB>tag`` lines,
-  a blank line between documents. Same policy as the dataset.
+  a blank line between documents. Same policy as the dataset; relations are dropped.
 
 :func:`export_all` also writes ``README.md`` into the export folder: per format, how many
 entities it had to drop and why (:func:`format_losses`); :func:`export_summary` says the same
@@ -43,6 +45,7 @@ from typing import TYPE_CHECKING, Any
 from ner.brat import read_brat, scenario_path, write_brat
 from ner.entities import Document, Relation, entities_from_json, entity_to_json
 from ner.files import atomic_write, replace_dir
+from ner.relations.triples import triples, with_triples
 from ner.tagging import TAGS, bio_to_entities, doc_to_bio, tag_policy
 from ner.tokens import words
 
@@ -214,15 +217,24 @@ def dataset_features() -> Any:
             "tokens": List(Value("string")),
             "offsets": List(List(Value("int32"), length=2)),
             "ner_tags": List(ClassLabel(names=list(TAGS))),
+            "relations": List({"type": Value("string"), "head": List(Value("int32"), length=2),
+                               "tail": List(Value("int32"), length=2)}),
         }
     )
 
 
+def bio_relations(doc: Document) -> list[tuple[str, tuple[int, int], tuple[int, int]]]:
+    """The relations BIO tags can carry: ``(type, head span, tail span)``, both ends kept by the tag policy."""
+    kept = set(tag_policy(doc)[0])
+    span = {i: (e.start, e.end) for i, e in enumerate(doc.entities) if (e.start, e.end, e.label) in kept}
+    return [(k, span[a], span[b]) for k, a, b in triples(doc) if a in span and b in span and span[a] != span[b]]
+
+
 def to_dataset(docs: Iterable[Document]) -> Any:
-    """A ``datasets.Dataset`` of words and BIO tags (the :mod:`ner.tagging` policy)."""
+    """A ``datasets.Dataset`` of words, BIO tags (the :mod:`ner.tagging` policy) and the relations between them."""
     from datasets import Dataset
 
-    rows: dict[str, list] = {"id": [], "text": [], "tokens": [], "offsets": [], "ner_tags": []}
+    rows: dict[str, list] = {"id": [], "text": [], "tokens": [], "offsets": [], "ner_tags": [], "relations": []}
     for doc in docs:
         spans, tags = doc_to_bio(doc)
         rows["id"].append(doc.id)
@@ -230,7 +242,23 @@ def to_dataset(docs: Iterable[Document]) -> Any:
         rows["tokens"].append([doc.text[s:e] for s, e in spans])
         rows["offsets"].append([[s, e] for s, e in spans])
         rows["ner_tags"].append([TAGS.index(t) for t in tags])
+        rows["relations"].append([{"type": k, "head": list(h), "tail": list(t)} for k, h, t in bio_relations(doc)])
     return Dataset.from_dict(rows, features=dataset_features())
+
+
+def _dataset_relations(row: Mapping[str, Any], doc: Document, where: str) -> Document:
+    """``doc`` with its dataset row's relations, found by the character spans of the entities its tags decode to."""
+    index = {(e.start, e.end): i for i, e in enumerate(doc.entities)}
+    found = []
+    for rel in row.get("relations") or ():
+        try:
+            found.append((str(rel["type"]), index[tuple(rel["head"])], index[tuple(rel["tail"])]))
+        except (KeyError, TypeError):
+            raise ValueError(f"{where}: relation {rel.get('type')!r} joins spans that are not entities") from None
+    try:
+        return with_triples(doc, found)
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
 
 
 def dataset_to_docs(dataset: Any, where: str = "dataset") -> list[Document]:
@@ -242,7 +270,8 @@ def dataset_to_docs(dataset: Any, where: str = "dataset") -> list[Document]:
         tags = [names[t] if isinstance(t, int) else t for t in row["ner_tags"]]
         if "tokens" in row and [row["text"][s:e] for s, e in spans] != list(row["tokens"]):
             raise ValueError(f"{where}, row {i} ({row['id']}): tokens do not match the text at their offsets")
-        docs.append(Document(row["id"], row["text"], tuple(sorted(bio_to_entities(row["text"], spans, tags)))))
+        doc = Document(row["id"], row["text"], tuple(sorted(bio_to_entities(row["text"], spans, tags))))
+        docs.append(_dataset_relations(row, doc, f"{where}, row {i} ({row['id']})"))
     return docs
 
 
@@ -387,16 +416,26 @@ def format_losses(docs: Iterable[Document], formats: Iterable[str] = FORMATS) ->
     return {f: Counter(bio) if f in _BIO_FORMATS else Counter() for f in formats}
 
 
+def relations_kept(docs: Iterable[Document], fmt: str) -> int:
+    """How many relations a format keeps: BRAT and JSONL all, the dataset those between kept entities, CoNLL none."""
+    if fmt == "conll":
+        return 0
+    return sum(len(bio_relations(d) if fmt == "hf" else triples(d)) for d in docs)
+
+
 def export_summary(docs: Iterable[Document], formats: Iterable[str] = FORMATS) -> list[str]:
     """One line per format: how many of the entities it keeps, and how many it drops and why."""
     docs = list(docs)
     total = sum(len(d.entities) for d in docs)
+    relations = sum(len(triples(d)) for d in docs)
     lines = []
     for fmt, lost in format_losses(docs, formats).items():
         dropped = sum(lost.values())
         line = f"{FORMAT_NAMES[fmt]}: {total - dropped} of {total} entities kept"
         if dropped:
             line += " (" + ", ".join(f"{n} {why}" for why, n in sorted(lost.items())) + " dropped)"
+        if relations:
+            line += f"; {relations_kept(docs, fmt)} of {relations} relations"
         lines.append(line)
     return lines
 
@@ -405,10 +444,13 @@ def export_readme(docs: Iterable[Document], formats: Iterable[str] = FORMATS) ->
     """The export's ``README.md``: what each file is and what each format had to drop, and why."""
     docs, formats = list(docs), list(formats)
     total = sum(len(d.entities) for d in docs)
+    relations = sum(len(triples(d)) for d in docs)
     files = {"brat": "`brat/scenario.txt`, `.ann`, `.meta.jsonl`", "jsonl": "`corrections.jsonl`",
              "hf": "`hf/` (`datasets.load_from_disk`)", "conll": "`corrections.conll`"}
     out = ["# Accepted corrections", "",
-           f"{len(docs)} documents, {total} entities (a reviewed document carries its review's entities).", "",
+           f"{len(docs)} documents, {total} entities"
+           + (f", {relations} relation{'s' * (relations != 1)}" if relations else "")
+           + " (a reviewed document carries its review's entities and relations).", "",
            "## What each format kept", ""]
     for fmt, lost in format_losses(docs, formats).items():
         dropped = sum(lost.values())
@@ -418,6 +460,12 @@ def export_readme(docs: Iterable[Document], formats: Iterable[str] = FORMATS) ->
             out.append("  Everything is kept: discontinuous (multi-fragment) and overlapping entities included.")
         for why, n in sorted(lost.items()):
             out.append(f"  - {n} {why}: {_WHY[why]}.")
+        if relations:
+            kept = relations_kept(docs, fmt)
+            out.append(f"  Relations: {kept} of {relations} kept" + {
+                "hf": " (`relations` column: type, head and tail character spans; a relation with a dropped "
+                      "entity goes with it).",
+                "conll": ": CoNLL has no place for them; use BRAT, JSONL or the dataset."}.get(fmt, "."))
     if any(f in _BIO_FORMATS for f in formats):
         out += ["", "The Hugging Face dataset and CoNLL are words with BIO tags. A multi-fragment entity whose "
                 "fragments are separated only by whitespace is kept (one span, cut back into fragments at "

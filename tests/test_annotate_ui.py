@@ -678,7 +678,8 @@ def test_browser_review_a_conflict_and_update_refused_for_the_crf(server, client
     agua = {"label": "Concept", "start": len("Beber "), "end": len("Beber agua")}
     presion = {"label": "Concept", "start": TEXTS[3].index("presión"), "end": len(TEXTS[3]) - 1}
     client.predict(item["doc"], "ana", "accept", [agua], "review-queue", api_name="/save_answer")
-    client.predict(item["doc"], "ben", "accept", [agua, presion], "review-queue", api_name="/save_answer")
+    client.predict(item["doc"], "ben", "accept", [agua, presion], "review-queue", "position", "",
+                   [{"type": "causes", "from": 0, "to": 1}], api_name="/save_answer")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
@@ -694,10 +695,15 @@ def test_browser_review_a_conflict_and_update_refused_for_the_crf(server, client
         sides = page.locator("#ann-review-sides .ner-review-side")
         sync_api.expect(sides).to_have_count(2, timeout=20_000)
         assert sides.nth(0).locator("mark").count() == 1 and sides.nth(1).locator("mark").count() == 2
+        sync_api.expect(sides.nth(1)).to_contain_text("2 entities · 1 relation")  # ben's relation, as an arc too
+        assert sides.nth(1).locator("svg path").count() >= 1 and sides.nth(0).locator("svg").count() == 0
+        page.locator("#ann-review").screenshot(path=str(SHOTS / "annotate-review-relations.png"))
         sync_api.expect(page.locator("#ann-review-json textarea")).to_have_value(re.compile('"text": "agua"'))
         page.locator("#ann-review-pick").get_by_text("ben", exact=True).click()
         page.locator("#ann-review-accept").click()
         sync_api.expect(page.locator("#ann-review-message")).to_contain_text("ben's answer kept", timeout=20_000)
+        (reviewed,) = Store(server.store_path).latest_answers(queue="review-queue")
+        assert [(r.kind, [a for _, a in r.args]) for r in reviewed.relations] == [("causes", [0, 1])]
         page.screenshot(path=str(SHOTS / "annotate-review.png"), full_page=True)
         page.locator("#ann-update-model").click()
         sync_api.expect(page.get_by_text("the CRF updates itself").first).to_be_visible(timeout=20_000)

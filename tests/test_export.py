@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ from ner.brat import read_brat
 from ner.entities import Document, Entity, Relation, entity
 from ner.export import (
     bio_losses,
+    dataset_features,
+    dataset_to_docs,
     export_all,
     export_brat,
     export_conll,
@@ -31,6 +34,7 @@ from ner.export import (
     to_conll,
     to_jsonl,
 )
+from ner.relations.triples import triples
 from ner.store import Store
 from ner.tagging import TAGS, span_to_entity, tag_policy
 from ner.uploads import read_upload
@@ -83,8 +87,10 @@ LITERAL = [
     ),
     doc("d4", NADA),
 ]
-# what BIO tags give back: everything but the gapped entity, without relations
+# what CoNLL gives back: everything but the gapped entity, without relations
 LITERAL_BIO = [Document(d.id, d.text, tuple(e for e in d.entities if e != GAPPED)) for d in LITERAL]
+# the dataset keeps the relations too (d1's is-a joins two entities that BIO carries)
+LITERAL_HF = [replace(b, relations=d.relations) if d.id == "d1" else b for b, d in zip(LITERAL_BIO, LITERAL)]
 
 
 def policy_expected(docs: list[Document]) -> list[Document]:
@@ -298,14 +304,40 @@ def test_dataset_features_and_round_trip(tmp_path):
     assert row["tokens"][:3] == ["El", "asma", "es"]
     assert row["offsets"][1] == list(at(ASMA, "asma"))
     assert [TAGS[t] for t in row["ner_tags"][:6]] == ["O", "B-Concept", "O", "O", "B-Concept", "I-Concept"]
+    assert row["relations"] == [{"type": "is-a", "head": list(at(ASMA, "asma")),
+                                 "tail": [ASMA.index("enfermedad"), ASMA.index("crónica") + len("crónica")]}]
     back = import_dataset(folder)
-    assert back["train"] == LITERAL_BIO
-    assert back["dev"] == LITERAL_BIO[:1]
+    assert back["train"] == LITERAL_HF
+    assert back["dev"] == LITERAL_HF[:1]
+
+
+def spanned(doc: Document, kept: set | None = None) -> set[tuple[str, tuple[int, int], tuple[int, int]]]:
+    """A document's relations by the character spans of their two ends (those in ``kept`` only)."""
+    span = [(e.start, e.end) for e in doc.entities]
+    out = {(k, span[a], span[b]) for k, a, b in triples(doc)}
+    return {r for r in out if kept is None or (r[1] in kept and r[2] in kept and r[1] != r[2])}
 
 
 def test_dataset_round_trip_keeps_what_bio_can_express(tmp_path, small_docs):
-    back = import_dataset(export_dataset(small_docs, tmp_path / "hf"))
-    assert back["train"] == policy_expected(small_docs)
+    back = import_dataset(export_dataset(small_docs, tmp_path / "hf"))["train"]
+    assert [Document(d.id, d.text, d.entities) for d in back] == policy_expected(small_docs)
+    for before, after in zip(small_docs, back):
+        kept = {(s, e) for s, e, _ in tag_policy(before)[0]}
+        assert spanned(after) == spanned(before, kept), before.id
+    assert sum(len(d.relations) for d in back) > 0
+
+
+def test_a_dataset_relation_between_untagged_spans_is_refused(tmp_path):
+    from datasets import Dataset, load_from_disk
+
+    folder = export_dataset(LITERAL[:1], tmp_path / "hf")
+    rows = load_from_disk(str(folder))["train"].to_list()
+    rows[0]["relations"][0]["tail"] = [0, 2]  # "El": no entity there
+    with pytest.raises(ValueError, match=r"row 0 \(d1\): relation 'is-a' joins spans that are not entities"):
+        dataset_to_docs(Dataset.from_list(rows, features=dataset_features()))
+    rows[0]["relations"][0].update(type="cures", tail=list(at(ASMA, "pulmones")))
+    with pytest.raises(ValueError, match="unknown relation 'cures'"):
+        dataset_to_docs(Dataset.from_list(rows, features=dataset_features()))
 
 
 def test_dataset_export_replaces_an_older_one_atomically(tmp_path):
@@ -368,16 +400,20 @@ def test_export_all_writes_every_format_from_the_store(tmp_path):
     with Store(tmp_path / "annotations.db") as store:
         ids = store.add_documents("demo", LITERAL)
         for d, doc_id in zip(LITERAL, ids):
-            store.save_answer(doc_id, "ana", "accepted", d.entities)
+            store.save_answer(doc_id, "ana", "accepted", d.entities, relations=triples(d))
         docs = store.latest_answers()
     paths = export_all(docs, tmp_path / "export")
-    plain = [Document(d.id, d.text, d.entities) for d in LITERAL]  # the store keeps no relations
-    assert import_brat(paths["brat"]) == plain
-    assert import_jsonl(paths["jsonl"]) == plain
-    assert import_dataset(paths["hf"])["train"] == LITERAL_BIO
+    assert import_brat(paths["brat"]) == LITERAL
+    assert import_jsonl(paths["jsonl"]) == LITERAL
+    assert import_dataset(paths["hf"])["train"] == LITERAL_HF
     assert import_conll(paths["conll"]) == LITERAL_BIO
-    assert import_any(paths["jsonl"]) == plain and import_any(paths["conll"]) == LITERAL_BIO
-    assert import_any(paths["hf"]) == LITERAL_BIO and import_any(paths["brat"]) == plain
+    assert import_any(paths["jsonl"]) == LITERAL and import_any(paths["conll"]) == LITERAL_BIO
+    assert import_any(paths["hf"]) == LITERAL_HF and import_any(paths["brat"]) == LITERAL
+    readme = (paths["brat"].parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "4 documents, 10 entities, 1 relation " in readme
+    assert readme.count("Relations: 1 of 1 kept") == 3  # BRAT, JSONL and the dataset
+    assert "Relations: 0 of 1 kept: CoNLL has no place for them" in readme
+    assert export_summary(docs)[-1] == "CoNLL: 9 of 10 entities kept (1 gapped dropped); 0 of 1 relations"
     with pytest.raises(ValueError, match="unknown export format 'xml'"):
         export_all(docs, tmp_path / "export", ["xml"])
 

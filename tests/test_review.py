@@ -109,3 +109,36 @@ def test_agreement_table_says_n_a_for_a_label_neither_annotator_used():
     assert rows["overall"][-3:] == [1.0, 1.0, 1.0] and rows["Concept"][-3:] == [1.0, 1.0, 1.0]
     unused = [r for label, r in rows.items() if label not in ("overall", "Concept")]
     assert unused and all(r[-3:] == ["n/a", "n/a", "n/a"] for r in unused)
+
+
+def test_answers_that_differ_only_in_relations_conflict_and_a_review_keeps_relations(service):
+    from ner.relations.triples import triples
+    from ner.store import Conflict
+    from ner.ui.review import entities_json, sides_html
+
+    store = service.store()
+    store.create_queue("q", None)
+    (doc,) = store.add_documents("q", [ASMA])
+    ents = [at("asma"), at("enfermedad"), at("pulmones")]
+    store.save_answer(doc, "ana", "accepted", ents, relations=[("is-a", 0, 1)])
+    store.save_answer(doc, "ben", "accepted", ents, relations=[("is-a", 0, 1), ("in-place", 1, 2)])
+    (conflict,) = service.conflicts(ADMIN, "q")
+    assert isinstance(conflict, Conflict)
+    shown = sides_html(conflict, "es")
+    assert shown.count("class='ner-arcs'") == 2 and "2 relaciones" in shown and "in-place" in shown
+    # ben's answer taken as it is keeps his relations
+    service.review(ADMIN, doc, pick="ben")
+    (accepted,) = service.accepted(ADMIN, "q")
+    assert set(triples(accepted)) == {("is-a", 0, 1), ("in-place", 1, 2)}
+    # the merged answer box round-trips entities and relations
+    box = entities_json(ASMA, accepted.entities, accepted.relations)
+    service.review(ADMIN, doc, entities=box.replace('"in-place"', '"part-of"'))
+    (accepted,) = service.accepted(ADMIN, "q")
+    assert set(triples(accepted)) == {("is-a", 0, 1), ("part-of", 1, 2)}
+    # a bare list of entities (as before relations) still works, with no relations
+    service.review(ADMIN, doc, entities=[{"label": "Concept", "start": 3, "end": 7}])
+    (accepted,) = service.accepted(ADMIN, "q")
+    assert accepted.entities == (at("asma"),) and accepted.relations == ()
+    with pytest.raises(ValueError, match="two different entity indexes|entity index"):
+        service.review(ADMIN, doc, entities={"entities": [{"label": "Concept", "start": 3, "end": 7}],
+                                             "relations": [{"type": "is-a", "from": 0, "to": 5}]})

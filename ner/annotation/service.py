@@ -63,6 +63,7 @@ from ner.messages import Said
 from ner.ordering import uncertain_first, uncertainty
 from ner.predict import model_kind
 from ner.refusals import Keyed, Refusal
+from ner.relations.triples import relations_from_json, triples
 from ner.scoring import agreement
 from ner.settings import Settings
 from ner.store import REVIEW_STATUSES, Store
@@ -534,9 +535,12 @@ class AnnotationService:
     def review(self, caller: Caller, doc: Any, pick: str | None = None, entities: Any = None) -> int:
         """Settle a conflict (admin): take ``pick``'s current answer as it is, or save ``entities``; the review id.
 
-        ``entities`` (the edited, merged answer, saved as accepted) is a list, or its JSON text,
-        of ``{label, start, end}`` or ``{label, fragments}`` objects, read by
-        :func:`ner.entities.entities_from_json`. From then on exports and training use the review.
+        ``entities`` (the edited, merged answer, saved as accepted) is, or is the JSON text of,
+        ``{"entities": [...], "relations": [...]}`` or a bare list of entities: each entity
+        ``{label, start, end}`` or ``{label, fragments}`` (:func:`ner.entities.entities_from_json`),
+        each relation ``{type, from, to}`` with indexes into that list
+        (:func:`ner.relations.triples.relations_from_json`). From then on exports and
+        training use the review.
         """
         policy.require_admin(caller, policy.REVIEW)
         store = self.store(create=False)
@@ -551,7 +555,8 @@ class AnnotationService:
             answer = store.current_answer(doc, pick)
             if answer is None or answer.status not in REVIEW_STATUSES:
                 raise Refusal("{pick} has no accepted or rejected answer for document {doc}", pick=pick, doc=doc)
-            return store.save_review(doc, reviewer, answer.status, answer.entities, chosen=pick)
+            kept = triples(Document("", text, answer.entities, answer.relations))
+            return store.save_review(doc, reviewer, answer.status, answer.entities, chosen=pick, relations=kept)
         if entities is None or (isinstance(entities, str) and not entities.strip()):
             raise Refusal("pick one annotator's answer, or give the merged entities as JSON")
         if isinstance(entities, str):
@@ -560,8 +565,13 @@ class AnnotationService:
             except json.JSONDecodeError as exc:
                 raise Refusal("the merged entities are not JSON ({error}, character {at})",
                               error=exc.msg, at=exc.pos) from None
-        ents = entities_from_json(text, entities, f"merged entities of document {doc}")
-        return store.save_review(doc, reviewer, "accepted", ents)
+        relations = None
+        if isinstance(entities, dict):
+            entities, relations = entities.get("entities"), entities.get("relations")
+        where = f"merged entities of document {doc}"
+        ents = entities_from_json(text, entities, where)
+        rels = relations_from_json(relations, len(ents), f"merged relations of document {doc}")
+        return store.save_review(doc, reviewer, "accepted", ents, relations=rels)
 
     # ------------------------------------------------------------ admin: updating a transformer
 

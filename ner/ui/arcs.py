@@ -68,18 +68,21 @@ def relations_table(doc: Document, headers: Sequence[str] = ("relation", "from",
                     ) -> str:
     """The sentence's relations as an HTML table: kind, from, to (each entity's words) and the model's score.
 
-    ``headers``: the four column names as the reader reads them.
+    ``headers``: the four column names as the reader reads them; a person's relations (no
+    scores) leave out the last.
     """
+    scores = any(rel.score is not None for rel in doc.relations)
     rows = []
     for rel in doc.relations:
         a = rel.args[0][1]
         for _, b in rel.args[1:]:
-            score = "" if rel.score is None else f"{round(rel.score * 100)}{' %' if lang == 'es' else '%'}"
-            rows.append("<tr>" + "".join(f"<td style='{CELL}'>{html.escape(x)}</td>" for x in (
-                rel.kind, doc.entities[a].surface(doc.text), doc.entities[b].surface(doc.text), score)) + "</tr>")
+            cells = [rel.kind, doc.entities[a].surface(doc.text), doc.entities[b].surface(doc.text)]
+            if scores:
+                cells.append("" if rel.score is None else f"{round(rel.score * 100)}{' %' if lang == 'es' else '%'}")
+            rows.append("<tr>" + "".join(f"<td style='{CELL}'>{html.escape(x)}</td>" for x in cells) + "</tr>")
     if not rows:
         return ""
-    head = "".join(f"<th style='{CELL}'>{html.escape(h)}</th>" for h in headers)
+    head = "".join(f"<th style='{CELL}'>{html.escape(h)}</th>" for h in headers[:4 if scores else 3])
     return (f"<div style='overflow-x: auto; max-width: 100%'><table class='ner-relations' style='width: 100%; "
             f"font-size: 0.9em; border-collapse: collapse'><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}"
             "</tbody></table></div>")

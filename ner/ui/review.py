@@ -1,9 +1,9 @@
 """The Annotate tab's review step, its model update and its export summary (admin token).
 
 - **Review conflicts**: the documents whose annotators' current answers disagree (two
-  accepted answers with other entities, or accepted against rejected), every answer side
-  by side (displaCy, :func:`ner.ui.render.render`); the reviewer takes one answer as it is
-  or saves an edited, merged one as JSON. Reviews are append-only records
+  accepted answers with other entities or relations, or accepted against rejected), every
+  answer side by side (displaCy, :func:`ner.ui.render.render`, its relations as arcs and a
+  table); the reviewer takes one answer as it is or saves an edited, merged one as JSON. Reviews are append-only records
   (:meth:`ner.store.Store.save_review`); exports and training use them from then on.
 - **Update the model with my corrections**: a transformer that suggests for a queue is
   fine-tuned on the queue's accepted (reviewed) answers through the Train tab's job runner
@@ -26,11 +26,13 @@ from pathlib import Path
 
 import gradio as gr
 
-from ner.entities import Entity
+from ner.entities import LABELS, Document, Entity, Relation
+from ner.relations.triples import triples
 from ner.store import Conflict
+from ner.ui.arcs import arcs_html, relations_table
 from ner.ui.common import REFUSED, bound, quietly, user_error
 from ner.ui.i18n import known, language, say, say_in, t
-from ner.ui.render import render
+from ner.ui.render import label_name, render
 
 
 def _status(status: str, lang: str) -> str:
@@ -38,8 +40,12 @@ def _status(status: str, lang: str) -> str:
     return say_in(lang, f"ann_status_{status}") if known(f"ann_status_{status}") else status
 
 
-def entities_json(text: str, entities: tuple[Entity, ...] | list[Entity]) -> str:
-    """Entities as the JSON the merged-answer box takes: ``{label, start, end, text}``, or ``fragments`` when gapped."""
+def entities_json(text: str, entities: tuple[Entity, ...] | list[Entity], relations: tuple[Relation, ...] = ()) -> str:
+    """An answer as the JSON the merged-answer box takes: ``{"entities": [...], "relations": [...]}``.
+
+    Each entity is ``{label, start, end, text}`` (``fragments`` when gapped); each relation
+    ``{type, from, to}``, ``from`` and ``to`` indexes into ``entities``.
+    """
     out = []
     for e in entities:
         item: dict = {"label": e.label}
@@ -49,7 +55,8 @@ def entities_json(text: str, entities: tuple[Entity, ...] | list[Entity]) -> str
             item["fragments"] = [list(f) for f in e.fragments]
         item["text"] = e.surface(text)
         out.append(item)
-    return json.dumps(out, ensure_ascii=False, indent=1)
+    rels = [{"type": k, "from": a, "to": b} for k, a, b in triples(Document("", text, tuple(entities), relations))]
+    return json.dumps({"entities": out, "relations": rels}, ensure_ascii=False, indent=1)
 
 
 def conflict_label(conflict: Conflict, lang: str = "en") -> str:
@@ -71,6 +78,11 @@ def sides_html(conflict: Conflict, lang: str = "en") -> str:
             n = len(a.entities)
             head += " · " + say_in(lang, "rev_entities", n=n)
             body = render(conflict.text, list(a.entities), language=lang)
+            if a.relations:
+                head += " · " + say_in(lang, "rev_relations", n=len(triples(Document("", "", a.entities, a.relations))))
+                doc = Document(conflict.name, conflict.text, a.entities, a.relations)
+                body += arcs_html(doc, {label: label_name(label, lang) for label in LABELS}) + relations_table(
+                    doc, say_in(lang, "relations_headers").split("|"), lang)
         else:
             body = f"<div class='entities' style='opacity: 0.6'>{html.escape(conflict.text)}</div>"
         cells.append(f"<div class='ner-review-side' data-annotator='{html.escape(a.annotator, quote=True)}' "
@@ -148,7 +160,7 @@ def build(ctx, admin, queue) -> None:
         first = next((a for a in conflict.answers if a.status == "accepted"), conflict.answers[0])
         names = [a.annotator for a in conflict.answers]
         return (sides_html(conflict, language(request)), gr.Radio(choices=names, value=first.annotator),
-                entities_json(conflict.text, first.entities))
+                entities_json(conflict.text, first.entities, first.relations))
 
     def settle(token, queue_name, doc, who, entities, request: gr.Request):
         caller = ctx.caller(request, token=token)
