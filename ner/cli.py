@@ -234,10 +234,10 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'label':<10} {'items':>5} {'P':>6} {'R':>6} {'F1':>6}")
+    print(f"{'label':<13} {'items':>5} {'P':>6} {'R':>6} {'F1':>6}")
     for r in rows:
         figures = " ".join("   n/a" if r[k] is None else f"{r[k]:>6.3f}" for k in ("precision", "recall", "f1"))
-        print(f"{r['label']:<10} {r['items']:>5} {figures}")
+        print(f"{r['label']:<13} {r['items']:>5} {figures}")
     return 0
 
 

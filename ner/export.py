@@ -462,7 +462,7 @@ def export_readme(docs: Iterable[Document], formats: Iterable[str] = FORMATS) ->
             out.append(f"  - {n} {why}: {_WHY[why]}.")
         if relations:
             kept = relations_kept(docs, fmt)
-            out.append(f"  Relations: {kept} of {relations} kept" + {
+            out.append(f"  - Relations: {kept} of {relations} kept" + {
                 "hf": " (`relations` column: type, head and tail character spans; a relation with a dropped "
                       "entity goes with it).",
                 "conll": ": CoNLL has no place for them; use BRAT, JSONL or the dataset."}.get(fmt, "."))

@@ -309,7 +309,21 @@ def _row(label: str, items: int, score: OfficialScore) -> dict[str, Any]:
     counts = {k: getattr(score, k) for k in AGREEMENT_COUNTS}
     used = any(counts.values())
     figures = {k: getattr(score, k) if used else None for k in ("precision", "recall", "f1")}
-    return {"label": label, "items": items, **counts, **figures}
+    return {"label": label, "task": "entities", "items": items, **counts, **figures}
+
+
+def agreement_pairs(docs_a: Iterable[Document], docs_b: Iterable[Document]) -> list[tuple[Document, Document]]:
+    """The documents both annotators answered, as ``(A's, B's)`` pairs matched by id; ``ValueError`` if texts differ."""
+    by_id = {d.id: d for d in docs_a}
+    pairs = []
+    for b in docs_b:
+        a = by_id.get(b.id)
+        if a is None:
+            continue
+        if a.text != b.text:
+            raise ValueError(f"document {b.id}: the two annotators' texts differ")
+        pairs.append((a, b))
+    return pairs
 
 
 def agreement(docs_a: Iterable[Document], docs_b: Iterable[Document]) -> list[dict[str, Any]]:
@@ -320,21 +334,14 @@ def agreement(docs_a: Iterable[Document], docs_b: Iterable[Document]) -> list[di
     with another label, partial = overlap with the same label counting ½, missing,
     spurious). Unlike the official score, a document where A has no entity still counts
     (B's entities there are spurious), so swapping A and B swaps precision and recall. Rows:
-    ``overall`` first, then one per label (:func:`labels_of`) as :func:`tally` counts it:
+    ``overall`` first, then one per label (:func:`labels_of`) as :func:`tally` counts it
+    (``"task": "entities"``; :func:`ner.relations.scoring.relation_agreement` gives the relations'):
     ``incorrect`` is A's entities of that label that B labelled otherwise (in recall),
     ``incorrect_pred`` B's entities of that label that A labelled otherwise (in precision).
     Precision, recall and F1 are None in a row where neither annotator has an entity.
     Raises ``ValueError`` when an id has two different texts.
     """
-    by_id = {d.id: d for d in docs_a}
-    pairs = []
-    for b in docs_b:
-        a = by_id.get(b.id)
-        if a is None:
-            continue
-        if a.text != b.text:
-            raise ValueError(f"document {b.id}: the two annotators' texts differ")
-        pairs.append((a, b))
+    pairs = agreement_pairs(docs_a, docs_b)
     matches = [match_document(a, b) for a, b in pairs]
     rows = [_row("overall", len(pairs), tally(matches))]
     return rows + [_row(label, len(pairs), tally(matches, label)) for label in labels_of(pairs)]

@@ -718,10 +718,13 @@ def test_browser_review_a_conflict_and_update_refused_for_the_crf(server, client
         sync_api.expect(table).to_be_visible(timeout=20_000)
         sync_api.expect(table).to_contain_text("n/a")  # labels neither annotator used
         sync_api.expect(table).to_contain_text("Concept")
+        sync_api.expect(table).to_contain_text("all relations")  # ben's causes, which ana did not see
+        sync_api.expect(table).to_contain_text("causes")
         page.locator("#ann-export-button").click()  # the archive, and beside it what each format kept
         summary = page.locator("#ann-export-summary")
         sync_api.expect(summary).to_contain_text("CoNLL", timeout=20_000)
         sync_api.expect(summary).to_contain_text("entities kept")
+        sync_api.expect(summary).to_contain_text("Relations: 0 of 1 kept: CoNLL has no place for them")
         sync_api.expect(page.locator("#ann-archive")).to_contain_text(re.compile(r"corrections\s*\.zip"))
         page.locator("#ann-export").screenshot(path=str(SHOTS / "annotate-export.png"))
         browser.close()

@@ -153,3 +153,29 @@ def test_the_cli_trains_evaluates_and_predicts_relations(tmp_path, real_corpus):
     refused = subprocess.run([*cli, "predict", "--model", "rels", str(tmp_path / "in.txt")], capture_output=True,
                              text=True, env=env, cwd=Path(__file__).parent.parent)
     assert refused.returncode == 2 and "is a relation model" in refused.stderr
+
+
+@pytest.mark.slow
+def test_corrections_and_extra_files_train_the_relation_model_on_their_relations(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from ner.export import export_jsonl
+    from ner.store import Store
+
+    with Store(tmp_path / "a.db") as store:  # a person's corrected answer, relations and all
+        (doc_id,) = store.add_documents("q", [Document("s", TEXT)])
+        store.save_answer(doc_id, "ana", "accepted", DOC.entities, relations=triples(DOC))
+    export_jsonl([DOC], tmp_path / "extra.jsonl")
+    env = os.environ | {"NER_CHECKPOINTS_DIR": str(tmp_path / "ck")}
+    plain = Document("s", TEXT, DOC.entities)
+    for name, source in (("corr", ["--corrections", "--db", str(tmp_path / "a.db")]),
+                         ("extra", ["--extra", str(tmp_path / "extra.jsonl")])):
+        done = subprocess.run([sys.executable, "-m", "ner", "train", "--task", "relations", "--base-model", "crf",
+                               "--max-train-docs", "0", "--eval-splits", "", "--run-name", name, *source],
+                              capture_output=True, text=True, env=env, cwd=Path(__file__).parent.parent, timeout=300)
+        assert done.returncode == 0, done.stderr
+        # nothing but that one document to learn from: its relations are what the model learnt
+        (found,) = load_relation_model(tmp_path / "ck" / name).predict([plain])
+        assert sorted(triples(found)) == sorted(triples(DOC)), name

@@ -14,7 +14,7 @@ import pytest
 from ner import corpus
 from ner.brat import read_brat, write_brat
 from ner.entities import LABELS, Document, entity
-from ner.relations.scoring import entity_map, match_relations, score_relations
+from ner.relations.scoring import entity_map, match_relations, relation_agreement, score_relations
 from ner.relations.triples import RELATIONS, triples, with_triples
 
 TEXT = "El asma causa tos y la tos es un síntoma."
@@ -64,6 +64,21 @@ def test_an_entity_with_the_wrong_label_maps_nowhere_and_a_partial_one_maps():
     assert entity_map(GOLD, Document("s", TEXT, pred)) == {0: 0, 2: 2, 3: 3, 4: 4}
     m = match_relations(GOLD, doc(("subject", 1, 0), ("is-a", 2, 4), ents=pred))
     assert m.spurious == (("subject", 1, 0),) and [p for _, p in m.correct] == [("is-a", 2, 4)]
+
+
+def test_relation_agreement_per_type_takes_the_first_annotator_as_gold():
+    ben = replace(doc(("subject", 1, 0), ("target", 1, 3), ("same-as", 3, 2)), id="s")  # same-as either way round
+    other = Document("t", "Nada.")
+    rows = {r["label"]: r for r in relation_agreement([GOLD, other], [ben, other])}
+    assert list(rows) == ["relations", "is-a", "same-as", "subject", "target"]
+    assert {r["task"] for r in rows.values()} == {"relations"} and rows["relations"]["items"] == 2
+    # target 1 → 3 reaches tos through its same-as class: right, as the official scorer counts it
+    assert (rows["relations"]["correct"], rows["relations"]["missing"], rows["relations"]["spurious"]) == (3, 1, 0)
+    assert rows["is-a"]["recall"] == 0 and rows["is-a"]["missing"] == 1 and rows["subject"]["f1"] == 1
+    swapped = {r["label"]: r for r in relation_agreement([ben], [GOLD])}
+    assert swapped["is-a"]["spurious"] == 1 and swapped["relations"]["precision"] == rows["relations"]["recall"]
+    assert relation_agreement([Document("s", TEXT, ENTS)], [Document("s", TEXT, ENTS)]) == []  # nobody related
+
 
 
 def test_scenario_one_adds_the_entity_counts_and_gives_each_part():

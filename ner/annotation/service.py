@@ -63,6 +63,7 @@ from ner.messages import Said
 from ner.ordering import uncertain_first, uncertainty
 from ner.predict import model_kind
 from ner.refusals import Keyed, Refusal
+from ner.relations.scoring import relation_agreement
 from ner.relations.triples import relations_from_json, triples
 from ner.scoring import agreement
 from ner.settings import Settings
@@ -518,11 +519,11 @@ class AnnotationService:
         store = self.store(create=False)
         if store is None:
             raise Refusal("nothing has been annotated yet")
-        rows = agreement(store.latest_answers(first, "accepted", queue or None),
-                         store.latest_answers(second, "accepted", queue or None))
+        docs_a, docs_b = (store.latest_answers(name, "accepted", queue or None) for name in (first, second))
+        rows = agreement(docs_a, docs_b)
         if not rows or not rows[0]["items"]:
             raise Refusal("{first} and {second} have accepted no document in common yet", first=first, second=second)
-        return rows
+        return rows + relation_agreement(docs_a, docs_b)
 
     # ------------------------------------------------------------ admin: reviewing conflicts
 

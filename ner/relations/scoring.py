@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from ner.entities import Document
 from ner.relations.triples import SAME_AS, Triple, triples
-from ner.scoring import check_aligned, match_document, official_fragments, partial_match, tally
+from ner.scoring import agreement_pairs, check_aligned, match_document, official_fragments, partial_match, tally
 
 
 def _official(doc: Document) -> list[tuple[tuple, int]]:
@@ -194,3 +194,26 @@ def format_relations(result: dict) -> str:
         lines += [row("  entities", result["entities"]), row("  relations", result["relations"])]
     lines += [row(kind, o) for kind, o in result["per_type"].items()]
     return "\n".join(lines)
+
+
+def relation_agreement(docs_a: Iterable[Document], docs_b: Iterable[Document]) -> list[dict]:
+    """How far annotator B's relations agree with A's on the documents both answered (matched by id).
+
+    A is gold and B the prediction, matched as Task B is (:func:`match_relations`: B's
+    relation counts when its two entities match A's). Rows as :func:`ner.scoring.agreement`
+    gives them, with ``"task": "relations"``: ``relations`` (all of them) first, then one per
+    relation type either annotator used; none when neither used any. ``incorrect`` and
+    ``partial`` are always 0 (a relation is right or it is not).
+    """
+    pairs = agreement_pairs(docs_a, docs_b)
+    kinds = sorted({t[0] for a, b in pairs for t in (*triples(a), *triples(b))})
+    if not kinds:
+        return []
+    matches = [match_relations(a, b) for a, b in pairs]
+
+    def row(label: str, score: RelationScore) -> dict:
+        return {"label": label, "task": "relations", "items": len(pairs), "correct": score.correct, "incorrect": 0,
+                "partial": 0, "missing": score.missing, "spurious": score.spurious,
+                "precision": score.precision, "recall": score.recall, "f1": score.f1}
+
+    return [row("relations", relation_tally(matches))] + [row(k, relation_tally(matches, k)) for k in kinds]

@@ -50,8 +50,9 @@ def agreement_table(rows: list[list], lang: str = "en") -> pd.DataFrame:
 
     ``rows`` are :func:`agreement_rows`'; the ``/annotator_agreement`` API returns those as they are.
     """
-    overall, unavailable = say_in(lang, "agree_overall"), say_in(lang, "not_available")
-    shown = [[overall if r[0] == "overall" else label_name(r[0], lang), *r[1:7],
+    totals = {"overall": say_in(lang, "agree_overall"), "relations": say_in(lang, "agree_relations")}
+    unavailable = say_in(lang, "not_available")
+    shown = [[totals.get(r[0]) or label_name(r[0], lang), *r[1:7],
               *(unavailable if x == "n/a" else number(x, lang, 3) for x in r[7:])] for r in rows]
     return pd.DataFrame(shown, columns=say_in(lang, "agree_headers").split("|"))
 
