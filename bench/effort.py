@@ -22,6 +22,12 @@ model makes the same suggestions in any order, so its total is the same in both)
 seeds; the table gives the mean edits per sentence (and per gold entity) over the session
 and over its last 100 sentences, and ``bench/results/effort.png`` plots edits per sentence
 (moving mean over 25 sentences) against sentences corrected.
+
+Relations are corrected too, and counted apart (``ner.relations.scoring.relation_edits``:
+relations added, removed, relabelled). ``static`` and ``live`` suggest them with the relation
+baseline (``ner.relations.baseline``) trained on the first model's training sentences, over the
+entities suggested; as in the app, live retraining renews the CRF only, so ``live`` suggests
+relations with the same model over better entities.
 """
 
 from __future__ import annotations
@@ -51,14 +57,18 @@ def simulate(mode: str, order: str, base: list, session: list, every: int, seed:
     from ner.crf import train_crf
     from ner.entities import Document
     from ner.ordering import uncertainty
+    from ner.relations.baseline import train_baseline
+    from ner.relations.scoring import relation_edits
     from ner.scoring import correction_edits
 
     rng = random.Random(seed)
     todo = list(session)
     rng.shuffle(todo)
     model = train_crf(base) if mode != "none" else None
+    relations = train_baseline(base) if mode != "none" else None
     accepted: list[Document] = []
     edits, kinds, retrain_seconds = [], {"added": 0, "removed": 0, "relabelled": 0, "boundaries": 0}, []
+    rel_edits, rel_kinds = [], {"added": 0, "removed": 0, "relabelled": 0}
     ranked = None  # the remaining sentences, most uncertain first, under the current model
     while todo:
         if order == "uncertain" and ranked is None:
@@ -72,13 +82,20 @@ def simulate(mode: str, order: str, base: list, session: list, every: int, seed:
         edits.append(counted["total"])
         for k in kinds:
             kinds[k] += counted[k]
+        if relations is not None:
+            suggestion = relations.predict([suggestion])[0]
+        counted = relation_edits(doc, suggestion)
+        rel_edits.append(counted["total"])
+        for k in rel_kinds:
+            rel_kinds[k] += counted[k]
         accepted.append(doc)
         if mode == "live" and len(accepted) % every == 0 and todo:
             t0 = time.perf_counter()
             model = train_crf(base + accepted)
             retrain_seconds.append(time.perf_counter() - t0)
             ranked = None  # recomputed with the new model
-    return {"edits": edits, "kinds": kinds, "retrain_seconds": retrain_seconds}
+    return {"edits": edits, "kinds": kinds, "retrain_seconds": retrain_seconds, "relation_edits": rel_edits,
+            "relation_kinds": rel_kinds}
 
 
 def moving_mean(values: list[float], width: int = BLOCK) -> list[float]:
@@ -117,6 +134,9 @@ def main() -> int:
     train = [d for d in corpus.load("train") if d.annotated]
     session = session_documents()
     gold_entities = sum(len(d.entities) for d in session)
+    from ner.relations.triples import triples
+
+    gold_relations = sum(len(triples(d)) for d in session)
     runs: dict[str, list[dict]] = {}
     for seed in range(args.seeds):
         base = train if args.start == "all" else random.Random(1000 + seed).sample(train, int(args.start))
@@ -126,9 +146,10 @@ def main() -> int:
             result = simulate(mode, order, base, session, args.every, seed)
             result["seconds"] = round(time.perf_counter() - t0, 1)
             runs.setdefault(f"{mode}, {order}", []).append(result)
-            print(f"seed {seed} {mode:6} {order:9} {statistics.mean(result['edits']):.3f} edits/sentence "
-                  f"({result['seconds']} s)", file=sys.stderr)
-    rows, curves = [], {}
+            print(f"seed {seed} {mode:6} {order:9} {statistics.mean(result['edits']):.3f} edits/sentence, "
+                  f"{statistics.mean(result['relation_edits']):.3f} relation edits ({result['seconds']} s)",
+                  file=sys.stderr)
+    rows, rel_rows, curves = [], [], {}
     for name, results in runs.items():
         per_run = [statistics.mean(r["edits"]) for r in results]
         last = [statistics.mean(r["edits"][-100:]) for r in results]
@@ -142,6 +163,14 @@ def main() -> int:
             f"{statistics.mean(retrains):.1f}" if retrains else "-",
         ])
         curves[name] = [statistics.mean(r["edits"][i] for r in results) for i in range(len(results[0]["edits"]))]
+        per_run = [statistics.mean(r["relation_edits"]) for r in results]
+        rel_kinds = {k: statistics.mean(r["relation_kinds"][k] for r in results) for k in results[0]["relation_kinds"]}
+        rel_rows.append([
+            name, f"{statistics.mean(per_run):.3f} ± {statistics.pstdev(per_run):.3f}",
+            f"{statistics.mean(statistics.mean(r['relation_edits'][-100:]) for r in results):.3f}",
+            f"{statistics.mean(sum(r['relation_edits']) for r in results) / gold_relations:.3f}",
+            " / ".join(f"{rel_kinds[k]:.0f}" for k in ("added", "removed", "relabelled")),
+        ])
     start = "the whole training split (800 sentences)" if args.start == "all" else f"{args.start} training sentences"
     suffix = "" if args.start == "all" else f"_start{args.start}"
     png = RESULTS_DIR / f"effort{suffix}.png"
@@ -150,13 +179,17 @@ def main() -> int:
     table = md_table(["suggestions, order", "edits per sentence (mean ± sd over seeds)", "last 100 sentences",
                       "edits per gold entity", "added / removed / relabelled / boundaries (mean)",
                       "retraining s (mean)"], rows)
-    text = (f"{table}\n\n{len(session)} sentences ({' + '.join(SESSION_SPLITS)}, {gold_entities} gold entities), "
+    rel_table = md_table(["suggestions, order", "relation edits per sentence (mean ± sd)", "last 100 sentences",
+                          "edits per gold relation", "added / removed / relabelled (mean)"], rel_rows)
+    text = (f"{table}\n\nRelations ({gold_relations} gold relations; the relation baseline suggests them in "
+            f"static and live):\n\n{rel_table}\n\n"
+            f"{len(session)} sentences ({' + '.join(SESSION_SPLITS)}, {gold_entities} gold entities), "
             f"{args.seeds} seeds, live retraining every {args.every} answers; first model: {start}. "
             f"{machine_line(m)}\nCommand: `python bench/effort.py --seeds {args.seeds} --every {args.every} "
             f"--start {args.start}`. Plot: `bench/results/{png.name}`.")
     print(text)
     write_results(f"effort{suffix}", text, {"machine": m, "args": vars(args), "gold_entities": gold_entities,
-                                            "runs": runs})
+                                            "gold_relations": gold_relations, "runs": runs})
     return 0
 
 

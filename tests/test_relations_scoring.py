@@ -14,7 +14,7 @@ import pytest
 from ner import corpus
 from ner.brat import read_brat, write_brat
 from ner.entities import LABELS, Document, entity
-from ner.relations.scoring import entity_map, match_relations, relation_agreement, score_relations
+from ner.relations.scoring import entity_map, match_relations, relation_agreement, relation_edits, score_relations
 from ner.relations.triples import RELATIONS, triples, with_triples
 
 TEXT = "El asma causa tos y la tos es un síntoma."
@@ -78,6 +78,18 @@ def test_relation_agreement_per_type_takes_the_first_annotator_as_gold():
     swapped = {r["label"]: r for r in relation_agreement([ben], [GOLD])}
     assert swapped["is-a"]["spurious"] == 1 and swapped["relations"]["precision"] == rows["relations"]["recall"]
     assert relation_agreement([Document("s", TEXT, ENTS)], [Document("s", TEXT, ENTS)]) == []  # nobody related
+
+
+
+def test_relation_edits_count_what_a_person_adds_removes_and_relabels():
+    assert relation_edits(GOLD, GOLD)["total"] == 0
+    assert relation_edits(GOLD, doc()) == {"added": 4, "removed": 0, "relabelled": 0, "total": 4}
+    # subject became in-context (one relabel), is-a is missing, a causes between asma and tos is extra
+    shown = doc(("in-context", 1, 0), ("target", 1, 2), ("same-as", 2, 3), ("causes", 0, 2))
+    assert relation_edits(GOLD, shown) == {"added": 1, "removed": 1, "relabelled": 1, "total": 3}
+    # the suggestion's entities differ (no síntoma): the relation to it has to be added
+    fewer = doc(("subject", 1, 0), ("target", 1, 2), ("same-as", 2, 3), ents=ENTS[:4])
+    assert relation_edits(GOLD, fewer) == {"added": 1, "removed": 0, "relabelled": 0, "total": 1}
 
 
 

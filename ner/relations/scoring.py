@@ -217,3 +217,25 @@ def relation_agreement(docs_a: Iterable[Document], docs_b: Iterable[Document]) -
                 "precision": score.precision, "recall": score.recall, "f1": score.f1}
 
     return [row("relations", relation_tally(matches))] + [row(k, relation_tally(matches, k)) for k in kinds]
+
+
+def relation_edits(gold: Document, suggestion: Document) -> dict[str, int]:
+    """The relation edits that turn ``suggestion``'s relations into ``gold``'s, matched as Task B is.
+
+    A suggested relation between the two entities a gold one joins (through the Task A
+    matching, :func:`entity_map`), of another type, is *relabelled* (the editor's type list);
+    the other gold relations are *added*, the other suggested ones *removed*; ``total`` sums them.
+    """
+    m = match_relations(gold, suggestion)
+    mapped = entity_map(gold, suggestion)
+    missing, spurious = list(m.missing), list(m.spurious)
+    relabelled = 0
+    for kind, a, b in m.spurious:
+        ends = (mapped.get(a), mapped.get(b))
+        match = next((g for g in missing if (g[1], g[2]) == ends), None)
+        if match is not None:
+            missing.remove(match)
+            spurious.remove((kind, a, b))
+            relabelled += 1
+    counts = {"added": len(missing), "removed": len(spurious), "relabelled": relabelled}
+    return counts | {"total": sum(counts.values())}
