@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from pathlib import Path
 from typing import Protocol
@@ -18,6 +19,8 @@ from ner.tagging import bio_to_spans, span_to_entity
 from ner.tokens import CHUNK_WORDS
 from ner.tokens import sentences as sentence_spans
 from ner.tokens import words as text_words
+
+logger = logging.getLogger(__name__)
 
 
 class Predictor(Protocol):
@@ -45,19 +48,59 @@ PRECISIONS: tuple[str, ...] = ("auto", "bf16", "fp32")
 
 
 def cpu_has_fast_bf16() -> bool:
-    """Does this CPU multiply bf16 matrices in hardware that we measured faster than fp32 (Intel AMX)?
+    """Does this CPU multiply bf16 in hardware: Intel AMX, or AVX-512 BF16 (e.g. AMD Zen 4)?
 
-    ``bench/speed.py`` measured bf16 autocast faster on a CPU with AMX; a CPU with AVX-512
-    BF16 alone (e.g. AMD Zen 4) has not been measured, so ``auto`` keeps fp32 there and
-    ``precision="bf16"`` (``--precision bf16``, ``NER_PRECISION=bf16``) asks for it.
+    Both were measured faster than fp32 with bf16 autocast (``bench/speed.py``: AMX; AVX-512
+    BF16 on a 2-core AMD EPYC, 1.9x, in issue 19). ``auto`` still measures once per process
+    that bf16 runs faster on the model (:func:`bf16_pays_off`) before it uses it.
     """
     import torch
 
-    return bool(getattr(torch.cpu, "_is_amx_tile_supported", lambda: False)())
+    return any(bool(getattr(torch.cpu, name, lambda: False)())
+               for name in ("_is_amx_tile_supported", "_is_avx512_bf16_supported"))
+
+
+_BF16_MEASURED: dict[str, bool] = {}  # per process: the first model's answer stands for the others
+BF16_CHECK_SHAPE = (16, 64)  # rows x tokens of the timing batch: large enough for bf16 to pay off (BF16_MIN_ROWS)
+
+
+def bf16_pays_off(model, device: str = "cpu", timer=None) -> bool:
+    """Does a bf16-autocast forward pass of ``model`` run faster than fp32 here? Measured once per process.
+
+    A batch of :data:`BF16_CHECK_SHAPE` random tokens, each precision run twice (a warm-up, then
+    timed); a CPU that emulates bf16 says no, and ``auto`` stays fp32 there. ``timer``: a
+    clock for the tests (``time.perf_counter`` by default).
+    """
+    import torch
+
+    if device in _BF16_MEASURED:
+        return _BF16_MEASURED[device]
+    clock = timer or time.perf_counter
+    rows, width = BF16_CHECK_SHAPE
+    vocab = int(getattr(model.config, "vocab_size", 1000))
+    ids = torch.randint(5, max(6, vocab), (rows, width), generator=torch.Generator().manual_seed(0))
+    mask = torch.ones_like(ids)
+
+    def timed(bf16: bool) -> float:
+        best = float("inf")
+        for _ in range(2):
+            t0 = clock()
+            with torch.inference_mode(), torch.autocast(device, dtype=torch.bfloat16, enabled=bf16):
+                model(input_ids=ids.to(device), attention_mask=mask.to(device))
+            best = min(best, clock() - t0)
+        return best
+
+    fp32, bf16 = timed(False), timed(True)
+    _BF16_MEASURED[device] = bf16 < fp32
+    logger.info("bf16 check on %s: fp32 %.3f s, bf16 %.3f s per batch: %s", device, fp32, bf16,
+                "bf16" if bf16 < fp32 else "fp32")
+    return _BF16_MEASURED[device]
 
 
 def resolve_precision(precision: str, device: str, int8: bool = False) -> str:
-    """``bf16`` or ``fp32`` for a prediction run: ``auto`` is bf16 on a CPU with AMX, else fp32.
+    """``bf16`` or ``fp32`` for a prediction run: ``auto`` is bf16 on a CPU with bf16 hardware, else fp32.
+
+    (:class:`TransformerPredictor` then keeps ``auto``'s bf16 only if :func:`bf16_pays_off`.)
 
     On a GPU ``auto`` stays fp32 (the checkpoint's own precision); int8 runs its own kernels.
     """
@@ -94,7 +137,8 @@ BF16_RECHECK_MARGIN = 0.03  # a bf16 row with a closer call between two labels i
 class TransformerPredictor:
     """A token-classification checkpoint loaded once; :meth:`predict` takes texts of any length.
 
-    ``precision``: ``auto`` (bf16 autocast on a CPU with AMX, fp32 elsewhere), ``bf16``
+    ``precision``: ``auto`` (bf16 autocast on a CPU with AMX or AVX-512 BF16 where a first
+    timed batch shows it faster, fp32 elsewhere), ``bf16``
     or ``fp32``; ``decoder``: ``viterbi`` (BIO-constrained) or ``argmax``.
     """
 
@@ -124,6 +168,8 @@ class TransformerPredictor:
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.precision = resolve_precision(precision, str(torch.device(self.device).type), int8)
         self.model.to(self.device).eval()
+        if precision == "auto" and self.precision == "bf16" and not bf16_pays_off(self.model, self.device):
+            self.precision = "fp32"
         if int8:
             if self.device != "cpu":
                 raise ValueError("int8 prediction is for the CPU; on a GPU the model runs in its own precision")

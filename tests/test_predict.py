@@ -26,16 +26,46 @@ def entity_sets(predictor, docs):
     return [{(e.fragments, e.label) for e in d.entities} for d in predict_documents(predictor, docs)]
 
 
-def test_auto_is_bf16_exactly_where_the_cpu_has_amx(monkeypatch):
+def test_auto_is_bf16_where_the_cpu_has_amx_or_avx512_bf16(monkeypatch):
     expected = "bf16" if cpu_has_fast_bf16() else "fp32"
     assert resolve_precision("auto", "cpu") == expected
     assert resolve_precision("auto", "cuda") == "fp32"  # a GPU keeps the checkpoint's precision
     assert resolve_precision("bf16", "cpu", int8=True) == "fp32"  # int8 runs its own kernels
-    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True)  # AVX-512 BF16 alone: unmeasured
-    monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda: False)
-    assert not cpu_has_fast_bf16() and resolve_precision("auto", "cpu") == "fp32"
+    for amx, avx512_bf16, want in ((False, True, "bf16"), (True, False, "bf16"), (False, False, "fp32")):
+        monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda v=avx512_bf16: v)
+        monkeypatch.setattr(torch.cpu, "_is_amx_tile_supported", lambda v=amx: v)
+        assert resolve_precision("auto", "cpu") == want, (amx, avx512_bf16)
     with pytest.raises(ValueError, match="fp8"):
         resolve_precision("fp8", "cpu")
+
+
+class Clock:
+    """A fake clock whose bf16 passes take ``bf16`` seconds and fp32 ones ``fp32`` (order: 2 fp32, then 2 bf16)."""
+
+    def __init__(self, fp32: float, bf16: float):
+        self.steps, self.now, self.reads = [fp32, fp32, bf16, bf16], 0.0, 0
+
+    def __call__(self) -> float:
+        if self.reads % 2:  # the end of a timed pass
+            self.now += self.steps[self.reads // 2]
+        self.reads += 1
+        return self.now
+
+
+@pytest.mark.parametrize("fp32, bf16, kept", [(1.0, 0.5, "bf16"), (0.5, 1.0, "fp32")])
+def test_auto_keeps_bf16_only_where_a_first_batch_runs_faster(trained, monkeypatch, fp32, bf16, kept):
+    import ner.predict as predict
+
+    monkeypatch.setattr(torch.cpu, "_is_avx512_bf16_supported", lambda: True)
+    monkeypatch.setattr(predict, "_BF16_MEASURED", {})
+    clock = Clock(fp32, bf16)
+    real = predict.bf16_pays_off
+    monkeypatch.setattr(predict, "bf16_pays_off", lambda model, device: real(model, device, timer=clock))
+    assert TransformerPredictor(trained, device="cpu").precision == kept
+    assert clock.reads == 8  # both precisions, twice each: a real forward pass was timed
+    assert TransformerPredictor(trained, device="cpu").precision == kept and clock.reads == 8  # once a process
+    assert TransformerPredictor(trained, device="cpu", precision="bf16").precision == "bf16"  # asked for: kept
+    assert TransformerPredictor(trained, device="cpu", precision="fp32").precision == "fp32"
 
 
 def test_bf16_finds_the_same_entities_as_fp32_on_the_sample_corpus(trained):
