@@ -113,7 +113,7 @@ class Passes:
         if not isinstance(token, str) or len(token) > 1000:
             return None
         try:
-            name = self._serializer.loads(token, max_age=self.max_age)
+            name = self._serializer.loads(token, max_age=int(self.max_age))
         except BadData:
             return None
         return name if isinstance(name, str) else None

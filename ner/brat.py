@@ -84,7 +84,7 @@ def _parse_ann(ann_path: Path) -> _Parsed:
                 raise BratError(f"{where}: entity id {ident} is used twice")
             # the surface follows the fragments as listed, which is not always text order
             listed = " ".join(f"{s}-{e}" for s, e in frags)
-            parsed.entities[ident] = (number, Entity(frags, label), cols[2], listed)
+            parsed.entities[ident] = (number, Entity(frags, label), cols[2], listed)  # type: ignore[arg-type]
         elif ident.startswith("R") or ident == "*":
             if len(cols) < 2:
                 raise BratError(f"{where}: a relation line needs a type and arguments: {line!r}")

@@ -50,7 +50,7 @@ def add_dataclass_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
             kwargs["required"] = True
             help_text = f.metadata.get("help", "")
         else:
-            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()
+            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc,operator]
             help_text = f"{f.metadata.get('help', '')} (default: {_shown(default)})".lstrip()
         if "choices" in f.metadata:
             kwargs["choices"] = tuple(f.metadata["choices"])

@@ -144,7 +144,9 @@ def keys() -> Mapping[str, tuple[str, str | None]]:
     for lang in LOCALES:
         for message in catalog(lang) or ():
             if message.context is not None:
-                found.setdefault(message.context, message.id if isinstance(message.id, tuple) else (message.id, None))
+                msgid = message.id
+                english = (str(msgid[0]), str(msgid[1])) if isinstance(msgid, tuple) else (str(msgid), None)
+                found.setdefault(message.context, english)
     return MappingProxyType(found)
 
 

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cachetools import LRUCache
 
@@ -110,7 +111,8 @@ class Models:
     def __init__(self, settings: Settings):
         self.settings = settings
         self.root = settings.checkpoints
-        self._cache: LRUCache[str, GpuPredictor] = LRUCache(max(1, settings.limits.model_cache))
+        # GpuPredictor by checkpoint, GpuRelations under "relations:" + checkpoint
+        self._cache: LRUCache[str, Any] = LRUCache(max(1, settings.limits.model_cache))
         self._lock = threading.Lock()
 
     def checkpoints(self) -> list[CheckpointInfo]:

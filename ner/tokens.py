@@ -47,8 +47,8 @@ def sentences(text: str, max_words: int | None = None) -> list[tuple[int, int]]:
         found = words(text[s2:e2])
         if max_words is not None and len(found) > max_words:
             for i in range(0, len(found), max_words):
-                piece = found[i : i + max_words]
-                out.append((s2 + piece[0][0], s2 + piece[-1][1]))
+                chunk = found[i : i + max_words]
+                out.append((s2 + chunk[0][0], s2 + chunk[-1][1]))
         elif found:
             out.append((s2, e2))
     return out

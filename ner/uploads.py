@@ -118,21 +118,21 @@ def read_upload(paths: str | Path | Sequence[str | Path], limits: Limits | None,
     """
     if want not in WANTS:
         raise ValueError(f"want={want!r}: expected one of {', '.join(WANTS)}")
-    paths = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
-    if not paths:
+    files = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
+    if not files:
         raise Refusal("choose a .txt file, a .txt + .ann pair or a BRAT .zip first")
     if limits is not None:
-        if len(paths) > limits.upload_files:  # before any is read or unpacked
+        if len(files) > limits.upload_files:  # before any is read or unpacked
             raise Refusal("{n:,} files at once (the limit is {limit}: a .txt and its .ann, or one .zip)",
-                          n=len(paths), limit=limits.upload_files)
-        for path in paths:
+                          n=len(files), limit=limits.upload_files)
+        for path in files:
             check_upload(path, limits)
     if want == "lines":
-        if len(paths) > 1:
-            raise _one_text(p.name for p in paths)
-        return _text_upload(_File(paths[0], paths[0].name, paths[0].name), limits, strip=False)
+        if len(files) > 1:
+            raise _one_text(p.name for p in files)
+        return _text_upload(_File(files[0], files[0].name, files[0].name), limits, strip=False)
     with scratch("ner-upload-") as tmp:
-        txt, ann = _pair(_unpacked(paths, tmp, limits or DEFAULT_LIMITS))
+        txt, ann = _pair(_unpacked(files, tmp, limits or DEFAULT_LIMITS))
         if ann is not None:
             return _brat_upload(txt, ann, tmp, limits, every_line=want == "gold")
         if want == "gold":

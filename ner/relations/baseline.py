@@ -71,7 +71,7 @@ class PairClassifier:
 
     def predict(self, docs: Sequence[Document]) -> list[Document]:
         """The documents with the relations this model finds between their entities (their own are replaced)."""
-        return [with_triples(doc, decide(self.classes, self.probabilities(doc), self.settings.threshold))
+        return [with_triples(doc, decide(self.classes, self.probabilities(doc), self.settings.threshold))  # type: ignore[arg-type]
                 for doc in docs]
 
     def save(self, folder: Path) -> None:
@@ -79,7 +79,7 @@ class PairClassifier:
         buf = io.BytesIO()
         np.savez_compressed(buf, weights=self.weights, bias=self.bias)
         data = buf.getvalue()
-        features = sorted(self.index, key=self.index.get)
+        features = sorted(self.index, key=self.index.__getitem__)
         info = {"kind": KIND, "classes": list(self.classes), "features": features, "settings": asdict(self.settings),
                 "sha256": hashlib.sha256(data).hexdigest()}
         atomic_write(Path(folder) / WEIGHTS_FILE, data)

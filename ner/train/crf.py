@@ -50,4 +50,4 @@ def train_checkpoint(
         "extra_documents": len(extra or []),
         "device": "cpu",
     }
-    return finish(tmp, settings.run_name, "crf", asdict(settings), metrics, [])
+    return finish(tmp, settings.run_name or tmp.name, "crf", asdict(settings), metrics, [])

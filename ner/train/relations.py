@@ -84,4 +84,4 @@ def train_checkpoint(settings: TrainSettings, extra: list[Document] | None, tmp:
                                           list(settings.eval_splits)),
                "train_seconds": round(train_seconds, 2), "train_documents": len(docs),
                "extra_documents": len(extra or []), **extra_metrics}
-    return finish(tmp, settings.run_name, kind, asdict(settings), metrics, history)
+    return finish(tmp, settings.run_name or tmp.name, kind, asdict(settings), metrics, history)
