@@ -63,10 +63,10 @@ def test_the_error_filter_keeps_the_sentences_with_that_kind_of_error():
 
 def test_the_error_browser_speaks_spanish_to_a_spanish_browser():
     out = browse([GOLD], [PRED], "any error", SPANISH)
-    assert ">oro</h4>" in out and ">predicho</h4>" in out
+    assert ">referencia</h4>" in out and ">predicho</h4>" in out
     assert ">Concepto</span>" in out and ">Acción</span>" in out and ">Referencia</span>" in out
-    assert "faltante (en el oro, no predicha)" in out
-    assert "title='tipo erróneo: Concepto en el oro, Acción predicha'" in out
+    assert "faltante (en la referencia, no predicha)" in out
+    assert "title='tipo erróneo: Concepto en la referencia, Acción predicha'" in out
     assert "Frases: 1" in out
     shown = re.sub(r"<[^>]*>", " ", out) + " ".join(re.findall(r"title='([^']*)'", out))
     for english in ("Concept ", "gold", "missing", "spurious", "wrong type", "sentences", "partial"):
@@ -308,9 +308,9 @@ def test_a_spanish_phone_gets_the_evaluate_tab_in_spanish_with_gold_over_predict
         assert [r[0] for r in _rows(table)] == ["todas", "Concepto", "Acción", "Predicado", "Referencia"]
         errors = page.locator("#eval-errors")
         legend = errors.locator(".ner-m-legend").inner_text()
-        assert "faltante (en el oro, no predicha)" in legend and "espuria" in legend
+        assert "faltante (en la referencia, no predicha)" in legend and "espuria" in legend
         first = errors.locator(".ner-sentence").first
-        assert first.locator(".ner-pane-gold h4").inner_text().strip().lower() == "oro"
+        assert first.locator(".ner-pane-gold h4").inner_text().strip().lower() == "referencia"
         assert first.locator(".ner-pane-pred h4").inner_text().strip().lower() == "predicho"
         shown = errors.inner_text()
         for english in ("missing", "spurious", "gold", "predicted", "Concept ", "sentences", "licensed"):
