@@ -88,6 +88,30 @@ def test_a_tiny_model_trains_through_the_train_endpoint(app, tiny_base, crf_root
     assert "sample" in metrics["eval"] and (new / "README.md").read_text().startswith("---")
 
 
+def test_the_train_endpoint_trains_a_relation_model_and_its_table_shows(app, crf_root):
+    from ner.predict import model_kind
+    from ner.ui.train import metrics_rows
+
+    _, client = app
+    with pytest.raises(Exception, match="not in the list of choices"):  # Gradio checks the radio first
+        client.predict("", "crf", 1, 1e-3, 8, 64, 0, False, False, "both", api_name="/train")
+    before = {c.name for c in list_checkpoints(crf_root)}
+    client.predict("", "crf", 1, 1e-3, 8, 64, 0, False, False, "relations", api_name="/train")
+    for _ in range(240):
+        status = client.predict(api_name="/training_status")
+        if status["status"] not in {"running", "cancelling"}:
+            break
+        time.sleep(0.5)
+    assert status["status"] == "done", status
+    (new,) = {c.name for c in list_checkpoints(crf_root)} - before
+    assert model_kind(str(crf_root / new)) == "relations-baseline"
+    settings = json.loads((crf_root / new / "settings.json").read_text())
+    assert settings["task"] == "relations" and settings["entity_model"]  # the app's newest entity model
+    rows = metrics_rows(json.loads((crf_root / new / "metrics.json").read_text())["eval"])
+    assert rows and rows[0][1] == "all" and rows[0][-2:] == ["—", "—"]  # Task B: no nervaluate
+    assert {r[1] for r in rows} & {"target", "subject", "is-a"}
+
+
 def test_a_failing_run_reports_its_error_and_the_app_stays_up(app):
     _, client = app
     client.predict("", "/no/such/model", 1, 1e-3, 8, 64, 0, False, False, api_name="/train")

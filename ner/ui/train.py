@@ -16,6 +16,7 @@ from ner.files import redact
 from ner.gpu import GpuReading, read_gpus
 from ner.jobs import Busy, JobState
 from ner.train import DEFAULT_BASE_MODEL, TrainSettings
+from ner.train.settings import TASKS
 from ner.ui.common import bound, endpoint
 from ner.ui.i18n import known, language, number, say, say_in, t
 from ner.ui.render import label_name
@@ -30,17 +31,24 @@ def metrics_rows(evals: dict, lang: str = "en") -> list[list]:
     """Rows of the metrics table: per split, the overall line then one per type (labels shown in ``lang``).
 
     Scores are shown with four decimals as ``lang`` writes them (``0,8111`` in Spanish), counts as they are.
+    A relation model's splits (Task B: ``per_type`` by relation type, no nervaluate) show "—"
+    where a figure does not apply.
     """
     rows = []
+
+    def cell(value) -> str:
+        return "—" if value is None else value
+
     for split, result in evals.items():
-        parts = [(say_in(lang, "eval_all_types"), result["official"], result["nervaluate"])]
-        parts += [(label_name(label, lang), r["official"], r["nervaluate"])
+        parts = [(say_in(lang, "eval_all_types"), result["official"], result.get("nervaluate"))]
+        parts += [(label_name(label, lang), r.get("official", r), r.get("nervaluate"))
                   for label, r in result.get("per_type", {}).items()]
         for label, off, nerv in parts:
             rows.append([
                 split, label, *(number(off[k], lang) for k in ("precision", "recall", "f1")),
-                off.get("correct"), off.get("incorrect"), off.get("partial"), off.get("missing"), off.get("spurious"),
-                number(nerv["strict"]["f1"], lang), number(nerv["partial"]["f1"], lang),
+                *(cell(off.get(k)) for k in ("correct", "incorrect", "partial", "missing", "spurious")),
+                *(("—", "—") if nerv is None else (number(nerv["strict"]["f1"], lang),
+                                                   number(nerv["partial"]["f1"], lang))),
             ])
     return rows
 
@@ -113,13 +121,18 @@ def gpu_text(readings: list[GpuReading] | tuple[GpuReading, ...] | None, request
 def build(ctx, admin: gr.Textbox) -> None:
     jobs = ctx.jobs
 
-    def start(token, base, epochs, lr, batch, max_length, patience, freeze, corrections, request: gr.Request = None):
+    def start(token, base, epochs, lr, batch, max_length, patience, freeze, corrections, task: str = "entities",
+              request: gr.Request = None):
         ctx.check_admin(token, request)
         if not (base or "").strip():
             raise gr.Error(say(request, "base_missing"))
+        if task not in TASKS:
+            raise gr.Error(say(request, "task_unknown", task=redact(str(task)[:40])))
         settings = TrainSettings(
             base_model=base.strip(), epochs=int(epochs), learning_rate=float(lr), batch_size=int(batch),
-            max_length=int(max_length), patience=int(patience), freeze_embeddings=bool(freeze),
+            max_length=int(max_length), patience=int(patience), freeze_embeddings=bool(freeze), task=task,
+            # a relation model names the entity model it is meant to follow: the app's newest
+            entity_model=ctx.models.default("entities") if task == "relations" else None,
             **corpus.default_splits(ctx.config.train_split),
         )
         extra = ctx.annotation.accepted(ctx.caller(request, token=token)) if corrections else None
@@ -168,6 +181,8 @@ def build(ctx, admin: gr.Textbox) -> None:
     with gr.Row():
         with gr.Column():
             base = gr.Textbox(label=t("base_model"), value=DEFAULT_BASE_MODEL, elem_id="train-base")
+            task = gr.Radio([(t("task_entities"), "entities"), (t("task_relations"), "relations")], value="entities",
+                            label=t("task"), elem_id="train-task")
             crf_note = gr.Markdown(t("crf_note"), visible=False, elem_id="train-crf-note")
             with gr.Column(elem_id="train-transformer") as transformer_settings:
                 with gr.Row():
@@ -195,7 +210,7 @@ def build(ctx, admin: gr.Textbox) -> None:
 
     base.change(switch, [base], [transformer_settings, curve_row, gpu, crf_note], api_visibility="private",
                 show_progress="hidden", queue=False)
-    bound(start_btn.click, start, [admin, base, epochs, lr, batch, max_length, patience, freeze, corrections],
+    bound(start_btn.click, start, [admin, base, epochs, lr, batch, max_length, patience, freeze, corrections, task],
           [timer, status], "train", quiet=False)
     bound(cancel_btn.click, cancel, [admin], [status], "cancel_training", quiet=False)
     outputs = [progress, loss_plot, f1_plot, gpu, status, table, timer, ctx.model_box]
