@@ -262,3 +262,28 @@ def test_bf16_on_the_cpu_is_asked_for_not_automatic(tiny_base, tmp_path):
     folder = train(tiny_settings(tiny_base, run_name="cpu-bf16", precision="bf16", epochs=1), root=tmp_path)
     assert json.loads((folder / "settings.json").read_text())["precision_used"] == "bf16"
     assert load_predictor(folder).predict(["El asma causa tos."])[0] is not None
+
+
+def test_recipe_knobs_decay_rates_by_layer_and_unfreeze_the_embeddings_on_time(tiny_base, tmp_path):
+    from transformers import AutoModelForTokenClassification
+
+    from ner.train.transformer import _optimizer
+
+    model = AutoModelForTokenClassification.from_pretrained(tiny_base, num_labels=len(TAGS))
+    layers = model.config.num_hidden_layers
+    optimizer = _optimizer(model, tiny_settings(tiny_base, layer_decay=0.5))
+    rate = {id(p): g["lr"] for g in optimizer.param_groups for p in g["params"]}
+    assert rate[id(model.classifier.weight)] == pytest.approx(1e-3)
+    assert rate[id(model.get_input_embeddings().weight)] == pytest.approx(1e-3 * 0.5 ** (layers + 1))
+    assert len(rate) == len(list(model.parameters()))  # frozen weights too, so that they can be unfrozen
+
+    def embeddings(folder):
+        return AutoModelForTokenClassification.from_pretrained(folder).get_input_embeddings().weight.detach()
+
+    knobs = {"freeze_embeddings": True, "epochs": 2, "label_smoothing": 0.1, "group_by_length": True,
+             "layer_decay": 0.9, "dev_split": None}  # the last epoch kept
+    frozen = train(tiny_settings(tiny_base, run_name="frozen", **knobs), root=tmp_path)
+    thawed = train(tiny_settings(tiny_base, run_name="thawed", unfreeze_embeddings_at=2, **knobs), root=tmp_path)
+    assert torch.equal(embeddings(frozen), embeddings(tiny_base))
+    assert not torch.equal(embeddings(thawed), embeddings(tiny_base))
+    assert json.loads((thawed / "settings.json").read_text())["unfreeze_embeddings_at"] == 2

@@ -49,6 +49,13 @@ class TrainSettings:
         choices=PRECISIONS,
     )
     freeze_embeddings: bool = _setting(False, "freeze the word-embedding matrix (a fair CPU shortcut)")
+    unfreeze_embeddings_at: int | None = _setting(
+        None, "with freeze_embeddings: train the word embeddings too from this epoch (1-based); none: never"
+    )
+    layer_decay: float = _setting(1.0, "layer-wise learning-rate decay: each layer below the head learns this much "
+                                  "slower than the one above it; 1 = the same rate everywhere")
+    label_smoothing: float = _setting(0.0, "label smoothing of the tag loss (0 = none)")
+    group_by_length: bool = _setting(False, "batch windows of similar length together (less padding, faster)")
     train_split: str = _setting("train", "split (or BRAT folder/.txt) to train on")
     dev_split: str | None = _setting(
         "dev", "split that chooses the best epoch; none: no selection, the last epoch is kept (patience must be 0)"

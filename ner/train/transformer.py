@@ -7,6 +7,7 @@ only when a transformer run starts.
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 import time
@@ -129,6 +130,8 @@ def train_checkpoint(
         gradient_accumulation_steps=settings.gradient_accumulation,
         warmup_steps=settings.warmup_ratio,  # a float below 1 is a fraction of the steps
         weight_decay=settings.weight_decay,
+        label_smoothing_factor=settings.label_smoothing,
+        train_sampling_strategy="group_by_length" if settings.group_by_length else "random",
         eval_strategy="epoch" if select else "no",
         save_strategy="epoch" if select else "no",
         save_total_limit=1,
@@ -144,7 +147,9 @@ def train_checkpoint(
         dataloader_num_workers=0,
         **_precision(settings, cuda),
     )
-    callbacks = [_ProgressCallback(on_progress, cancel, t0, peak)]
+    callbacks: list[TrainerCallback] = [_ProgressCallback(on_progress, cancel, t0, peak)]
+    if settings.freeze_embeddings and settings.unfreeze_embeddings_at:
+        callbacks.append(_UnfreezeEmbeddings(model, settings.unfreeze_embeddings_at))
     if settings.patience > 0:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=settings.patience))
     trainer = Trainer(
@@ -156,6 +161,7 @@ def train_checkpoint(
         processing_class=tokenizer,
         compute_metrics=compute_metrics if select else None,
         callbacks=callbacks,
+        optimizers=(_optimizer(model, settings), None),
     )
     result = trainer.train()
     if cancel.is_set():
@@ -197,6 +203,38 @@ def train_checkpoint(
         accelerator.wait_for_everyone()
         broadcast_object_list([str(final)])
     return final
+
+
+def _optimizer(model, settings: TrainSettings):
+    """AdamW over every weight (frozen embeddings too, so that they can be unfrozen later) with the rate
+    decayed layer by layer from the head down (``settings.layer_decay``); no weight decay on biases and norms."""
+    import torch
+
+    layers = getattr(model.config, "num_hidden_layers", 0)
+
+    def depth(name: str) -> int:  # 0 = embeddings, 1..layers = encoder layers, layers + 1 = the head
+        found = re.search(r"\.layer\.(\d+)\.", name)
+        if found:
+            return int(found.group(1)) + 1
+        return 0 if "embeddings" in name else layers + 1
+
+    groups: dict[tuple[float, float], list] = {}
+    for name, param in model.named_parameters():
+        rate = settings.learning_rate * settings.layer_decay ** (layers + 1 - depth(name))
+        decay = 0.0 if param.ndim == 1 or "norm" in name.lower() else settings.weight_decay
+        groups.setdefault((rate, decay), []).append(param)
+    return torch.optim.AdamW([{"params": ps, "lr": lr, "weight_decay": wd} for (lr, wd), ps in groups.items()])
+
+
+class _UnfreezeEmbeddings(TrainerCallback):
+    """Lets the frozen word embeddings learn from epoch ``at`` (1-based) on."""
+
+    def __init__(self, model, at: int):
+        self.weight, self.at = model.get_input_embeddings().weight, at
+
+    def on_epoch_begin(self, args, state, control, **kwargs):
+        if int(round(state.epoch or 0)) + 1 >= self.at:
+            self.weight.requires_grad_(True)
 
 
 def _softmax(x: np.ndarray) -> np.ndarray:
