@@ -13,6 +13,7 @@ train seconds with how busy the other cores were (train seconds are comparable o
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import statistics
 import sys
@@ -54,7 +55,8 @@ def run(encoder: Path, name: str, seed: int) -> dict:
     epochs = kw.pop("epochs", 10)
     wait_for_quiet(60)
     load = OtherLoad()
-    folder = train(recipe(encoder, epochs, seed, f"exp-{name}", **kw), root=OUT_DIR / "experiment-runs")
+    settings = dataclasses.replace(recipe(encoder, epochs, seed, f"exp-{name}"), **kw)
+    folder = train(settings, root=OUT_DIR / "experiment-runs")
     metrics = json.loads((folder / "metrics.json").read_text())
     other = load.stop()["other_cores"]
     scores = evaluate_splits(TransformerPredictor(folder, device="cpu"), ["dev", "test"])

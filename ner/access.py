@@ -15,6 +15,7 @@ import math
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,13 +99,22 @@ class Passes:
     verifies and is younger than ``max_age`` seconds (itsdangerous' timed serializer, HMAC-SHA1 over the name and time).
 
     Gradio gives a component's server functions no login name, so the editor carries the name
-    that an event verified as a pass signed with a key made at start-up (see ner.ui.editor).
-    A pass outlives neither ``max_age`` nor the process that signed it.
+    that an event verified as a pass signed with ``key`` (see ner.ui.editor): the app's is kept in
+    its database (:meth:`ner.store.Store.secret`), so every replica on the database verifies every
+    pass, and a pass outlives a restart but not ``max_age``.
     """
 
-    def __init__(self, key: bytes | None = None, max_age: float = 12 * 3600):
-        self._serializer = URLSafeTimedSerializer(key or secrets.token_bytes(32), salt="ner-annotator-pass")
+    def __init__(self, key: bytes | Callable[[], bytes] | None = None, max_age: float = 12 * 3600):
+        self._key = key or secrets.token_bytes(32)  # a function: the key is read at the first use (a database's)
+        self._made: URLSafeTimedSerializer | None = None
         self.max_age = max_age
+
+    @property
+    def _serializer(self) -> URLSafeTimedSerializer:
+        if self._made is None:
+            key = self._key() if callable(self._key) else self._key
+            self._made = URLSafeTimedSerializer(key, salt="ner-annotator-pass")
+        return self._made
 
     def issue(self, name: str) -> str:
         return self._serializer.dumps(name)

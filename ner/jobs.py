@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,9 +43,12 @@ class JobState:
 class TrainingJobs:
     """Starts runs in a thread; refuses a second one while the first is going."""
 
-    def __init__(self, root: Path | None = None, run=train):
+    def __init__(self, root: Path | None = None, run=train,
+                 lock: Callable[[], AbstractContextManager[bool]] | None = None):
         self.root = root
         self._train = run  # ``ner.train.train``, or it wrapped (e.g. for ZeroGPU)
+        self._lock_across = lock  # e.g. ``store.exclusive("training")``: one run for every replica on a database
+        self._held = ExitStack()
         self._lock = threading.Lock()
         self._cancel = threading.Event()
         self._thread: threading.Thread | None = None
@@ -58,6 +63,12 @@ class TrainingJobs:
         with self._lock:
             if self.running:
                 raise Busy("a training run is already going: wait for it to finish or cancel it")
+            if self._lock_across is not None:
+                held = ExitStack()
+                if not held.enter_context(self._lock_across()):
+                    held.close()
+                    raise Busy("a training run is going in another process of this app: wait for it to finish")
+                self._held = held
             self._cancel = threading.Event()
             self.state = JobState(status="running", settings=settings, started=time.time())
             self._thread = threading.Thread(target=self._run, args=(settings, extra, self._cancel), daemon=True)
@@ -100,3 +111,4 @@ class TrainingJobs:
             log.exception("training run %s failed", settings.run_name)
         finally:
             st.finished = time.time()
+            self._held.close()

@@ -115,6 +115,12 @@ def data_dir() -> Path:
     return _folder("NER_DATA_DIR", "data")
 
 
+def database_url() -> str | None:
+    """``$NER_DATABASE_URL`` (``postgresql://user:password@host/db``): the annotation store on PostgreSQL;
+    unset: the SQLite file ``annotations.db`` in :func:`data_dir`."""
+    return _text("NER_DATABASE_URL")
+
+
 def checkpoints_dir() -> Path:
     """Where checkpoints live: ``$NER_CHECKPOINTS_DIR`` or ``<project>/checkpoints``."""
     return _folder("NER_CHECKPOINTS_DIR", "checkpoints")
@@ -167,6 +173,8 @@ class Settings:
 
     - ``checkpoints`` (:func:`checkpoints_dir`), ``data_dir`` (:func:`data_dir`); a relative
       path given here is resolved against the working directory.
+    - ``database_url`` (``NER_DATABASE_URL``, :func:`database_url`): the annotation store on
+      PostgreSQL, shared by every replica of the app; None: SQLite in ``data_dir``.
     - ``admin_token`` (``NER_ADMIN_TOKEN``): training, downloading, exporting, agreement and
       deleting queues ask for it. Unset on a private machine: everyone is admin there; unset
       in public mode: nobody is.
@@ -185,6 +193,7 @@ class Settings:
 
     checkpoints: Path = field(default_factory=checkpoints_dir)
     data_dir: Path = field(default_factory=data_dir)
+    database_url: str | None = field(default_factory=database_url)
     admin_token: str | None = field(default_factory=lambda: os.environ.get("NER_ADMIN_TOKEN") or None)
     public: bool = field(default_factory=lambda: _flag("NER_PUBLIC", bool(os.environ.get("SPACE_ID"))))
     users: tuple[tuple[str, str], ...] = field(default_factory=lambda: parse_users(os.environ.get("NER_USERS")))

@@ -40,6 +40,11 @@ records):
   relations between the row's entities, JSON ``[{"type", "from", "to", "score"}]``, ``from``
   and ``to`` indexes into the row's entities as stored (sorted); a score on suggestions only.
   Rows written before schema 4 hold ``[]``.
+- ``meta`` (schema 5): ``key``, ``value``: what every process on the database shares, e.g. the
+  key that signs annotator passes (:meth:`Store.secret`); on PostgreSQL also ``schema_version``.
+
+The same schema runs on PostgreSQL (``NER_DATABASE_URL``, see :mod:`ner.database`), where
+triggers refuse ``UPDATE``, ``DELETE`` and ``TRUNCATE`` on ``answers`` and ``reviews``.
 
 Undo: nothing is updated or deleted. :meth:`Store.undo` appends an ``undone`` row that
 retracts the current answer; the answer that was current before it (its ``previous``)
@@ -52,8 +57,11 @@ history stays readable with :meth:`Store.history`.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
+import secrets
 import sqlite3
 import threading
 import time
@@ -63,16 +71,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from ner import ordering
+from ner import database, ordering
 from ner.entities import Document, Entity, Relation, check_entities, entity_to_json
 from ner.refusals import Invalid
 from ner.relations.triples import Triple, relation_to_json, to_relation, triples, with_triples
 from ner.relations.triples import scored as _scored
-from ner.settings import data_dir
+from ner.settings import data_dir, database_url
 
 STATUSES: tuple[str, ...] = ("accepted", "rejected", "skipped")
 UNDONE = "undone"
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 REVIEW_STATUSES: tuple[str, ...] = ("accepted", "rejected")
 
 _SCHEMA = """
@@ -129,6 +137,7 @@ CREATE TABLE IF NOT EXISTS reviews (
     relations TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS reviews_document ON reviews (document, id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TRIGGER IF NOT EXISTS reviews_no_update BEFORE UPDATE ON reviews
 BEGIN SELECT RAISE(ABORT, 'reviews are append-only: save a new review'); END;
 CREATE TRIGGER IF NOT EXISTS reviews_no_delete BEFORE DELETE ON reviews
@@ -350,20 +359,29 @@ class Store:
     """
 
     def __init__(self, path: str | Path | None = None, *, timeout: float = 30.0, synchronous: str = "FULL") -> None:
-        self.path = Path(path) if path is not None else default_path()
+        target = path if path is not None else (database_url() or default_path())
+        self.url: str | None = str(target) if database.is_url(target) else None  # PostgreSQL, else a file
+        self.path: Path | None = Path(target) if self.url is None else None
         if synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
             raise Invalid(f"synchronous must be OFF, NORMAL, FULL or EXTRA, got {synchronous!r}")
         self.timeout = timeout
         self.synchronous = synchronous.upper()
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._connections: list = []
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         self._init_schema()
+
+    def __repr__(self) -> str:
+        return f"Store({database.redacted(self.url) if self.url else str(self.path)!r})"
 
     # -- connections
 
     def _connect(self) -> sqlite3.Connection:
+        if self.url is not None:
+            return database.PgConnection(self.url, self.timeout)  # type: ignore[return-value]  # same interface
+        assert self.path is not None
         conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
@@ -389,7 +407,7 @@ class Store:
         for conn in conns:
             try:
                 conn.close()
-            except sqlite3.ProgrammingError:
+            except (sqlite3.ProgrammingError, OSError):
                 pass  # made in another thread that is gone: sqlite frees it with the object
         self._local = threading.local()
 
@@ -427,6 +445,18 @@ class Store:
             conn.execute("COMMIT")
 
     def _init_schema(self) -> None:
+        if self.url is not None:
+            with self._write() as c:  # the write lock: replicas starting at once create the schema once
+                if c.execute("SELECT to_regclass('meta')").fetchone()[0] is not None:
+                    row = c.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+                    if row is not None and int(row[0]) > SCHEMA_VERSION:
+                        raise Invalid(f"the database's schema version {row[0]} is newer than this code "
+                                      f"({SCHEMA_VERSION})")
+                for statement in database.pg_statements():
+                    c.execute(statement)
+                c.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?) ON CONFLICT (key) "
+                          "DO UPDATE SET value = excluded.value", (str(SCHEMA_VERSION),))
+            return
         for attempt in range(50):  # a first WAL switch can be refused while another process creates the file
             try:
                 conn = self.conn
@@ -445,7 +475,7 @@ class Store:
                             """INSERT OR IGNORE INTO queues (name, owner, created)
                                SELECT source, NULL, MIN(created) FROM documents GROUP BY source"""
                         )
-                    # v2 -> v3: only the reviews table is new (made above); nothing to copy
+                    # v2 -> v3: only the reviews table is new (made above); nothing to copy; v4 -> v5: only meta
                     for table in ("suggestions", "answers", "reviews"):  # v3 -> v4: relations beside entities
                         columns = {r[1] for r in c.execute(f"PRAGMA table_info({table})")}
                         if "relations" not in columns:
@@ -456,6 +486,42 @@ class Store:
                 if "locked" not in str(exc) or attempt == 49:
                     raise
                 time.sleep(0.05)
+
+    # -- what processes and replicas share
+
+    def secret(self, name: str) -> bytes:
+        """A random 32-byte key kept in the database under ``name``, made by whichever process asks first:
+        every process and replica on the database signs with the same key."""
+        key = f"secret:{name}"
+        with self._write() as c:
+            c.execute("INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)", (key, secrets.token_hex(32)))
+            return bytes.fromhex(c.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()[0])
+
+    @contextmanager
+    def exclusive(self, name: str) -> Iterator[bool]:
+        """Hold the lock ``name`` across processes and replicas while the block runs; yields False (and holds
+        nothing) when another holder has it. PostgreSQL: a session advisory lock on a connection of its own
+        (a crashed holder's lock goes with its connection); SQLite: ``flock`` on a file beside the database."""
+        if self.url is not None:
+            conn = database.PgConnection(self.url, self.timeout)
+            try:
+                key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:7], "big")
+                yield bool(conn.execute("SELECT pg_try_advisory_lock(?)", (key,)).fetchone()[0])
+            finally:
+                conn.close()
+            return
+        assert self.path is not None
+        with open(self.path.with_name(f"{self.path.name}.{hashlib.sha256(name.encode()).hexdigest()[:12]}.lock"),
+                  "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     # -- documents
 
@@ -1011,5 +1077,11 @@ class Store:
         return QueueProgress(total=total, done=done, remaining=total - done, by_status=by_status)
 
     def integrity_check(self) -> str:
-        """SQLite's ``PRAGMA integrity_check`` (``ok`` when the file is sound)."""
-        return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+        """``ok`` when the database is sound: SQLite's ``PRAGMA integrity_check``; on PostgreSQL (whose pages
+        the server checks) the history's links: every undo retracts an answer of its own document and annotator."""
+        if self.url is None:
+            return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+        bad = self.conn.execute(
+            """SELECT COUNT(*) FROM answers AS u JOIN answers AS a ON a.id = u.undoes
+               WHERE a.document <> u.document OR a.annotator <> u.annotator OR a.id >= u.id""").fetchone()[0]
+        return "ok" if bad == 0 else f"{bad} undo rows retract another document's or annotator's answer"

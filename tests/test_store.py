@@ -12,11 +12,14 @@ import sys
 import threading
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from ner.entities import Document, Entity, entities_from_json, entity, entity_to_json
 from ner.relations.triples import triples
 from ner.store import Store, default_path
+
+APPEND_ONLY = (sqlite3.IntegrityError, psycopg.errors.RaiseException)  # the triggers' refusal, on either database
 
 ROOT = Path(__file__).resolve().parent.parent
 ASMA = "El asma es una enfermedad crónica de los pulmones."
@@ -33,9 +36,17 @@ def ent(text: str, word: str, label: str = "Concept", score: float | None = None
     return entity(*at(text, word), label, score)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def target(request, tmp_path):
+    """Where a store lives: a SQLite file, or a fresh database on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return tmp_path / "annotations.db"
+    return request.getfixturevalue("pg_url")
+
+
 @pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "annotations.db") as s:
+def store(target):
+    with Store(target) as s:
         yield s
 
 
@@ -59,7 +70,8 @@ def test_default_path_follows_ner_data_dir(tmp_path, monkeypatch):
     assert default_path() == ROOT / "data" / "annotations.db"
 
 
-def test_database_settings(store):
+def test_database_settings(tmp_path):
+    store = Store(tmp_path / "annotations.db")
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] == 30_000
@@ -190,7 +202,7 @@ def test_next_items_orders_by_uncertainty_of_the_latest_suggestion(store, ids):
 def test_answers_cannot_be_updated_or_deleted(store, ids):
     answer = store.save_answer(ids[0], "ana", "accepted", [])
     for sql in ("UPDATE answers SET status = 'rejected' WHERE id = ?", "DELETE FROM answers WHERE id = ?"):
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with pytest.raises(APPEND_ONLY, match="append-only"):
             store.conn.execute(sql, (answer,))
     assert [h.status for h in store.history(ids[0])] == ["accepted"]
 
@@ -290,8 +302,8 @@ def _process_main(path: str, doc_ids: list[int], annotator: str) -> None:
         _save_many(store, doc_ids, annotator)
 
 
-def test_threads_and_processes_saving_at_once_lose_nothing(tmp_path):
-    path = tmp_path / "annotations.db"
+def test_threads_and_processes_saving_at_once_lose_nothing(target):
+    path = target
     shared = Store(path)
     doc_ids = shared.add_documents("demo", [ASMA, GRIPE, NADA])
     ctx = multiprocessing.get_context("fork")
@@ -434,7 +446,7 @@ def test_a_version_2_file_gets_the_reviews_table_and_keeps_everything(tmp_path):
         assert s.current_answer(doc, "ana").entities == (ent(ASMA, "asma"),)
         s.save_review(doc, "admin", "accepted", [ent(ASMA, "pulmones")])
         assert s.latest_answers()[0].entities == (ent(ASMA, "pulmones"),)
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with pytest.raises(APPEND_ONLY, match="append-only"):
             s.conn.execute("DELETE FROM reviews")
 
 
@@ -471,7 +483,7 @@ def test_a_version_3_file_gets_relations_beside_its_entities_and_keeps_every_ans
         kept = s.current_answer(1, "ben")
         assert kept.entities == (asma, enfermedad) and triples(Document("", "", kept.entities, kept.relations)) == [
             ("is-a", 0, 1)]
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with pytest.raises(APPEND_ONLY, match="append-only"):
             s.conn.execute("UPDATE answers SET relations = '[]'")
     with Store(path) as again:
         assert [h.id for h in again.history(1)] == [1, 2]  # nothing migrated twice
@@ -535,7 +547,7 @@ def test_a_review_settles_a_conflict_until_an_answer_changes(store, ids):
     assert store.latest_answers()[0].entities == tuple(sorted(merged))  # the review still counts
     store.save_review(asma, "boss", "rejected", [ent(ASMA, "asma")])  # rejected: its entities are not kept
     assert store.latest_answers() == [] and store.latest_answers(status="rejected")[0].entities == ()
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(APPEND_ONLY, match="append-only"):
         store.conn.execute("UPDATE reviews SET reviewer = 'x'")
 
 
@@ -570,11 +582,18 @@ def test_queue_answers_reads_a_whole_queue_in_one_query(store, ids):
     store.save_answer(fiebre, "ben", "rejected")
     store.save_answer(fiebre, "ben", "skipped")  # the newest counts
 
-    statements = []
-    store.conn.set_trace_callback(statements.append)
-    found = store.queue_answers("demo")
-    listed = queue_items(store, "demo", "ana")
-    store.conn.set_trace_callback(None)
+    statements: list[str] = []
+    real = store.conn
+
+    class Counting:  # the connection, counting the statements sent through it (on either database)
+        def execute(self, sql, *params):
+            statements.append(sql)
+            return real.execute(sql, *params)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Store, "conn", property(lambda self: Counting()))
+        found = store.queue_answers("demo")
+        listed = queue_items(store, "demo", "ana")
     assert len(statements) == 2  # one query each, however many documents
     assert [(doc, d.text, [(a.annotator, a.status) for a in answers]) for doc, d, answers in found] == [
         (asma, ASMA, [("ana", "accepted"), ("ben", "accepted")]),
@@ -595,3 +614,72 @@ def test_queue_answers_reads_a_whole_queue_in_one_query(store, ids):
         "eva": ["todo"] * 5,
     }
     assert store.queue_answers("empty") == []
+
+
+# --- what processes and replicas share -------------------------------------------------------
+
+
+def test_every_store_on_one_database_gets_the_same_secret_and_another_name_another(target):
+    with Store(target) as first, Store(target) as second:
+        key = first.secret("annotator-pass")
+        assert len(key) == 32 and second.secret("annotator-pass") == key
+        assert second.secret("other") != key
+
+
+def _hold(target, name, ready, release) -> None:
+    with Store(target) as s, s.exclusive(name) as held:
+        assert held
+        ready.set()
+        release.wait(30)
+
+
+def test_a_lock_is_held_by_one_process_at_a_time_and_freed_when_its_holder_dies(target):
+    ctx = multiprocessing.get_context("fork")
+    ready, release = ctx.Event(), ctx.Event()
+    holder = ctx.Process(target=_hold, args=(target, "training", ready, release))
+    holder.start()
+    assert ready.wait(30)
+    with Store(target) as s:
+        with s.exclusive("training") as held:
+            assert not held  # another process has it
+        with s.exclusive("another") as held:
+            assert held
+        os.kill(holder.pid, signal.SIGKILL)  # dies holding it
+        holder.join(30)
+        for _ in range(100):  # the server notices the dead connection at once, but give it a moment
+            with s.exclusive("training") as held:
+                if held:
+                    break
+            __import__("time").sleep(0.1)
+        assert held
+
+
+def test_a_postgresql_database_from_newer_code_is_refused(pg_url):
+    with Store(pg_url) as s:
+        s.conn.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
+    with pytest.raises(ValueError, match="schema version 9 is newer than this code"):
+        Store(pg_url)
+
+
+def test_postgresql_refuses_to_truncate_the_history(pg_url):
+    with Store(pg_url) as s:
+        s.save_answer(s.add_documents("demo", [ASMA])[0], "ana", "accepted")
+        for table in ("answers", "reviews"):
+            with pytest.raises(APPEND_ONLY, match="append-only"):
+                s.conn.execute(f"TRUNCATE {table} CASCADE")
+        assert len(s.history(1)) == 1
+
+
+@pytest.mark.slow
+def test_a_process_killed_while_saving_to_postgresql_leaves_every_acknowledged_save(pg_url):
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, pg_url], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    flagged = [int(proc.stdout.readline()) for _ in range(300)]
+    os.kill(proc.pid, signal.SIGKILL)
+    rest, _ = proc.communicate(timeout=30)
+    flagged += [int(line) for line in rest.split("\n") if line.strip().isdigit()]
+    with Store(pg_url) as again:
+        stored = [r[0] for r in again.conn.execute("SELECT id FROM answers ORDER BY id")]
+        assert set(flagged) <= set(stored) and len(stored) - len(flagged) <= 1
+        assert again.integrity_check() == "ok"
+        assert again.current_answer(1, "child").id == stored[-1]
+        again.save_answer(1, "child", "rejected", [])  # and the store carries on

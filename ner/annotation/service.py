@@ -90,6 +90,7 @@ class AnnotationService:
         self.limits = settings.limits
         self.models = models
         self.path = Path(path) if path is not None else Path(settings.data_dir) / "annotations.db"
+        self.database_url = settings.database_url if path is None else None  # PostgreSQL: the path is unused
         self._stores: dict[str, Store] = {}
         self._lock = threading.Lock()
         self._orders: LRUCache[tuple, list[int]] = LRUCache(_MAX_ORDERS)  # (queue, order, model) -> ids
@@ -115,9 +116,9 @@ class AnnotationService:
         """
         with self._lock:
             if synchronous not in self._stores:
-                if not create and not self.path.exists():
+                if not create and self.database_url is None and not self.path.exists():
                     return None
-                self._stores[synchronous] = Store(self.path, synchronous=synchronous)
+                self._stores[synchronous] = Store(self.database_url or self.path, synchronous=synchronous)
             return self._stores[synchronous]
 
     def close(self) -> None:

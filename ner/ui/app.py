@@ -49,10 +49,11 @@ def build_app(config: Settings | None = None) -> gr.Blocks:
     """The whole interface; models load on first use, not here. Stale staging folders are removed."""
     config = config or Settings()
     remove_stale_staging(config.checkpoints)
-    jobs = TrainingJobs(config.checkpoints, gpu(TRAIN_SECONDS)(run_training))
     models = Models(config)
-    ctx = AppContext(config, models, jobs, AnnotationService(config, models),
-                     AdminGate(config.admin_token, config.public))
+    service = AnnotationService(config, models)
+    jobs = TrainingJobs(config.checkpoints, gpu(TRAIN_SECONDS)(run_training),
+                        lock=lambda: service.store().exclusive("training"))  # one run across replicas
+    ctx = AppContext(config, models, jobs, service, AdminGate(config.admin_token, config.public))
     with gr.Blocks(title="Spanish biomedical NER", delete_cache=(3600, 3600)) as demo:
         gr.Markdown("# Spanish biomedical NER · NER biomédico en español")
         gr.Markdown(t("subtitle"))

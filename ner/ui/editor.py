@@ -95,7 +95,7 @@ class Editor(gr.HTML):
     """The Annotate tab's editor; ``ctx`` is the app's :class:`ner.ui.app.AppContext`."""
 
     def __init__(self, ctx, value: dict | None = None, **kwargs):
-        self.passes = Passes()
+        self.passes = Passes(lambda: ctx.annotation.store().secret("annotator-pass"))  # shared by replicas
         turns = threading.BoundedSemaphore(CALLS_AT_ONCE)
 
         def answer(call: dict, request: gr.Request, profile: gr.OAuthProfile | None = None) -> dict:
