@@ -15,6 +15,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from ner.access import Passes
 from ner.entities import Document, Entity, entities_from_json, entity, entity_to_json
 from ner.relations.triples import triples
 from ner.store import Store, default_path
@@ -624,6 +625,9 @@ def test_every_store_on_one_database_gets_the_same_secret_and_another_name_anoth
         key = first.secret("annotator-pass")
         assert len(key) == 32 and second.secret("annotator-pass") == key
         assert second.secret("other") != key
+        pass_ = Passes(lambda: first.secret("annotator-pass")).issue("ana")  # a replica signs, another verifies
+        assert Passes(lambda: second.secret("annotator-pass")).name(pass_) == "ana"
+        assert Passes(lambda: second.secret("other")).name(pass_) is None
 
 
 def _hold(target, name, ready, release) -> None:
