@@ -18,8 +18,16 @@ process and replica on the database. Reads take a ``REPEATABLE READ`` snapshot.
 
 from __future__ import annotations
 
+import glob
+import os
 import re
+import secrets
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 WRITE_LOCK = 0x6E6572  # pg_advisory_xact_lock key of the store's write transactions ("ner")
@@ -205,3 +213,40 @@ class PgConnection:
 def redacted(url: str) -> str:
     """A database URL without its password, to show or log."""
     return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+@contextmanager
+def throwaway_server(port: int) -> Iterator[str]:
+    """A PostgreSQL server of its own, from Debian's binaries, for tests and benchmarks: started in a new folder
+    (as the ``postgres`` user when run as root), removed on exit. Yields the URL of its ``postgres`` database.
+    ``FileNotFoundError`` when PostgreSQL is not installed (``apt-get install postgresql``)."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not found:
+        raise FileNotFoundError("PostgreSQL is not installed (apt-get install postgresql)")
+    bin_dir = Path(found[-1]).parent
+    folder = Path(tempfile.mkdtemp(prefix="ner-pg-"))  # under /tmp: the postgres user must be able to enter it
+    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if as_user:
+        shutil.chown(folder, "postgres")
+    data = folder / "data"
+    try:
+        subprocess.run([*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "ner", "--auth=trust", "-E", "UTF8"],
+                       check=True, capture_output=True)
+        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
+                        f"-p {port} -k {folder} -c listen_addresses=localhost -c max_connections=200", "start"],
+                       check=True, capture_output=True)
+        yield f"postgresql://ner@localhost:{port}/postgres"
+    finally:
+        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+                       capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def new_database(server: str) -> str:
+    """A new, empty database on ``server`` (a URL whose user may create databases); its URL."""
+    import psycopg
+
+    name = f"t_{secrets.token_hex(6)}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return server.rsplit("/", 1)[0] + "/" + name

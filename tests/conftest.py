@@ -86,51 +86,30 @@ def browser():
 
 @pytest.fixture(scope="session")
 def pg_server():
-    """A real PostgreSQL server: ``$NER_TEST_DATABASE_URL`` (``.ci/run`` starts one), else a throwaway cluster
-    started here from Debian's binaries (as the ``postgres`` user when the tests run as root) and stopped after.
-    Its absence fails in CI and skips elsewhere. Yields the URL of a database that may create databases."""
-    import glob
-    import shutil
-    import subprocess
+    """A real PostgreSQL server: ``$NER_TEST_DATABASE_URL`` (``.ci/run`` starts one), else a throwaway one
+    (:func:`ner.database.throwaway_server`). Its absence fails in CI and skips elsewhere. Yields a URL whose
+    user may create databases."""
+    from ner.database import throwaway_server
 
-    url = os.environ.get("NER_TEST_DATABASE_URL")
-    if url:
-        yield url
+    if os.environ.get("NER_TEST_DATABASE_URL"):
+        yield os.environ["NER_TEST_DATABASE_URL"]
         return
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if not found:
-        if os.environ.get("CI"):
-            pytest.fail("PostgreSQL is not installed (apt-get install postgresql) and NER_TEST_DATABASE_URL is unset")
-        pytest.skip("no PostgreSQL server here (apt-get install postgresql, or set NER_TEST_DATABASE_URL)")
-    bin_dir = Path(found[-1]).parent
-    import tempfile
-
-    folder = Path(tempfile.mkdtemp(prefix="ner-pg-"))  # not under pytest's folder, which the postgres user cannot enter
-    as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    if as_user:
-        shutil.chown(folder, "postgres")
-    data, port = folder / "data", 54329 + os.getpid() % 500
-    subprocess.run([*as_user, str(bin_dir / "initdb"), "-D", str(data), "-U", "ner", "--auth=trust", "-E", "UTF8"],
-                   check=True, capture_output=True)
-    subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w", "-o",
-                    f"-p {port} -k {folder} -c listen_addresses=localhost -c max_connections=200", "start"],
-                   check=True, capture_output=True)
     try:
-        yield f"postgresql://ner@localhost:{port}/postgres"
+        server = throwaway_server(54329 + os.getpid() % 500)
+        url = server.__enter__()
+    except FileNotFoundError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    try:
+        yield url
     finally:
-        subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True)
-        shutil.rmtree(folder, ignore_errors=True)
+        server.__exit__(None, None, None)
 
 
 @pytest.fixture
 def pg_url(pg_server):
     """A new, empty database on the test server for one test."""
-    import uuid
+    from ner.database import new_database
 
-    import psycopg
-
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(pg_server, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    return pg_server.rsplit("/", 1)[0] + "/" + name
+    return new_database(pg_server)

@@ -1,4 +1,4 @@
-"""Several replicas of the app on one PostgreSQL database: concurrent saves, a replica killed mid-save, one training run.
+"""Replicas of the app on one PostgreSQL database: concurrent saves, a replica killed mid-save, one training run.
 
 The replicas are real ``python app.py`` processes on a real PostgreSQL server (see the
 ``pg_server`` fixture), driven over HTTP with ``gradio_client`` as any client would.
