@@ -18,7 +18,7 @@ import pytest
 from ner.access import Passes
 from ner.entities import Document, Entity, entities_from_json, entity, entity_to_json
 from ner.relations.triples import triples
-from ner.store import Store, default_path
+from ner.store import SCHEMA_VERSION, Store, default_path
 
 APPEND_ONLY = (sqlite3.IntegrityError, psycopg.errors.RaiseException)  # the triggers' refusal, on either database
 
@@ -412,7 +412,7 @@ def test_a_version_1_file_is_migrated_and_keeps_everything(tmp_path):
         conn.executescript(SCHEMA_V1)
     conn.close()
     with Store(path) as s:
-        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         # every queue name of a v1 file becomes a shared queue, dated by its first document
         assert [(q.name, q.owner, q.created, q.deleted, q.size) for q in s.queues()] == [
             ("demo", None, "2024-01-02T00:00:00+00:00", None, 2),
@@ -443,7 +443,7 @@ def test_a_version_2_file_gets_the_reviews_table_and_keeps_everything(tmp_path):
         s.conn.execute("DROP TABLE reviews")
         s.conn.execute("PRAGMA user_version = 2")
     with Store(path) as s:
-        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert s.current_answer(doc, "ana").entities == (ent(ASMA, "asma"),)
         s.save_review(doc, "admin", "accepted", [ent(ASMA, "pulmones")])
         assert s.latest_answers()[0].entities == (ent(ASMA, "pulmones"),)
@@ -472,7 +472,7 @@ def test_a_version_3_file_gets_relations_beside_its_entities_and_keeps_every_ans
         conn.executescript(SCHEMA_V3)
     conn.close()
     with Store(path) as s:
-        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == 4
+        assert s.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         old = s.current_answer(1, "ana")
         assert old.entities == (entity(len("El "), len("El asma"), "Concept"),) and old.relations == ()
         assert s.current_review(1).relations == () and s.integrity_check() == "ok"

@@ -287,3 +287,16 @@ def test_recipe_knobs_decay_rates_by_layer_and_unfreeze_the_embeddings_on_time(t
     assert torch.equal(embeddings(frozen), embeddings(tiny_base))
     assert not torch.equal(embeddings(thawed), embeddings(tiny_base))
     assert json.loads((thawed / "settings.json").read_text())["unfreeze_embeddings_at"] == 2
+
+
+def test_length_grouped_training_still_scores_dev_windows_in_their_order(tiny_base, tmp_path):
+    from transformers import AutoModelForTokenClassification, TrainingArguments
+
+    from ner.train.transformer import _Trainer
+
+    rows = [{"input_ids": [0] * n, "labels": [0] * n} for n in (3, 9, 1, 7, 5, 2, 8, 4)]
+    args = TrainingArguments(output_dir=str(tmp_path), train_sampling_strategy="group_by_length",
+                             per_device_eval_batch_size=2, report_to="none", use_cpu=True)
+    model = AutoModelForTokenClassification.from_pretrained(tiny_base, num_labels=len(TAGS))
+    trainer = _Trainer(model=model, args=args, eval_dataset=rows)
+    assert list(trainer._get_eval_sampler(rows)) == list(range(len(rows)))  # compute_metrics matches by position

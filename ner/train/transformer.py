@@ -16,7 +16,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
-from transformers import TrainerCallback
+from torch.utils.data import SequentialSampler
+from transformers import Trainer, TrainerCallback
 
 from ner import corpus
 from ner.alignment import encode, window_labels, word_probabilities
@@ -61,7 +62,6 @@ def train_checkpoint(
         AutoModelForTokenClassification,
         DataCollatorForTokenClassification,
         EarlyStoppingCallback,
-        Trainer,
         TrainingArguments,
         set_seed,
     )
@@ -152,7 +152,7 @@ def train_checkpoint(
         callbacks.append(_UnfreezeEmbeddings(model, settings.unfreeze_embeddings_at))
     if settings.patience > 0:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=settings.patience))
-    trainer = Trainer(
+    trainer = _Trainer(
         model=model,
         args=args,
         train_dataset=train_rows,
@@ -224,6 +224,14 @@ def _optimizer(model, settings: TrainSettings):
         decay = 0.0 if param.ndim == 1 or "norm" in name.lower() else settings.weight_decay
         groups.setdefault((rate, decay), []).append(param)
     return torch.optim.AdamW([{"params": ps, "lr": lr, "weight_decay": wd} for (lr, wd), ps in groups.items()])
+
+
+class _Trainer(Trainer):
+    """Trainer whose evaluation keeps the dev windows in order: transformers 5 also length-groups (shuffles) the
+    eval set under ``group_by_length``, and ``compute_metrics`` matches predictions to windows by position."""
+
+    def _get_eval_sampler(self, eval_dataset):
+        return SequentialSampler(eval_dataset) if eval_dataset is not None else None
 
 
 class _UnfreezeEmbeddings(TrainerCallback):
