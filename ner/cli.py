@@ -234,10 +234,12 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'label':<13} {'items':>5} {'P':>6} {'R':>6} {'F1':>6}")
+    print(f"{'label':<13} {'items':>5} {'acc/rej':>7} {'P':>6} {'R':>6} {'F1':>6} {'kappa':>6}")
     for r in rows:
-        figures = " ".join("   n/a" if r[k] is None else f"{r[k]:>6.3f}" for k in ("precision", "recall", "f1"))
-        print(f"{r['label']:<13} {r['items']:>5} {figures}")
+        figures = " ".join("   n/a" if r[k] is None else f"{r[k]:>6.3f}"
+                           for k in ("precision", "recall", "f1", "kappa"))
+        print(f"{r['label']:<13} {r['items']:>5} {r['accept_vs_reject']:>7} {figures}")
+    print("(items: answered by both; acc/rej: accepted by one, rejected by the other; kappa: Cohen's, over words)")
     return 0
 
 
@@ -326,7 +328,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--push", metavar="REPO", help="also push the dataset to this Hub dataset repo (needs HF_TOKEN)")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("agreement", help="official F1 of one annotator's accepted answers against another's")
+    p = sub.add_parser("agreement",
+                       help="official F1 and Cohen's kappa over words of one annotator's answers against another's")
     p.add_argument("first")
     p.add_argument("second")
     p.add_argument("--queue", help="only this queue")

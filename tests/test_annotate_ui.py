@@ -230,11 +230,17 @@ def test_export_agreement_and_corrections(server, client):
     fiebre = {"label": "Concept", "start": len("La "), "end": len("La fiebre")}
     ninos = {"label": "Concept", "start": len(TEXTS[2]) - len("niños."), "end": len(TEXTS[2]) - 1}
     client.predict(item["doc"], "ana", "accept", [fiebre, ninos], "pair-queue", api_name="/save_answer")
-    client.predict(item["doc"], "ben", "accept", [fiebre], "pair-queue", api_name="/save_answer")
+    after = client.predict(item["doc"], "ben", "accept", [fiebre], "pair-queue", api_name="/save_answer")["next"]
+    client.predict(after["doc"], "ben", "reject", [], "pair-queue", api_name="/save_answer")
     table = client.predict(TOKEN, "ana", "ben", "pair-queue", api_name="/annotator_agreement")
     overall = dict(zip(table["headers"], table["data"][0]))
-    assert overall["label"] == "overall" and overall["items"] == 1
+    assert overall["label"] == "overall" and overall["items"] == 1  # ana has not answered ben's rejection yet
     assert (overall["correct"], overall["missing"], overall["spurious"]) == (1, 1, 0)
+    client.predict(after["doc"], "ana", "accept", [], "pair-queue", api_name="/save_answer")
+    table = client.predict(TOKEN, "ana", "ben", "pair-queue", api_name="/annotator_agreement")
+    overall = dict(zip(table["headers"], table["data"][0]))
+    assert (overall["items"], overall["accept_vs_reject"]) == (2, 1)  # an acceptance against a rejection counts
+    assert 0 < overall["kappa"] < overall["F1"] < 1
 
     with pytest.raises(AppError, match="admin token"):
         client.predict("wrong", ["jsonl"], "pair-queue", "", api_name="/export_corrections")
@@ -244,7 +250,7 @@ def test_export_agreement_and_corrections(server, client):
         assert {"corrections/brat/scenario.txt", "corrections/brat/scenario.ann", "corrections/corrections.jsonl",
                 "corrections/corrections.conll", "corrections/hf/dataset_dict.json"} <= names
         rows = [json.loads(line) for line in z.read("corrections/corrections.jsonl").decode().splitlines()]
-    assert [r["text"] for r in rows] == [TEXTS[2]]
+    assert [r["text"] for r in rows] == TEXTS[2:]  # the second: ana's acceptance, the newest accepted answer
     assert [e["text"] for e in rows[0]["entities"]] == ["fiebre"]  # everyone's latest: ben answered last
     docs = server.ner_context.annotation.accepted(Caller(admin=True))
     assert TEXTS[2] in {d.text for d in docs} and all(d.annotated for d in docs)
@@ -720,6 +726,8 @@ def test_browser_review_a_conflict_and_update_refused_for_the_crf(server, client
         sync_api.expect(table).to_contain_text("Concept")
         sync_api.expect(table).to_contain_text("all relations")  # ben's causes, which ana did not see
         sync_api.expect(table).to_contain_text("causes")
+        sync_api.expect(table).to_contain_text("κ (words)")  # the chance-corrected figure beside the F1
+        table.screenshot(path=str(SHOTS / "annotate-agreement.png"))
         page.locator("#ann-export-button").click()  # the archive, and beside it what each format kept
         summary = page.locator("#ann-export-summary")
         sync_api.expect(summary).to_contain_text("CoNLL", timeout=20_000)

@@ -106,9 +106,26 @@ def test_agreement_table_says_n_a_for_a_label_neither_annotator_used():
 
     a = Document("d", ASMA, (at("asma"),))
     rows = {r[0]: r for r in agreement_rows(agreement([a], [a]))}
-    assert rows["overall"][-3:] == [1.0, 1.0, 1.0] and rows["Concept"][-3:] == [1.0, 1.0, 1.0]
+    assert rows["overall"][-4:] == [1.0, 1.0, 1.0, 1.0] and rows["Concept"][-4:] == [1.0, 1.0, 1.0, 1.0]
     unused = [r for label, r in rows.items() if label not in ("overall", "Concept")]
-    assert unused and all(r[-3:] == ["n/a", "n/a", "n/a"] for r in unused)
+    assert unused and all(r[-4:] == ["n/a", "n/a", "n/a", "n/a"] for r in unused)
+
+
+def test_agreement_counts_every_item_both_answered_rejections_included(service):
+    store = service.store()
+    store.create_queue("q", None)
+    one, two, three = store.add_documents("q", [ASMA, "La fiebre baja.", "El paciente tose."])
+    for name in ("ana", "ben"):
+        store.save_answer(one, name, "accepted", [at("asma")])
+        store.save_answer(two, name, "rejected")
+    store.save_answer(three, "ana", "accepted", [])
+    store.save_answer(three, "ben", "rejected")
+    store.save_answer(one, "eva", "skipped")
+    rows = {r["label"]: r for r in service.agreement(ADMIN, "ana", "ben", "q")}
+    assert (rows["overall"]["items"], rows["overall"]["accept_vs_reject"]) == (3, 1)  # was 1: accepted by both only
+    assert rows["overall"]["f1"] == 1.0 and rows["overall"]["kappa"] < 1.0  # the F1 cannot see an empty acceptance
+    with pytest.raises(Exception, match="answered no document in common"):
+        service.agreement(ADMIN, "ana", "eva", "q")  # a skip is no answer
 
 
 def test_answers_that_differ_only_in_relations_conflict_and_a_review_keeps_relations(service):

@@ -90,13 +90,17 @@ def test_the_agreement_table_is_shown_in_spanish_and_the_api_rows_stay_plain():
     a = Document("d", ASMA, (at(ASMA, "asma"), at(ASMA, "inhalador")))
     b = Document("d", ASMA, (at(ASMA, "asma"),))
     rows = agreement_rows(agreement([a], [b]))
-    assert rows[0][-3:] == [1.0, 0.5, 0.667]  # what /annotator_agreement returns
+    assert rows[0][-4:-1] == [1.0, 0.5, 0.667]  # what /annotator_agreement returns
+    kappa = rows[0][-1]
+    assert 0 < kappa < 1
     shown = agreement_table(rows, "es")
-    assert list(shown.columns)[:3] == ["etiqueta", "elementos", "correctas"]
-    assert shown.values.tolist()[0] == ["global", 1, 1, 0, 0, 1, 0, "1,000", "0,500", "0,667"]
+    assert list(shown.columns)[:4] == ["etiqueta", "elementos", "aceptado vs rechazado", "correctas"]
+    assert list(shown.columns)[-1] == "κ (palabras)"
+    spanish_kappa = f"{kappa:.3f}".replace(".", ",")
+    assert shown.values.tolist()[0] == ["global", 1, 0, 1, 0, 0, 1, 0, "1,000", "0,500", "0,667", spanish_kappa]
     assert shown.values.tolist()[1][0] == "Concepto"
     assert [r[-1] for r in shown.values.tolist()[2:]] == ["n/d"] * (len(rows) - 2)
-    assert agreement_table(rows, "en").values.tolist()[0][-3:] == ["1.000", "0.500", "0.667"]
+    assert agreement_table(rows, "en").values.tolist()[0][-4:-1] == ["1.000", "0.500", "0.667"]
 
 
 def _conflict(review: Review | None = None) -> Conflict:

@@ -513,18 +513,23 @@ class AnnotationService:
 
     def agreement(self, caller: Caller, first: str | None, second: str | None, queue: str | None = None
                   ) -> list[dict]:
-        """Agreement of two annotators' accepted answers on the documents both accepted (admin)."""
+        """Agreement of two annotators on every document both accepted or rejected (admin).
+
+        Rows of :func:`ner.scoring.agreement` (F1 and Cohen's kappa over words; an item one
+        accepted and the other rejected is a disagreement), then
+        :func:`ner.relations.scoring.relation_agreement`'s.
+        """
         policy.require_admin(caller, policy.AGREEMENT)
         if not first or not second or first == second:
             raise Refusal("choose two different annotators")
         store = self.store(create=False)
         if store is None:
             raise Refusal("nothing has been annotated yet")
-        docs_a, docs_b = (store.latest_answers(name, "accepted", queue or None) for name in (first, second))
-        rows = agreement(docs_a, docs_b)
+        (docs_a, rejected_a), (docs_b, rejected_b) = (_decided(store, name, queue) for name in (first, second))
+        rows = agreement(docs_a, docs_b, rejected_a, rejected_b)
         if not rows or not rows[0]["items"]:
-            raise Refusal("{first} and {second} have accepted no document in common yet", first=first, second=second)
-        return rows + relation_agreement(docs_a, docs_b)
+            raise Refusal("{first} and {second} have answered no document in common yet", first=first, second=second)
+        return rows + relation_agreement(docs_a, docs_b, rejected_a, rejected_b)
 
     # ------------------------------------------------------------ admin: reviewing conflicts
 
@@ -625,3 +630,9 @@ def _order(order: str | None) -> str:
         raise Refusal("unknown order {order!r} (expected one of {orders})", order=order,
                       orders=", ".join(ORDERS))
     return order
+
+
+def _decided(store: Store, annotator: str, queue: str | None) -> tuple[list[Document], set[str]]:
+    """An annotator's current accepted and rejected documents (id: the document's name), and the ids rejected."""
+    found = [(a, d) for a, d in store.current_answers(annotator, None, queue or None) if a.status in REVIEW_STATUSES]
+    return [d for _, d in found], {d.id for a, d in found if a.status == "rejected"}
