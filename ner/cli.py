@@ -207,17 +207,19 @@ def _corrections(db: str | None) -> list:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ner.export import FORMATS, export_all, export_summary
+    from ner.export import FORMATS, accepted_documents, export_all, export_summary
     from ner.hub import push_to_hub
 
     service, me = _service(args.db)
-    docs = service.accepted(me, args.queue, args.annotator)
+    items = service.decisions(me, args.queue, args.annotator)
+    docs = accepted_documents(items)
     if not docs:
         raise ValueError("no accepted corrections to export" + (f" in queue {args.queue!r}" if args.queue else ""))
     formats = args.formats.split(",") if args.formats else list(FORMATS)
-    for fmt, path in export_all(docs, args.output, formats).items():
+    for fmt, path in export_all(items, args.output, formats).items():
         print(f"{fmt}: {path}")
-    print(f"{len(docs)} documents, {sum(len(d.entities) for d in docs)} entities")
+    print(f"{len(docs)} documents, {sum(len(d.entities) for d in docs)} entities"
+          + (f" (and {len(items) - len(docs)} rejected, in the JSONL only)" if len(items) > len(docs) else ""))
     for line in export_summary(docs, formats):
         print(line)
     print(f"(what each format dropped and why: {Path(args.output) / 'README.md'})")
@@ -319,7 +321,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--precision", choices=PRECISIONS, default=None, help=PRECISION_HELP)
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("export", help="the accepted corrections of the annotation database as training data")
+    p = sub.add_parser("export", help="the accepted corrections of the annotation database as training data "
+                                      "(the JSONL also holds the rejected documents, with who answered and when)")
     p.add_argument("output", help="folder to write (brat/, corrections.jsonl, hf/, corrections.conll)")
     p.add_argument("--formats", help="comma-separated among brat,jsonl,hf,conll (default all)")
     p.add_argument("--queue", help="only this queue")

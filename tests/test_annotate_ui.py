@@ -252,6 +252,7 @@ def test_export_agreement_and_corrections(server, client):
         rows = [json.loads(line) for line in z.read("corrections/corrections.jsonl").decode().splitlines()]
     assert [r["text"] for r in rows] == TEXTS[2:]  # the second: ana's acceptance, the newest accepted answer
     assert [e["text"] for e in rows[0]["entities"]] == ["fiebre"]  # everyone's latest: ben answered last
+    assert [(r["answer"], r["_annotator_id"]) for r in rows] == [("accept", "ben"), ("accept", "ana")]
     docs = server.ner_context.annotation.accepted(Caller(admin=True))
     assert TEXTS[2] in {d.text for d in docs} and all(d.annotated for d in docs)
 

@@ -99,6 +99,33 @@ def test_update_model_trains_the_transformer_on_the_reviewed_answers(service, ti
     assert metrics["extra_documents"] == 1  # the reviewed answer went into the run
 
 
+def test_the_jsonl_export_says_who_decided_each_document_a_review_included(service, tmp_path):
+    import json
+    import zipfile
+
+    doc = disagree(service)  # ana accepted, ben rejected
+    (other,) = service.store().add_documents("q", ["La fiebre baja."])
+    service.store().save_answer(other, "ben", "accepted", [])
+
+    def lines(**filters):
+        archive = service.export(ADMIN, tmp_path, ["jsonl", "brat"], "q", **filters)
+        with zipfile.ZipFile(archive) as z:
+            return ([json.loads(line) for line in z.read("corrections/corrections.jsonl").decode().splitlines()],
+                    z.read("corrections/brat/scenario.txt").decode())
+
+    found, brat = lines()
+    assert [(r["text"], r["answer"], r["_annotator_id"], "reviewer" in r) for r in found] == [
+        (ASMA, "accept", "ana", False), ("La fiebre baja.", "accept", "ben", False)]
+    service.review(ADMIN, doc, pick="ben")
+    found, brat = lines()
+    assert [(r["answer"], r["_annotator_id"], r.get("reviewer")) for r in found] == [
+        ("reject", "ben", "boss"), ("accept", "ben", None)]
+    assert brat == "La fiebre baja."  # BRAT keeps the accepted documents only
+    found, _ = lines(annotator="ben")
+    assert [(r["text"], r["answer"]) for r in found] == [(ASMA, "reject"), ("La fiebre baja.", "accept")]
+    assert all(isinstance(r["_timestamp"], int) and r["created"].endswith("+00:00") for r in found)
+
+
 def test_agreement_table_says_n_a_for_a_label_neither_annotator_used():
     from ner.entities import Document
     from ner.scoring import agreement
