@@ -627,7 +627,7 @@ class TestTaggedItem:
         page.locator("#ann-editor .ann-act.accept").click()
         summary = page.locator("#ann-editor .ann-summary")
         expect(summary).to_contain_text("1 accepted · 0 rejected · 0 skipped. You changed 1 of the accepted "
-                                        "suggestions (1 edits: 0 added, 1 removed, 0 relabelled", timeout=10_000)
+                                        "suggestions (1 edit: 0 added, 1 removed, 0 relabelled", timeout=10_000)
         expect(summary.locator(".ann-next")).to_contain_text("Next: export the corrections")
         expect(page.locator("#ann-editor .ann-prog")).to_contain_text("1 / 1 done")
         assert "🎉" not in page.locator("#ann-editor").inner_text()
@@ -666,7 +666,8 @@ def test_browser_spanish_phone_gets_messages_in_spanish(server):
         page.locator("#ann-editor").screenshot(path=str(SHOTS / "annotate-es-phone.png"))
         page.keyboard.press("Enter")
         sync_api.expect(page.locator("#ann-editor .ann-msg")).to_contain_text("✓ aceptada", timeout=10_000)
-        sync_api.expect(page.locator("#ann-editor .ann-summary")).to_contain_text("1 aceptadas")
+        sync_api.expect(page.locator("#ann-editor .ann-summary")).to_contain_text("1 aceptada · 0 rechazadas")
+        sync_api.expect(page.locator("#ann-editor .ann-prog")).to_have_text("1 / 1 hecha · quedan 0")
         page.locator("#ann-editor").screenshot(path=str(SHOTS / "annotate-es-phone-done.png"))
         page.keyboard.press("u")
         sync_api.expect(page.locator("#ann-editor .ann-msg")).to_contain_text("deshecha", timeout=10_000)
