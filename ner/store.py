@@ -1017,6 +1017,10 @@ class Store:
         ).fetchall()
         return [(self._review(r), r) for r in rows]
 
+    def current_reviews(self, queue: str | None = None) -> dict[int, Review]:
+        """The newest review of each reviewed document (of ``queue`` when given), by document id: one query."""
+        return {review.document: review for review, _ in self._current_reviews(queue)}
+
     def conflicts(self, queue: str | None = None, open_only: bool = True) -> list[Conflict]:
         """Documents whose annotators' current accepted/rejected answers :func:`disagree`, in queue order.
 

@@ -710,6 +710,11 @@ def test_browser_review_a_conflict_and_update_refused_for_the_crf(server, client
         page.locator("#ann-review-pick").get_by_text("ben", exact=True).click()
         page.locator("#ann-review-accept").click()
         sync_api.expect(page.locator("#ann-review-message")).to_contain_text("ben's answer kept", timeout=20_000)
+        page.locator("#ann-annotator input, #ann-annotator textarea").first.fill("ana")  # ana's Browse list
+        page.locator("#ann-browse").get_by_text("Browse the queue").click()
+        shown = _options(page)
+        assert shown[0].startswith("reviewed: ben's answer kept (accepted) · review-queue/"), shown  # not "in conflict"
+        page.locator("#ann-annotator input, #ann-annotator textarea").first.fill("eva")
         (reviewed,) = Store(server.store_path).latest_answers(queue="review-queue")
         assert [(r.kind, [a for _, a in r.args]) for r in reviewed.relations] == [("causes", [0, 1])]
         page.screenshot(path=str(SHOTS / "annotate-review.png"), full_page=True)

@@ -186,3 +186,30 @@ def test_answers_that_differ_only_in_relations_conflict_and_a_review_keeps_relat
     with pytest.raises(ValueError, match="two different entity indexes|entity index"):
         service.review(ADMIN, doc, entities={"entities": [{"label": "Concept", "start": 3, "end": 7}],
                                              "relations": [{"type": "is-a", "from": 0, "to": 5}]})
+
+
+def test_annotators_see_a_reviewed_conflict_as_reviewed_with_the_kept_answer(service):
+    from types import SimpleNamespace
+
+    from ner.ui.annotate import item_choices
+
+    doc = disagree(service)  # ana accepted, ben rejected
+
+    def state(name: str):
+        (item,) = service.items(Caller(name), "q")
+        return item
+
+    assert state("ana").state == state("ben").state == "conflict"
+    service.review(ADMIN, doc, pick="ben")
+    ana, ben = state("ana"), state("ben")
+    assert (ana.state, ana.kept_status, ana.kept_by, ana.kept_own) == ("reviewed", "rejected", "ben", False)
+    assert (ben.state, ben.kept_own) == ("reviewed", True)
+    spanish = SimpleNamespace(headers={"accept-language": "es-ES,es;q=0.9"})
+    assert item_choices([ana])[0][0].startswith("reviewed: ben's answer kept (rejected) · ")
+    assert item_choices([ben])[0][0].startswith("reviewed: your answer kept (rejected) · ")
+    assert item_choices([ana], spanish)[0][0].startswith("revisada: se mantuvo la respuesta de ben (rechazada) · ")
+    service.review(ADMIN, doc, entities=[{"label": "Concept", "start": 3, "end": 7}])  # a merged answer
+    assert item_choices([state("ana")])[0][0].startswith(
+        "reviewed: an answer merged by the reviewer kept (accepted) · ")
+    service.store().save_answer(doc, "ana", "accepted", [at("asma"), at("pulmones")])  # changed after the review
+    assert state("ana").state == "conflict" and state("ben").state == "conflict"

@@ -34,11 +34,28 @@ EXPORT_FORMATS = [("BRAT", "brat"), ("JSONL", "jsonl"), ("Hugging Face dataset",
 
 
 def item_choices(items: list[QueueItem], request=None) -> list[tuple[str, int]]:
-    """The Browse dropdown's choices: ``state · name · text`` (the text cut at 80 characters), by document id."""
+    """The Browse dropdown's choices: ``state · name · text`` (the text cut at 80 characters), by document id.
+
+    A reviewed item says what the review kept: ``reviewed: ben's answer kept (rejected)``.
+    """
     def short(text: str) -> str:
         return text if len(text) <= 80 else text[:79] + "…"
-    return [(f"{say(request, 'ann_status_' + it.state)} · {it.name} · {short(it.text)}", it.doc)
-            for it in items]
+    return [(f"{item_state(it, request)} · {it.name} · {short(it.text)}", it.doc) for it in items]
+
+
+def item_state(it: QueueItem, request=None) -> str:
+    """An item's state as its annotator reads it; for a reviewed one, whose answer the review kept."""
+    state = say(request, "ann_status_" + it.state)
+    if it.state != "reviewed":
+        return state
+    status = say(request, f"ann_status_{it.kept_status}")
+    if it.kept_own:
+        kept = say(request, "ann_kept_own", status=status)
+    elif it.kept_by:
+        kept = say(request, "ann_kept_other", name=it.kept_by, status=status)
+    else:
+        kept = say(request, "ann_kept_merged", status=status)
+    return f"{state}: {kept}"
 
 
 def agreement_rows(rows: list[dict]) -> list[list]:
