@@ -207,17 +207,19 @@ def _corrections(db: str | None) -> list:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from ner.export import FORMATS, export_all, export_summary
+    from ner.export import FORMATS, accepted_documents, export_all, export_summary
     from ner.hub import push_to_hub
 
     service, me = _service(args.db)
-    docs = service.accepted(me, args.queue, args.annotator)
+    items = service.decisions(me, args.queue, args.annotator)
+    docs = accepted_documents(items)
     if not docs:
         raise ValueError("no accepted corrections to export" + (f" in queue {args.queue!r}" if args.queue else ""))
     formats = args.formats.split(",") if args.formats else list(FORMATS)
-    for fmt, path in export_all(docs, args.output, formats).items():
+    for fmt, path in export_all(items, args.output, formats).items():
         print(f"{fmt}: {path}")
-    print(f"{len(docs)} documents, {sum(len(d.entities) for d in docs)} entities")
+    print(f"{len(docs)} documents, {sum(len(d.entities) for d in docs)} entities"
+          + (f" (and {len(items) - len(docs)} rejected, in the JSONL only)" if len(items) > len(docs) else ""))
     for line in export_summary(docs, formats):
         print(line)
     print(f"(what each format dropped and why: {Path(args.output) / 'README.md'})")
@@ -234,10 +236,12 @@ def cmd_agreement(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
         return 0
-    print(f"{'label':<13} {'items':>5} {'P':>6} {'R':>6} {'F1':>6}")
+    print(f"{'label':<13} {'items':>5} {'acc/rej':>7} {'P':>6} {'R':>6} {'F1':>6} {'kappa':>6}")
     for r in rows:
-        figures = " ".join("   n/a" if r[k] is None else f"{r[k]:>6.3f}" for k in ("precision", "recall", "f1"))
-        print(f"{r['label']:<13} {r['items']:>5} {figures}")
+        figures = " ".join("   n/a" if r[k] is None else f"{r[k]:>6.3f}"
+                           for k in ("precision", "recall", "f1", "kappa"))
+        print(f"{r['label']:<13} {r['items']:>5} {r['accept_vs_reject']:>7} {figures}")
+    print("(items: answered by both; acc/rej: accepted by one, rejected by the other; kappa: Cohen's, over words)")
     return 0
 
 
@@ -317,7 +321,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--precision", choices=PRECISIONS, default=None, help=PRECISION_HELP)
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("export", help="the accepted corrections of the annotation database as training data")
+    p = sub.add_parser("export", help="the accepted corrections of the annotation database as training data "
+                                      "(the JSONL also holds the rejected documents, with who answered and when)")
     p.add_argument("output", help="folder to write (brat/, corrections.jsonl, hf/, corrections.conll)")
     p.add_argument("--formats", help="comma-separated among brat,jsonl,hf,conll (default all)")
     p.add_argument("--queue", help="only this queue")
@@ -326,7 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--push", metavar="REPO", help="also push the dataset to this Hub dataset repo (needs HF_TOKEN)")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("agreement", help="official F1 of one annotator's accepted answers against another's")
+    p = sub.add_parser("agreement",
+                       help="official F1 and Cohen's kappa over words of one annotator's answers against another's")
     p.add_argument("first")
     p.add_argument("second")
     p.add_argument("--queue", help="only this queue")

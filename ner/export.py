@@ -17,7 +17,13 @@ half-written export. What each format keeps:
   "fragments", "score"}``), plus ``relations``/``notes``/``annotated`` when they say
   something. Exact round trip for fragments without whitespace inside (the reader cuts a
   fragment at whitespace, the corpus's convention: one development-set entity, "B 6",
-  comes back as two fragments).
+  comes back as two fragments). A :class:`Decided` document also says who decided it,
+  how and when, in Prodigy's words: ``answer`` (``accept`` or ``reject``), ``_annotator_id``,
+  ``_timestamp`` (Unix seconds), plus ``created`` (ISO 8601 UTC) and ``reviewer`` when an
+  admin's review decided it; an export of the annotations holds the rejected documents too
+  (with the entities their answer held), and :func:`import_jsonl` reads back only the
+  accepted ones (what training wants). BRAT, the dataset and CoNLL hold the accepted
+  documents only.
 - **Hugging Face dataset** (``DatasetDict.save_to_disk``): ``id``, ``text``, ``tokens``,
   ``offsets`` (``[start, end)`` of each token), ``ner_tags`` (``ClassLabel`` over
   :data:`ner.tagging.TAGS`) and ``relations`` (``{"type", "head", "tail"}``, ``head`` and
@@ -39,6 +45,8 @@ import shutil
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -133,6 +141,33 @@ def predict_to_brat(predictor: Predictor, docs: list[Document], txt_path: str | 
 
 # ---------------------------------------------------------------- JSONL
 
+ANSWERS: tuple[str, ...] = ("accept", "reject")  # Prodigy's words for the store's accepted and rejected
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A document as a person decided it: the JSONL line's document plus who, how and when.
+
+    ``answer``: ``accept`` or ``reject``; ``annotator``: whose answer it is (for a review that
+    took an annotator's answer, that annotator; for a merged one, the reviewer); ``created``:
+    ISO 8601 with a UTC offset, as the store writes it; ``reviewer``: the admin whose review
+    decided the document (None: no review).
+    """
+
+    document: Document
+    answer: str
+    annotator: str
+    created: str
+    reviewer: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.answer not in ANSWERS:
+            raise ValueError(f"document {self.document.id}: unknown answer {self.answer!r} (expected accept or reject)")
+        try:
+            datetime.fromisoformat(self.created)
+        except (TypeError, ValueError):
+            raise ValueError(f"document {self.document.id}: {self.created!r} is not an ISO 8601 time") from None
+
 
 def doc_to_json(doc: Document) -> dict[str, Any]:
     """The JSONL object of one document."""
@@ -147,6 +182,21 @@ def doc_to_json(doc: Document) -> dict[str, Any]:
         out["notes"] = list(doc.notes)
     if not doc.annotated:
         out["annotated"] = False
+    return out
+
+
+def decided_to_json(item: Document | Decided) -> dict[str, Any]:
+    """The JSONL object of a document (:func:`doc_to_json`), with a :class:`Decided`'s fields after it."""
+    if isinstance(item, Document):
+        return doc_to_json(item)
+    out = doc_to_json(item.document) | {
+        "answer": item.answer,
+        "_annotator_id": item.annotator,
+        "_timestamp": int(datetime.fromisoformat(item.created).timestamp()),
+        "created": item.created,
+    }
+    if item.reviewer is not None:
+        out["reviewer"] = item.reviewer
     return out
 
 
@@ -174,12 +224,25 @@ def doc_from_json(data: Mapping[str, Any], where: str = "document") -> Document:
     )
 
 
-def to_jsonl(docs: Iterable[Document]) -> str:
-    """One JSON object per line."""
-    return "".join(json.dumps(doc_to_json(d), ensure_ascii=False) + "\n" for d in docs)
+def decided_from_json(data: Mapping[str, Any], where: str = "document") -> Document | Decided:
+    """A JSONL object back: a :class:`Decided` when it has an ``answer``, else a plain document."""
+    doc = doc_from_json(data, where)
+    if "answer" not in data:
+        return doc
+    try:
+        return Decided(doc, data["answer"], str(data["_annotator_id"]), str(data["created"]), data.get("reviewer"))
+    except KeyError as exc:
+        raise ValueError(f"{where}: an answer without {exc.args[0]!r}") from None
+    except ValueError as exc:
+        raise ValueError(f"{where}: {exc}") from None
 
 
-def export_jsonl(docs: Iterable[Document], path: str | Path) -> Path:
+def to_jsonl(docs: Iterable[Document | Decided]) -> str:
+    """One JSON object per line (:func:`decided_to_json`)."""
+    return "".join(json.dumps(decided_to_json(d), ensure_ascii=False) + "\n" for d in docs)
+
+
+def export_jsonl(docs: Iterable[Document | Decided], path: str | Path) -> Path:
     """Write ``docs`` as JSONL, atomically."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -187,10 +250,10 @@ def export_jsonl(docs: Iterable[Document], path: str | Path) -> Path:
     return path
 
 
-def import_jsonl(path: str | Path) -> list[Document]:
-    """Documents from a JSONL file; errors name the file and line."""
+def read_decided(path: str | Path) -> list[Document | Decided]:
+    """Every line of a JSONL file, rejected ones included (:func:`decided_from_json`); errors name file and line."""
     path = Path(path)
-    docs = []
+    out = []
     for number, line in enumerate(path.read_text(encoding="utf-8").split("\n"), start=1):
         if not line.strip():
             continue
@@ -199,8 +262,20 @@ def import_jsonl(path: str | Path) -> list[Document]:
             data = json.loads(line)
         except json.JSONDecodeError as exc:
             raise ValueError(f"{where}: not JSON ({exc.msg})") from None
-        docs.append(doc_from_json(data, where))
-    return docs
+        out.append(decided_from_json(data, where))
+    return out
+
+
+def accepted_documents(items: Iterable[Document | Decided]) -> list[Document]:
+    """The documents of ``items`` that are not rejected: plain documents and accepted answers."""
+    return [d if isinstance(d, Document) else d.document for d in items if isinstance(d, Document) or
+            d.answer == "accept"]
+
+
+def import_jsonl(path: str | Path) -> list[Document]:
+    """The accepted documents of a JSONL file (a line with ``"answer": "reject"`` is left out); errors name the
+    file and line."""
+    return accepted_documents(read_decided(path))
 
 
 # ---------------------------------------------------------------- Hugging Face datasets
@@ -440,8 +515,11 @@ def export_summary(docs: Iterable[Document], formats: Iterable[str] = FORMATS) -
     return lines
 
 
-def export_readme(docs: Iterable[Document], formats: Iterable[str] = FORMATS) -> str:
-    """The export's ``README.md``: what each file is and what each format had to drop, and why."""
+def export_readme(docs: Iterable[Document], formats: Iterable[str] = FORMATS, rejected: int = 0) -> str:
+    """The export's ``README.md``: what each file is and what each format had to drop, and why.
+
+    ``docs``: the accepted documents; ``rejected``: how many rejected ones the JSONL holds besides.
+    """
     docs, formats = list(docs), list(formats)
     total = sum(len(d.entities) for d in docs)
     relations = sum(len(triples(d)) for d in docs)
@@ -466,6 +544,11 @@ def export_readme(docs: Iterable[Document], formats: Iterable[str] = FORMATS) ->
                 "hf": " (`relations` column: type, head and tail character spans; a relation with a dropped "
                       "entity goes with it).",
                 "conll": ": CoNLL has no place for them; use BRAT, JSONL or the dataset."}.get(fmt, "."))
+        if fmt == "jsonl":
+            out.append(f"  - Also {rejected} rejected document{'s' * (rejected != 1)} (`\"answer\": \"reject\"`); "
+                       "each line says who answered (`_annotator_id`), how (`answer`) and when (`_timestamp`, "
+                       "`created`), and `reviewer` when a review decided it. The other formats hold the accepted "
+                       "documents only.")
     if any(f in _BIO_FORMATS for f in formats):
         out += ["", "The Hugging Face dataset and CoNLL are words with BIO tags. A multi-fragment entity whose "
                 "fragments are separated only by whitespace is kept (one span, cut back into fragments at "
@@ -474,27 +557,32 @@ def export_readme(docs: Iterable[Document], formats: Iterable[str] = FORMATS) ->
     return "\n".join(out) + "\n"
 
 
-def export_all(docs: Iterable[Document], folder: str | Path, formats: Iterable[str] = FORMATS) -> dict[str, Path]:
+def export_all(docs: Iterable[Document | Decided], folder: str | Path, formats: Iterable[str] = FORMATS
+               ) -> dict[str, Path]:
     """Write ``docs`` in each of ``formats`` under ``folder``; the path written per format.
 
     Layout: ``brat/scenario.txt`` (+ ``.ann``, ``.meta.jsonl``), ``corrections.jsonl``,
     ``hf/`` (a ``DatasetDict`` with split ``train``) and ``corrections.conll``, and
-    ``README.md`` (:func:`export_readme`: what each format dropped).
+    ``README.md`` (:func:`export_readme`: what each format dropped). The JSONL holds every
+    item of ``docs``, a :class:`Decided` one with who, how and when, rejected ones
+    included; the other formats the accepted documents (:func:`accepted_documents`).
     """
-    docs, folder = list(docs), Path(folder)
+    items, folder = list(docs), Path(folder)
+    accepted = accepted_documents(items)
     formats = list(formats)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown export format {unknown[0]!r} (expected some of {', '.join(FORMATS)})")
     writers = {
-        "brat": lambda: export_brat(docs, folder / "brat"),
-        "jsonl": lambda: export_jsonl(docs, folder / "corrections.jsonl"),
-        "hf": lambda: export_dataset(docs, folder / "hf"),
-        "conll": lambda: export_conll(docs, folder / "corrections.conll"),
+        "brat": lambda: export_brat(accepted, folder / "brat"),
+        "jsonl": lambda: export_jsonl(items, folder / "corrections.jsonl"),
+        "hf": lambda: export_dataset(accepted, folder / "hf"),
+        "conll": lambda: export_conll(accepted, folder / "corrections.conll"),
     }
     paths = {name: writers[name]() for name in formats}
     folder.mkdir(parents=True, exist_ok=True)
-    atomic_write(folder / "README.md", export_readme(docs, formats).encode("utf-8"))
+    readme = export_readme(accepted, formats, len(items) - len(accepted))
+    atomic_write(folder / "README.md", readme.encode("utf-8"))
     return paths
 
 

@@ -15,13 +15,14 @@ Also here: :func:`agreement` between two annotators, the same matching with one 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from nervaluate import Evaluator
 
 from ner.entities import LABELS, Document, Entity, Fragment
+from ner.kappa import word_kappa
 
 SCHEMAS: tuple[str, ...] = ("strict", "exact", "partial", "ent_type")
 COUNTS: tuple[str, ...] = ("correct", "incorrect", "partial", "missing", "spurious")
@@ -304,12 +305,13 @@ def format_table(result: dict) -> str:
 AGREEMENT_COUNTS: tuple[str, ...] = (*COUNTS, "incorrect_pred")
 
 
-def _row(label: str, items: int, score: OfficialScore) -> dict[str, Any]:
+def _row(label: str, items: int, split: int, score: OfficialScore, kappa: float | None) -> dict[str, Any]:
     """One agreement row; figures are None where neither annotator has an entity of ``label``."""
     counts = {k: getattr(score, k) for k in AGREEMENT_COUNTS}
     used = any(counts.values())
     figures = {k: getattr(score, k) if used else None for k in ("precision", "recall", "f1")}
-    return {"label": label, "task": "entities", "items": items, **counts, **figures}
+    return {"label": label, "task": "entities", "items": items, "accept_vs_reject": split, **counts, **figures,
+            "kappa": kappa}
 
 
 def agreement_pairs(docs_a: Iterable[Document], docs_b: Iterable[Document]) -> list[tuple[Document, Document]]:
@@ -326,10 +328,19 @@ def agreement_pairs(docs_a: Iterable[Document], docs_b: Iterable[Document]) -> l
     return pairs
 
 
-def agreement(docs_a: Iterable[Document], docs_b: Iterable[Document]) -> list[dict[str, Any]]:
+def without_rejected(docs: Iterable[Document], rejected: Collection[str]) -> list[Document]:
+    """``docs`` with no entity and no relation in those whose id is in ``rejected`` (a rejection keeps nothing)."""
+    return [replace(d, entities=(), relations=()) if d.id in rejected else d for d in docs]
+
+
+def agreement(docs_a: Iterable[Document], docs_b: Iterable[Document], rejected_a: Collection[str] = (),
+              rejected_b: Collection[str] = ()) -> list[dict[str, Any]]:
     """How far annotator B agrees with annotator A on the items both answered (matched by id).
 
-    A is taken as gold and B as the prediction, and each document is matched by
+    ``docs_a``/``docs_b``: every document A/B accepted or rejected; ``rejected_a``/``rejected_b``:
+    the ids of those A/B rejected, which count as having no entity (whatever the answer held), so
+    B's entities on an item A rejected are spurious. ``accept_vs_reject`` counts the items one accepted and
+    the other rejected. A is taken as gold and B as the prediction, and each document is matched by
     :func:`match_document`, the official Task A rules (correct, incorrect = same fragments
     with another label, partial = overlap with the same label counting ½, missing,
     spurious). Unlike the official score, a document where A has no entity still counts
@@ -339,9 +350,15 @@ def agreement(docs_a: Iterable[Document], docs_b: Iterable[Document]) -> list[di
     ``incorrect`` is A's entities of that label that B labelled otherwise (in recall),
     ``incorrect_pred`` B's entities of that label that A labelled otherwise (in precision).
     Precision, recall and F1 are None in a row where neither annotator has an entity.
+    ``kappa`` is chance-corrected: Cohen's kappa over words (:func:`ner.kappa.word_kappa`; a
+    rejected item's words are their own category, so accepting "no entity" and rejecting
+    disagree), per label over "has an entity of that label or not"; None where undefined.
     Raises ``ValueError`` when an id has two different texts.
     """
-    pairs = agreement_pairs(docs_a, docs_b)
+    rejected_a, rejected_b = frozenset(rejected_a), frozenset(rejected_b)
+    pairs = agreement_pairs(without_rejected(docs_a, rejected_a), without_rejected(docs_b, rejected_b))
+    split = sum((a.id in rejected_a) != (b.id in rejected_b) for a, b in pairs)
     matches = [match_document(a, b) for a, b in pairs]
-    rows = [_row("overall", len(pairs), tally(matches))]
-    return rows + [_row(label, len(pairs), tally(matches, label)) for label in labels_of(pairs)]
+    rows = [_row("overall", len(pairs), split, tally(matches), word_kappa(pairs, rejected_a, rejected_b))]
+    return rows + [_row(label, len(pairs), split, tally(matches, label),
+                        word_kappa(pairs, rejected_a, rejected_b, label)) for label in labels_of(pairs)]

@@ -70,6 +70,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from ner import database, ordering
 from ner.entities import Document, Entity, Relation, check_entities, entity_to_json
@@ -937,6 +938,33 @@ class Store:
                     found[review.document] = (row["d_source"], row["d_position"], doc)
         return [doc for _, _, doc in sorted(found.values(), key=lambda p: p[:2])]
 
+    def latest_decisions(self, annotator: str | None = None, queue: str | None = None
+                         ) -> list[tuple[Document, Answer | Review]]:
+        """Per document, the accepted or rejected decision that counts, with the answer or review it comes from.
+
+        What the JSONL export writes. The accepted documents are exactly
+        :meth:`latest_answers`' (``status="accepted"``); then the rejected ones: with an
+        ``annotator``, that person's current rejections; without, the documents whose newest
+        review rejects them, or that nobody accepted and somebody rejected (the newest
+        rejection). A rejected document keeps the entities its answer held. Skipped documents
+        are left out. In (queue, position) order; each document's ``id`` is its name.
+        """
+        newest: dict[str, dict[int, tuple[Answer, sqlite3.Row]]] = {"accepted": {}, "rejected": {}}
+        for answer, row in self._current_rows(annotator, None, queue):
+            chosen = newest.get(answer.status)
+            if chosen is not None and (answer.document not in chosen or answer.id > chosen[answer.document][0].id):
+                chosen[answer.document] = (answer, row)
+        found: dict[int, tuple[Any, Any, Document, Answer | Review]] = {}
+        for status in ("rejected", "accepted"):  # an acceptance wins over a rejection
+            for doc, (answer, row) in newest[status].items():
+                found[doc] = (row["d_source"], row["d_position"],
+                              Document(row["d_name"], row["d_text"], answer.entities, answer.relations), answer)
+        if annotator is None:  # a review wins over everyone's answers
+            for review, row in self._current_reviews(queue):
+                reviewed = Document(row["d_name"], row["d_text"], review.entities, review.relations)
+                found[review.document] = (row["d_source"], row["d_position"], reviewed, review)
+        return [(d, record) for _, _, d, record in sorted(found.values(), key=lambda p: p[:2])]
+
     # -- reviews
 
     @staticmethod
@@ -988,6 +1016,10 @@ class Store:
             {"queue": queue},
         ).fetchall()
         return [(self._review(r), r) for r in rows]
+
+    def current_reviews(self, queue: str | None = None) -> dict[int, Review]:
+        """The newest review of each reviewed document (of ``queue`` when given), by document id: one query."""
+        return {review.document: review for review, _ in self._current_reviews(queue)}
 
     def conflicts(self, queue: str | None = None, open_only: bool = True) -> list[Conflict]:
         """Documents whose annotators' current accepted/rejected answers :func:`disagree`, in queue order.

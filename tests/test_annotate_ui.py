@@ -230,11 +230,17 @@ def test_export_agreement_and_corrections(server, client):
     fiebre = {"label": "Concept", "start": len("La "), "end": len("La fiebre")}
     ninos = {"label": "Concept", "start": len(TEXTS[2]) - len("niños."), "end": len(TEXTS[2]) - 1}
     client.predict(item["doc"], "ana", "accept", [fiebre, ninos], "pair-queue", api_name="/save_answer")
-    client.predict(item["doc"], "ben", "accept", [fiebre], "pair-queue", api_name="/save_answer")
+    after = client.predict(item["doc"], "ben", "accept", [fiebre], "pair-queue", api_name="/save_answer")["next"]
+    client.predict(after["doc"], "ben", "reject", [], "pair-queue", api_name="/save_answer")
     table = client.predict(TOKEN, "ana", "ben", "pair-queue", api_name="/annotator_agreement")
     overall = dict(zip(table["headers"], table["data"][0]))
-    assert overall["label"] == "overall" and overall["items"] == 1
+    assert overall["label"] == "overall" and overall["items"] == 1  # ana has not answered ben's rejection yet
     assert (overall["correct"], overall["missing"], overall["spurious"]) == (1, 1, 0)
+    client.predict(after["doc"], "ana", "accept", [], "pair-queue", api_name="/save_answer")
+    table = client.predict(TOKEN, "ana", "ben", "pair-queue", api_name="/annotator_agreement")
+    overall = dict(zip(table["headers"], table["data"][0]))
+    assert (overall["items"], overall["accept_vs_reject"]) == (2, 1)  # an acceptance against a rejection counts
+    assert 0 < overall["kappa"] < overall["F1"] < 1
 
     with pytest.raises(AppError, match="admin token"):
         client.predict("wrong", ["jsonl"], "pair-queue", "", api_name="/export_corrections")
@@ -244,8 +250,9 @@ def test_export_agreement_and_corrections(server, client):
         assert {"corrections/brat/scenario.txt", "corrections/brat/scenario.ann", "corrections/corrections.jsonl",
                 "corrections/corrections.conll", "corrections/hf/dataset_dict.json"} <= names
         rows = [json.loads(line) for line in z.read("corrections/corrections.jsonl").decode().splitlines()]
-    assert [r["text"] for r in rows] == [TEXTS[2]]
+    assert [r["text"] for r in rows] == TEXTS[2:]  # the second: ana's acceptance, the newest accepted answer
     assert [e["text"] for e in rows[0]["entities"]] == ["fiebre"]  # everyone's latest: ben answered last
+    assert [(r["answer"], r["_annotator_id"]) for r in rows] == [("accept", "ben"), ("accept", "ana")]
     docs = server.ner_context.annotation.accepted(Caller(admin=True))
     assert TEXTS[2] in {d.text for d in docs} and all(d.annotated for d in docs)
 
@@ -620,7 +627,7 @@ class TestTaggedItem:
         page.locator("#ann-editor .ann-act.accept").click()
         summary = page.locator("#ann-editor .ann-summary")
         expect(summary).to_contain_text("1 accepted · 0 rejected · 0 skipped. You changed 1 of the accepted "
-                                        "suggestions (1 edits: 0 added, 1 removed, 0 relabelled", timeout=10_000)
+                                        "suggestions (1 edit: 0 added, 1 removed, 0 relabelled", timeout=10_000)
         expect(summary.locator(".ann-next")).to_contain_text("Next: export the corrections")
         expect(page.locator("#ann-editor .ann-prog")).to_contain_text("1 / 1 done")
         assert "🎉" not in page.locator("#ann-editor").inner_text()
@@ -659,7 +666,8 @@ def test_browser_spanish_phone_gets_messages_in_spanish(server):
         page.locator("#ann-editor").screenshot(path=str(SHOTS / "annotate-es-phone.png"))
         page.keyboard.press("Enter")
         sync_api.expect(page.locator("#ann-editor .ann-msg")).to_contain_text("✓ aceptada", timeout=10_000)
-        sync_api.expect(page.locator("#ann-editor .ann-summary")).to_contain_text("1 aceptadas")
+        sync_api.expect(page.locator("#ann-editor .ann-summary")).to_contain_text("1 aceptada · 0 rechazadas")
+        sync_api.expect(page.locator("#ann-editor .ann-prog")).to_have_text("1 / 1 hecha · quedan 0")
         page.locator("#ann-editor").screenshot(path=str(SHOTS / "annotate-es-phone-done.png"))
         page.keyboard.press("u")
         sync_api.expect(page.locator("#ann-editor .ann-msg")).to_contain_text("deshecha", timeout=10_000)
@@ -702,6 +710,11 @@ def test_browser_review_a_conflict_and_update_refused_for_the_crf(server, client
         page.locator("#ann-review-pick").get_by_text("ben", exact=True).click()
         page.locator("#ann-review-accept").click()
         sync_api.expect(page.locator("#ann-review-message")).to_contain_text("ben's answer kept", timeout=20_000)
+        page.locator("#ann-annotator input, #ann-annotator textarea").first.fill("ana")  # ana's Browse list
+        page.locator("#ann-browse").get_by_text("Browse the queue").click()
+        shown = _options(page)
+        assert shown[0].startswith("reviewed: ben's answer kept (accepted) · review-queue/"), shown  # not "in conflict"
+        page.locator("#ann-annotator input, #ann-annotator textarea").first.fill("eva")
         (reviewed,) = Store(server.store_path).latest_answers(queue="review-queue")
         assert [(r.kind, [a for _, a in r.args]) for r in reviewed.relations] == [("causes", [0, 1])]
         page.screenshot(path=str(SHOTS / "annotate-review.png"), full_page=True)
@@ -720,6 +733,8 @@ def test_browser_review_a_conflict_and_update_refused_for_the_crf(server, client
         sync_api.expect(table).to_contain_text("Concept")
         sync_api.expect(table).to_contain_text("all relations")  # ben's causes, which ana did not see
         sync_api.expect(table).to_contain_text("causes")
+        sync_api.expect(table).to_contain_text("κ (words)")  # the chance-corrected figure beside the F1
+        table.screenshot(path=str(SHOTS / "annotate-agreement.png"))
         page.locator("#ann-export-button").click()  # the archive, and beside it what each format kept
         summary = page.locator("#ann-export-summary")
         sync_api.expect(summary).to_contain_text("CoNLL", timeout=20_000)

@@ -114,6 +114,8 @@ def test_the_train_endpoint_trains_a_relation_model_and_its_table_shows(app, crf
 
 def test_a_failing_run_reports_its_error_and_the_app_stays_up(app):
     _, client = app
+    with pytest.raises(Exception, match="learning rate must be a positive number.*«cinco»"):
+        client.predict("", "crf", 1, "cinco", 8, 64, 0, False, False, api_name="/train")
     client.predict("", "/no/such/model", 1, 1e-3, 8, 64, 0, False, False, api_name="/train")
     for _ in range(60):
         status = client.predict(api_name="/training_status")

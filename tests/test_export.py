@@ -14,6 +14,7 @@ from ner import corpus
 from ner.brat import read_brat
 from ner.entities import Document, Entity, Relation, entity
 from ner.export import (
+    Decided,
     bio_losses,
     dataset_features,
     dataset_to_docs,
@@ -31,6 +32,7 @@ from ner.export import (
     import_dataset,
     import_jsonl,
     predict_to_brat,
+    read_decided,
     to_conll,
     to_jsonl,
 )
@@ -288,6 +290,69 @@ def test_bad_jsonl_names_file_and_line(tmp_path, line, message):
     with pytest.raises(ValueError, match=message) as info:
         import_jsonl(path)
     assert f"{path}, line 2" in str(info.value)
+
+
+def test_jsonl_lines_say_who_answered_how_and_when_and_come_back(tmp_path):
+    kept = doc("d1", ASMA, ent(ASMA, "asma"))
+    items = [
+        Decided(kept, "accept", "ana", "2026-12-04T03:55:39.250000+00:00"),
+        Decided(doc("d2", NADA, ent(NADA, "Nada")), "reject", "ben", "2026-12-04T04:00:00.000000+00:00"),
+        Decided(doc("d3", CANCER), "accept", "boss", "2026-12-04T04:01:00.000000+00:00", reviewer="boss"),
+        doc("d4", FIEBRE),  # a plain document: no answer fields
+    ]
+    lines = [json.loads(line) for line in to_jsonl(items).splitlines()]
+    assert list(lines[0]) == ["id", "text", "entities", "answer", "_annotator_id", "_timestamp", "created"]
+    assert lines[0] | {"entities": None} == {
+        "id": "d1", "text": ASMA, "entities": None, "answer": "accept", "_annotator_id": "ana",
+        "_timestamp": 1796356539, "created": "2026-12-04T03:55:39.250000+00:00"}  # Prodigy's fields: Unix seconds
+    assert lines[0]["entities"] == json.loads(to_jsonl([kept]))["entities"]  # the document's fields as before
+    assert (lines[1]["answer"], lines[1]["_annotator_id"], len(lines[1]["entities"])) == ("reject", "ben", 1)
+    assert lines[2]["reviewer"] == "boss" and "reviewer" not in lines[0]
+    assert "answer" not in lines[3]
+    path = export_jsonl(items, tmp_path / "c.jsonl")
+    assert read_decided(path) == items
+    assert import_jsonl(path) == [kept, items[2].document, items[3]]  # training reads the accepted ones only
+
+
+def test_a_bad_answer_in_jsonl_names_the_line(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    good = to_jsonl([Decided(doc("d1", NADA), "accept", "ana", "2026-12-04T04:00:00+00:00")])
+    for bad, message in (({"answer": "maybe"}, "unknown answer 'maybe'"), ({"created": "ayer"}, "'ayer' is not an ISO"),
+                         ({"_annotator_id": None}, None)):
+        line = json.loads(good) | bad
+        if message is None:
+            del line["_annotator_id"]
+            message = "an answer without '_annotator_id'"
+        path.write_text(good + json.dumps(line) + "\n", encoding="utf-8")
+        with pytest.raises(ValueError, match=message) as info:
+            import_jsonl(path)
+        assert f"{path}, line 2" in str(info.value)
+
+
+def test_export_all_keeps_rejected_documents_in_the_jsonl_only(tmp_path):
+    with Store(tmp_path / "annotations.db") as store:
+        one, two, three = store.add_documents("demo", [ASMA, NADA, CANCER])
+        store.save_answer(one, "ana", "accepted", [ent(ASMA, "asma")])
+        store.save_answer(two, "ana", "rejected", [ent(NADA, "Nada")])
+        store.save_answer(three, "ana", "rejected")
+        store.save_answer(three, "ben", "accepted", [ent(CANCER, "cirugía")])  # an acceptance wins over a rejection
+        store.save_answer(one, "ben", "skipped")
+        decided = store.latest_decisions()
+        assert [(d.text, r.status, r.annotator) for d, r in decided] == [
+            (ASMA, "accepted", "ana"), (NADA, "rejected", "ana"), (CANCER, "accepted", "ben")]
+        assert [d for d, r in decided if r.status == "accepted"] == store.latest_answers()
+        assert [d.text for d, _ in store.latest_decisions("ana")] == [ASMA, NADA, CANCER]  # ana's own rejection
+        created = {d.text: r.created for d, r in decided}
+    items = [Decided(d, "accept" if r.status == "accepted" else "reject", r.annotator, r.created) for d, r in decided]
+    paths = export_all(items, tmp_path / "export", ["brat", "jsonl", "conll"])
+    lines = [json.loads(line) for line in paths["jsonl"].read_text(encoding="utf-8").splitlines()]
+    assert [(r["text"], r["answer"], r["_annotator_id"], r["created"]) for r in lines] == [
+        (ASMA, "accept", "ana", created[ASMA]), (NADA, "reject", "ana", created[NADA]),
+        (CANCER, "accept", "ben", created[CANCER])]
+    assert [d.text for d in import_brat(paths["brat"])] == [ASMA, CANCER]  # BRAT: the accepted ones only
+    assert [d.text for d in import_conll(paths["conll"])] == [ASMA, CANCER]
+    readme = (tmp_path / "export" / "README.md").read_text(encoding="utf-8")
+    assert "2 documents, 2 entities" in readme and "Also 1 rejected document (" in readme
 
 
 # --- Hugging Face datasets --------------------------------------------------------------

@@ -195,3 +195,18 @@ def test_login_annotate_and_a_second_user_cannot_touch_it(server):
     assert [a.status for a in store.history(doc, "ana")] == ["accepted"]
     assert store.history(doc, "ben") == []
     assert not errors, errors
+
+
+def test_the_login_page_says_its_sentence_in_spanish_too(server):
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="es-ES")
+        page = context.new_page()
+        page.goto(server.local_url)
+        sync_api.expect(page.get_by_text("Inicie sesión para anotar: las respuestas se guardan con su nombre."
+                                         )).to_be_visible(timeout=20_000)
+        assert page.locator('p[lang="es"]').count() == 1  # marked, so that a screen reader reads it in Spanish
+        page.screenshot(path=str(SHOTS / "login-es-phone.png"))
+        browser.close()

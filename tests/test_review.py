@@ -99,6 +99,33 @@ def test_update_model_trains_the_transformer_on_the_reviewed_answers(service, ti
     assert metrics["extra_documents"] == 1  # the reviewed answer went into the run
 
 
+def test_the_jsonl_export_says_who_decided_each_document_a_review_included(service, tmp_path):
+    import json
+    import zipfile
+
+    doc = disagree(service)  # ana accepted, ben rejected
+    (other,) = service.store().add_documents("q", ["La fiebre baja."])
+    service.store().save_answer(other, "ben", "accepted", [])
+
+    def lines(**filters):
+        archive = service.export(ADMIN, tmp_path, ["jsonl", "brat"], "q", **filters)
+        with zipfile.ZipFile(archive) as z:
+            return ([json.loads(line) for line in z.read("corrections/corrections.jsonl").decode().splitlines()],
+                    z.read("corrections/brat/scenario.txt").decode())
+
+    found, brat = lines()
+    assert [(r["text"], r["answer"], r["_annotator_id"], "reviewer" in r) for r in found] == [
+        (ASMA, "accept", "ana", False), ("La fiebre baja.", "accept", "ben", False)]
+    service.review(ADMIN, doc, pick="ben")
+    found, brat = lines()
+    assert [(r["answer"], r["_annotator_id"], r.get("reviewer")) for r in found] == [
+        ("reject", "ben", "boss"), ("accept", "ben", None)]
+    assert brat == "La fiebre baja."  # BRAT keeps the accepted documents only
+    found, _ = lines(annotator="ben")
+    assert [(r["text"], r["answer"]) for r in found] == [(ASMA, "reject"), ("La fiebre baja.", "accept")]
+    assert all(isinstance(r["_timestamp"], int) and r["created"].endswith("+00:00") for r in found)
+
+
 def test_agreement_table_says_n_a_for_a_label_neither_annotator_used():
     from ner.entities import Document
     from ner.scoring import agreement
@@ -106,9 +133,26 @@ def test_agreement_table_says_n_a_for_a_label_neither_annotator_used():
 
     a = Document("d", ASMA, (at("asma"),))
     rows = {r[0]: r for r in agreement_rows(agreement([a], [a]))}
-    assert rows["overall"][-3:] == [1.0, 1.0, 1.0] and rows["Concept"][-3:] == [1.0, 1.0, 1.0]
+    assert rows["overall"][-4:] == [1.0, 1.0, 1.0, 1.0] and rows["Concept"][-4:] == [1.0, 1.0, 1.0, 1.0]
     unused = [r for label, r in rows.items() if label not in ("overall", "Concept")]
-    assert unused and all(r[-3:] == ["n/a", "n/a", "n/a"] for r in unused)
+    assert unused and all(r[-4:] == ["n/a", "n/a", "n/a", "n/a"] for r in unused)
+
+
+def test_agreement_counts_every_item_both_answered_rejections_included(service):
+    store = service.store()
+    store.create_queue("q", None)
+    one, two, three = store.add_documents("q", [ASMA, "La fiebre baja.", "El paciente tose."])
+    for name in ("ana", "ben"):
+        store.save_answer(one, name, "accepted", [at("asma")])
+        store.save_answer(two, name, "rejected")
+    store.save_answer(three, "ana", "accepted", [])
+    store.save_answer(three, "ben", "rejected")
+    store.save_answer(one, "eva", "skipped")
+    rows = {r["label"]: r for r in service.agreement(ADMIN, "ana", "ben", "q")}
+    assert (rows["overall"]["items"], rows["overall"]["accept_vs_reject"]) == (3, 1)  # was 1: accepted by both only
+    assert rows["overall"]["f1"] == 1.0 and rows["overall"]["kappa"] < 1.0  # the F1 cannot see an empty acceptance
+    with pytest.raises(Exception, match="answered no document in common"):
+        service.agreement(ADMIN, "ana", "eva", "q")  # a skip is no answer
 
 
 def test_answers_that_differ_only_in_relations_conflict_and_a_review_keeps_relations(service):
@@ -142,3 +186,30 @@ def test_answers_that_differ_only_in_relations_conflict_and_a_review_keeps_relat
     with pytest.raises(ValueError, match="two different entity indexes|entity index"):
         service.review(ADMIN, doc, entities={"entities": [{"label": "Concept", "start": 3, "end": 7}],
                                              "relations": [{"type": "is-a", "from": 0, "to": 5}]})
+
+
+def test_annotators_see_a_reviewed_conflict_as_reviewed_with_the_kept_answer(service):
+    from types import SimpleNamespace
+
+    from ner.ui.annotate import item_choices
+
+    doc = disagree(service)  # ana accepted, ben rejected
+
+    def state(name: str):
+        (item,) = service.items(Caller(name), "q")
+        return item
+
+    assert state("ana").state == state("ben").state == "conflict"
+    service.review(ADMIN, doc, pick="ben")
+    ana, ben = state("ana"), state("ben")
+    assert (ana.state, ana.kept_status, ana.kept_by, ana.kept_own) == ("reviewed", "rejected", "ben", False)
+    assert (ben.state, ben.kept_own) == ("reviewed", True)
+    spanish = SimpleNamespace(headers={"accept-language": "es-ES,es;q=0.9"})
+    assert item_choices([ana])[0][0].startswith("reviewed: ben's answer kept (rejected) · ")
+    assert item_choices([ben])[0][0].startswith("reviewed: your answer kept (rejected) · ")
+    assert item_choices([ana], spanish)[0][0].startswith("revisada: se mantuvo la respuesta de ben (rechazada) · ")
+    service.review(ADMIN, doc, entities=[{"label": "Concept", "start": 3, "end": 7}])  # a merged answer
+    assert item_choices([state("ana")])[0][0].startswith(
+        "reviewed: an answer merged by the reviewer kept (accepted) · ")
+    service.store().save_answer(doc, "ana", "accepted", [at("asma"), at("pulmones")])  # changed after the review
+    assert state("ana").state == "conflict" and state("ben").state == "conflict"

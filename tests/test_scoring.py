@@ -473,6 +473,35 @@ def test_agreement_refuses_different_texts_under_one_id():
         agreement([said("d1", ASMA)], [said("d1", NADA)])
 
 
+def test_agreement_counts_an_item_one_accepted_and_the_other_rejected():
+    a = [said("d1", ASMA, ent(ASMA, "asma")), said("d2", NADA, ent(NADA, "Nada")), said("d3", CANCER)]
+    b = [said("d1", ASMA, ent(ASMA, "asma")), said("d2", NADA, ent(NADA, "Nada")),
+         said("d3", CANCER, ent(CANCER, "cáncer"))]
+    # A rejected d2 (its answer still held an entity: a rejection keeps none) and d3; B accepted all three
+    rows = {r["label"]: r for r in agreement(a, b, rejected_a={"d2", "d3"})}
+    overall = rows["overall"]
+    assert (overall["items"], overall["accept_vs_reject"]) == (3, 2)
+    assert (overall["correct"], overall["missing"], overall["spurious"]) == (1, 0, 2)
+    assert overall["precision"] == pytest.approx(1 / 3) and overall["recall"] == 1.0
+    accepted_alike = {r["label"]: r for r in agreement(a, b)}["overall"]
+    assert accepted_alike["accept_vs_reject"] == 0 and accepted_alike["kappa"] > overall["kappa"]
+    # both rejected: they agree, whatever entities the answers held
+    both = agreement(a[1:2], b[1:2], rejected_a={"d2"}, rejected_b={"d2"})[0]
+    assert (both["items"], both["accept_vs_reject"], both["spurious"], both["missing"]) == (1, 0, 0, 0)
+
+
+def test_agreement_gives_cohens_kappa_over_words_beside_the_f1():
+    # ASMA has 10 words; A marks asma and pulmones, B asma only: p_o = 9/10, p_e = (8·9 + 2·1) / 100
+    a = [said("d1", ASMA, ent(ASMA, "asma"), ent(ASMA, "pulmones"))]
+    b = [said("d1", ASMA, ent(ASMA, "asma"))]
+    rows = {r["label"]: r for r in agreement(a, b)}
+    expected = (9 / 10 - 74 / 100) / (1 - 74 / 100)
+    assert rows["overall"]["kappa"] == pytest.approx(expected) and rows["overall"]["f1"] == pytest.approx(2 / 3)
+    assert rows["Concept"]["kappa"] == pytest.approx(expected)
+    assert rows["Action"]["kappa"] is None  # neither used it, like its F1
+    assert {r["label"]: r["kappa"] for r in agreement(AGREED, AGREED)}["overall"] == 1.0
+
+
 def test_store_answers_to_agreement(tmp_path):
     with Store(tmp_path / "annotations.db") as store:
         ids = store.add_documents("demo", [ASMA, NADA])

@@ -52,6 +52,12 @@ def test_browser_spanish_refusals_from_the_library_are_said_in_spanish(server):
         said = toast(page, "Anotador/a")
         assert "Escriba primero su nombre en «Anotador/a»" in said, said
         assert "type your name" not in said
+        # the popup's title too (Gradio titles it by kind, in English): ner/ui/page.js retitles it
+        title = page.locator(".toast-body").filter(has_text="Anotador/a").first.locator(".toast-title")
+        sync_api.expect(title).to_have_text("Aviso")
+        assert "Warning" not in page.locator(".toast-body").first.inner_text()
+        assert page.evaluate("document.documentElement.lang") == "es"
+        page.screenshot(path="tests/screenshots/spanish-refusal-popup.png")
 
         # Export with a wrong admin token: the admin gate refuses (err_admin_wrong)
         page.locator("#admin-token input").fill("wrong")

@@ -90,13 +90,17 @@ def test_the_agreement_table_is_shown_in_spanish_and_the_api_rows_stay_plain():
     a = Document("d", ASMA, (at(ASMA, "asma"), at(ASMA, "inhalador")))
     b = Document("d", ASMA, (at(ASMA, "asma"),))
     rows = agreement_rows(agreement([a], [b]))
-    assert rows[0][-3:] == [1.0, 0.5, 0.667]  # what /annotator_agreement returns
+    assert rows[0][-4:-1] == [1.0, 0.5, 0.667]  # what /annotator_agreement returns
+    kappa = rows[0][-1]
+    assert 0 < kappa < 1
     shown = agreement_table(rows, "es")
-    assert list(shown.columns)[:3] == ["etiqueta", "elementos", "correctas"]
-    assert shown.values.tolist()[0] == ["global", 1, 1, 0, 0, 1, 0, "1,000", "0,500", "0,667"]
+    assert list(shown.columns)[:4] == ["etiqueta", "elementos", "aceptado vs rechazado", "correctas"]
+    assert list(shown.columns)[-1] == "κ (palabras)"
+    spanish_kappa = f"{kappa:.3f}".replace(".", ",")
+    assert shown.values.tolist()[0] == ["global", 1, 0, 1, 0, 0, 1, 0, "1,000", "0,500", "0,667", spanish_kappa]
     assert shown.values.tolist()[1][0] == "Concepto"
     assert [r[-1] for r in shown.values.tolist()[2:]] == ["n/d"] * (len(rows) - 2)
-    assert agreement_table(rows, "en").values.tolist()[0][-3:] == ["1.000", "0.500", "0.667"]
+    assert agreement_table(rows, "en").values.tolist()[0][-4:-1] == ["1.000", "0.500", "0.667"]
 
 
 def _conflict(review: Review | None = None) -> Conflict:
@@ -315,3 +319,41 @@ def test_a_spanish_phone_reviews_a_conflict_in_spanish(browser, server):
         page.screenshot(path=str(SHOTS / "review-es-phone.png"))
     finally:
         page.close()
+
+
+def test_counts_take_the_plural_their_number_asks_for_in_spanish():
+    from ner.ui.editor import progress_text, summary_text
+    from ner.ui.i18n import say_in
+
+    assert progress_text({"done": 1, "total": 1, "remaining": 1}, "es") == "1 / 1 hecha · queda 1"
+    assert progress_text({"done": 1, "total": 2, "remaining": 2}, "es") == "1 / 2 hechas · quedan 2"
+    assert progress_text({"done": 1, "total": 2, "remaining": 1}, "en") == "1 / 2 done · 1 left"
+    assert progress_text({"done": 4900, "total": 4900, "remaining": 0}, "es") == "4.900 / 4.900 hechas · quedan 0"
+    one = {"accepted": 1, "rejected": 1, "skipped": 1, "changed": 1, "total": 1, "added": 1, "removed": 1,
+           "relabelled": 1, "boundaries": 1}
+    assert summary_text(one, "es") == ("1 aceptada · 1 rechazada · 1 saltada. Cambió 1 de las sugerencias aceptadas "
+                                       "(1 cambio: 1 añadida, 1 quitada, 1 reetiquetada, 1 límite movido).")
+    two = dict.fromkeys(one, 2)
+    assert summary_text(two, "es") == ("2 aceptadas · 2 rechazadas · 2 saltadas. Cambió 2 de las sugerencias "
+                                       "aceptadas (2 cambios: 2 añadidas, 2 quitadas, 2 reetiquetadas, 2 límites "
+                                       "movidos).")
+    assert summary_text(one, "en") == ("1 accepted · 1 rejected · 1 skipped. You changed 1 of the accepted "
+                                       "suggestions (1 edit: 1 added, 1 removed, 1 relabelled, 1 boundary moved).")
+    assert (say_in("es", "file_done", name="a.txt", n=1) + say_in("es", "file_entities", n=1)
+            == "**a.txt**: 1 línea, 1 entidad.")
+    assert (say_in("es", "file_done", name="a.txt", n=2) + say_in("es", "file_entities", n=2)
+            == "**a.txt**: 2 líneas, 2 entidades.")
+    assert say_in("es", "ann_msg_queue", queue="q", n=1) + say_in("es", "ann_msg_preannotated", n=1, model="crf") \
+        == "Cola «q»: 1 documento, 1 preanotado por crf"
+    assert say_in("es", "ann_msg_queue", queue="q", n=2) + say_in("es", "ann_msg_preannotated", n=2, model="crf") \
+        == "Cola «q»: 2 documentos, 2 preanotados por crf"
+
+
+def test_the_learning_rate_is_shown_as_5e_5_and_read_as_typed_in_either_language():
+    from ner.ui.train import DEFAULT_LEARNING_RATE, learning_rate
+
+    assert DEFAULT_LEARNING_RATE == "5e-5"  # a number box showed 0.00005, with an English decimal point
+    for typed in ("5e-5", "0.00005", "0,00005", " 5E-05 ", "5·10⁻⁵", "5×10^-5", 5e-5):
+        assert learning_rate(typed) == 5e-5, typed
+    for bad in ("", "cinco", "-1e-3", "0", "inf", "nan", None, True):
+        assert learning_rate(bad) is None, bad

@@ -142,7 +142,7 @@ def test_a_txt_file_says_what_it_found_and_bad_files_get_a_clear_message(browser
         page.wait_for_function("() => document.querySelector('#analyse-file-info').innerText.includes('lines')",
                                timeout=30_000)
         found = page.locator("#analyse-file-info").inner_text()
-        assert re.search(r"notas\.txt: 3 lines, [1-9]\d* entities", found), found
+        assert re.search(r"notas\.txt: 3 lines, (1 entity|[2-9]\d* entities|[1-9]\d+ entities)\.", found), found
         assert page.locator("#analyse-brat").is_visible()
         assert "notas-predictions.zip" in page.locator("#analyse-brat a").first.get_attribute("href")
 
@@ -217,6 +217,7 @@ def test_the_train_tab_speaks_spanish(browser, server):
                                timeout=20_000)
         gpu = page.locator("#train-gpu").inner_text()
         assert "Sin GPU: se entrena en la CPU." in gpu or "en uso" in gpu, gpu
+        assert page.locator("#train-lr input").input_value() == "5e-5"  # not 0.00005, with an English point
         page.locator("#train-base textarea, #train-base input").first.fill("crf")
         page.locator("#train-crf-note").wait_for(timeout=10_000)
         assert "en segundos" in page.locator("#train-crf-note").inner_text()

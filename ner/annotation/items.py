@@ -19,11 +19,12 @@ from ner.messages import Said
 from ner.refusals import Refusal
 from ner.relations.triples import relations_from_json
 from ner.scoring import EDITS, correction_edits
-from ner.store import Store, disagree
+from ner.store import REVIEW_STATUSES, Conflict, Store, disagree
 
 ORDERS: tuple[str, ...] = ("position", "uncertain")
 ACTIONS: dict[str, str] = {"accept": "accepted", "reject": "rejected", "skip": "skipped"}
-STATES: tuple[str, ...] = ("todo", "accepted", "rejected", "skipped", "conflict")  # of an item, for one annotator
+# of an item, for one annotator
+STATES: tuple[str, ...] = ("todo", "accepted", "rejected", "skipped", "conflict", "reviewed")
 
 
 @dataclass(frozen=True)
@@ -99,12 +100,20 @@ class Item:
 
 @dataclass(frozen=True)
 class QueueItem:
-    """A line of the queue's browse list: a document and its state for the annotator (:data:`STATES`)."""
+    """A line of the queue's browse list: a document and its state for the annotator (:data:`STATES`).
+
+    For a ``reviewed`` item, what the review kept: ``kept_status`` (accepted or rejected),
+    ``kept_by`` (the annotator whose answer it took; None: an answer the reviewer merged) and
+    ``kept_own`` (it took this annotator's own answer).
+    """
 
     doc: int
     name: str
     text: str
     state: str
+    kept_status: str | None = None
+    kept_by: str | None = None
+    kept_own: bool = False
 
 
 @dataclass(frozen=True)
@@ -221,16 +230,26 @@ def queue_items(store: Store, queue: str, annotator: str) -> list[QueueItem]:
     """Every document of a queue in order, with its state for ``annotator`` (:data:`STATES`).
 
     ``conflict``: the annotator has decided (accepted or rejected) and the annotators'
-    decisions :func:`ner.store.disagree` (the review step's definition; a review does not change
-    it). One query (:meth:`ner.store.Store.queue_answers`), however long the queue.
+    decisions :func:`ner.store.disagree` (the review step's definition); ``reviewed``: the
+    same, settled by a review newer than every decision (:attr:`ner.store.Conflict.open` is
+    false), with what the review kept. Two queries (:meth:`ner.store.Store.queue_answers`,
+    :meth:`ner.store.Store.current_reviews`), however long the queue.
     """
+    reviews = store.current_reviews(queue)
     out = []
     for doc_id, doc, answers in store.queue_answers(queue):
         mine = next((a for a in answers if a.annotator == annotator), None)
         state = "todo" if mine is None else mine.status
-        if mine is not None and mine.status in ("accepted", "rejected") and disagree(answers):
-            state = "conflict"
-        out.append(QueueItem(doc_id, doc.id, doc.text, state))
+        item = QueueItem(doc_id, doc.id, doc.text, state)
+        if mine is not None and mine.status in REVIEW_STATUSES and disagree(answers):
+            decided = tuple(a for a in answers if a.status in REVIEW_STATUSES)
+            review = reviews.get(doc_id)
+            if review is not None and not Conflict(doc_id, queue, doc.id, doc.text, decided, review).open:
+                item = replace(item, state="reviewed", kept_status=review.status, kept_by=review.chosen,
+                               kept_own=review.chosen == annotator)
+            else:
+                item = replace(item, state="conflict")
+        out.append(item)
     return out
 
 

@@ -57,7 +57,7 @@ from ner.annotation.live import LiveModels, LivePolicy, LiveVersion, informative
 from ner.annotation.preannotation import Preannotator, preannotate, predict_one
 from ner.crf import CrfModel
 from ner.entities import Document, entities_from_json
-from ner.export import FORMATS, export_all
+from ner.export import FORMATS, Decided, accepted_documents, export_all
 from ner.jobs import Busy
 from ner.messages import Said
 from ner.ordering import uncertain_first, uncertainty
@@ -67,7 +67,7 @@ from ner.relations.scoring import relation_agreement
 from ner.relations.triples import relations_from_json, triples
 from ner.scoring import agreement
 from ner.settings import Settings
-from ner.store import REVIEW_STATUSES, Store
+from ner.store import REVIEW_STATUSES, Answer, Review, Store
 from ner.train import TrainSettings
 
 CORPUS_CREDIT = (
@@ -490,11 +490,27 @@ class AnnotationService:
         store = self.store(create=False)
         return store.latest_answers((annotator or "").strip() or None, "accepted", queue or None) if store else []
 
+    def decisions(self, caller: Caller, queue: str | None = None, annotator: str | None = None) -> list[Decided]:
+        """Every accepted and rejected document with who decided it, how and when (admin): what the JSONL export holds.
+
+        The accepted ones are :meth:`accepted`'s; see :meth:`ner.store.Store.latest_decisions`.
+        """
+        policy.require_admin(caller, policy.ANSWERS)
+        store = self.store(create=False)
+        if store is None:
+            return []
+        return [_record(doc, record) for doc, record in
+                store.latest_decisions((annotator or "").strip() or None, queue or None)]
+
     def export(self, caller: Caller, out: Path, formats: list[str] | None = None, queue: str | None = None,
                annotator: str | None = None) -> Path:
-        """The accepted corrections in ``formats``, zipped into ``out/corrections.zip`` (admin)."""
-        docs = self.accepted(caller, queue, annotator)
-        if not docs:
+        """The annotations in ``formats``, zipped into ``out/corrections.zip`` (admin).
+
+        The JSONL holds the rejected documents too, each line with who answered, how and when
+        (:class:`ner.export.Decided`); BRAT, the dataset and CoNLL the accepted ones.
+        """
+        items = self.decisions(caller, queue, annotator)
+        if not accepted_documents(items):
             if queue:
                 raise Refusal("no accepted corrections to export yet in «{queue}»", queue=queue)
             raise Refusal("no accepted corrections to export yet")
@@ -503,7 +519,7 @@ class AnnotationService:
             raise Refusal("unknown export format {format!r} (expected some of {formats})",
                           format=unknown[0], formats=", ".join(FORMATS))
         with tempfile.TemporaryDirectory(prefix="ner-corrections-") as tmp:
-            export_all(docs, Path(tmp) / "corrections", formats or FORMATS)
+            export_all(items, Path(tmp) / "corrections", formats or FORMATS)
             archive = Path(out) / "corrections.zip"
             with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
                 for path in sorted((Path(tmp) / "corrections").rglob("*")):
@@ -513,18 +529,23 @@ class AnnotationService:
 
     def agreement(self, caller: Caller, first: str | None, second: str | None, queue: str | None = None
                   ) -> list[dict]:
-        """Agreement of two annotators' accepted answers on the documents both accepted (admin)."""
+        """Agreement of two annotators on every document both accepted or rejected (admin).
+
+        Rows of :func:`ner.scoring.agreement` (F1 and Cohen's kappa over words; an item one
+        accepted and the other rejected is a disagreement), then
+        :func:`ner.relations.scoring.relation_agreement`'s.
+        """
         policy.require_admin(caller, policy.AGREEMENT)
         if not first or not second or first == second:
             raise Refusal("choose two different annotators")
         store = self.store(create=False)
         if store is None:
             raise Refusal("nothing has been annotated yet")
-        docs_a, docs_b = (store.latest_answers(name, "accepted", queue or None) for name in (first, second))
-        rows = agreement(docs_a, docs_b)
+        (docs_a, rejected_a), (docs_b, rejected_b) = (_decided_by(store, name, queue) for name in (first, second))
+        rows = agreement(docs_a, docs_b, rejected_a, rejected_b)
         if not rows or not rows[0]["items"]:
-            raise Refusal("{first} and {second} have accepted no document in common yet", first=first, second=second)
-        return rows + relation_agreement(docs_a, docs_b)
+            raise Refusal("{first} and {second} have answered no document in common yet", first=first, second=second)
+        return rows + relation_agreement(docs_a, docs_b, rejected_a, rejected_b)
 
     # ------------------------------------------------------------ admin: reviewing conflicts
 
@@ -625,3 +646,17 @@ def _order(order: str | None) -> str:
         raise Refusal("unknown order {order!r} (expected one of {orders})", order=order,
                       orders=", ".join(ORDERS))
     return order
+
+
+def _decided_by(store: Store, annotator: str, queue: str | None) -> tuple[list[Document], set[str]]:
+    """An annotator's current accepted and rejected documents (id: the document's name), and the ids rejected."""
+    found = [(a, d) for a, d in store.current_answers(annotator, None, queue or None) if a.status in REVIEW_STATUSES]
+    return [d for _, d in found], {d.id for a, d in found if a.status == "rejected"}
+
+
+def _record(doc: Document, record: Answer | Review) -> Decided:
+    """A store's decision as the export writes it: a review names the annotator it took (else the reviewer)."""
+    answer = "accept" if record.status == "accepted" else "reject"
+    if isinstance(record, Review):
+        return Decided(doc, answer, record.chosen or record.reviewer, record.created, record.reviewer)
+    return Decided(doc, answer, record.annotator, record.created)

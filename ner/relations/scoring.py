@@ -15,12 +15,20 @@ counts to these (its partial matches count ½).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from ner.entities import Document
 from ner.relations.triples import SAME_AS, Triple, triples
-from ner.scoring import agreement_pairs, check_aligned, match_document, official_fragments, partial_match, tally
+from ner.scoring import (
+    agreement_pairs,
+    check_aligned,
+    match_document,
+    official_fragments,
+    partial_match,
+    tally,
+    without_rejected,
+)
 
 
 def _official(doc: Document) -> list[tuple[tuple, int]]:
@@ -196,25 +204,30 @@ def format_relations(result: dict) -> str:
     return "\n".join(lines)
 
 
-def relation_agreement(docs_a: Iterable[Document], docs_b: Iterable[Document]) -> list[dict]:
+def relation_agreement(docs_a: Iterable[Document], docs_b: Iterable[Document], rejected_a: Collection[str] = (),
+                       rejected_b: Collection[str] = ()) -> list[dict]:
     """How far annotator B's relations agree with A's on the documents both answered (matched by id).
 
     A is gold and B the prediction, matched as Task B is (:func:`match_relations`: B's
     relation counts when its two entities match A's). Rows as :func:`ner.scoring.agreement`
-    gives them, with ``"task": "relations"``: ``relations`` (all of them) first, then one per
-    relation type either annotator used; none when neither used any. ``incorrect`` and
-    ``partial`` are always 0 (a relation is right or it is not).
+    gives them (a rejected document has no relation), with ``"task": "relations"``:
+    ``relations`` (all of them) first, then one per relation type either annotator used; none
+    when neither used any. ``incorrect`` and ``partial`` are always 0 (a relation is right or
+    it is not); ``kappa`` is None (words have no relation to agree on).
     """
-    pairs = agreement_pairs(docs_a, docs_b)
+    rejected_a, rejected_b = frozenset(rejected_a), frozenset(rejected_b)
+    pairs = agreement_pairs(without_rejected(docs_a, rejected_a), without_rejected(docs_b, rejected_b))
     kinds = sorted({t[0] for a, b in pairs for t in (*triples(a), *triples(b))})
     if not kinds:
         return []
+    split = sum((a.id in rejected_a) != (b.id in rejected_b) for a, b in pairs)
     matches = [match_relations(a, b) for a, b in pairs]
 
     def row(label: str, score: RelationScore) -> dict:
-        return {"label": label, "task": "relations", "items": len(pairs), "correct": score.correct, "incorrect": 0,
-                "partial": 0, "missing": score.missing, "spurious": score.spurious,
-                "precision": score.precision, "recall": score.recall, "f1": score.f1}
+        return {"label": label, "task": "relations", "items": len(pairs), "accept_vs_reject": split,
+                "correct": score.correct, "incorrect": 0, "partial": 0, "missing": score.missing,
+                "spurious": score.spurious, "precision": score.precision, "recall": score.recall, "f1": score.f1,
+                "kappa": None}
 
     return [row("relations", relation_tally(matches))] + [row(k, relation_tally(matches, k)) for k in kinds]
 

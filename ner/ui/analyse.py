@@ -168,8 +168,8 @@ def build(ctx, admin: gr.Textbox) -> None:
             with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
                 for part in ("scenario.txt", "scenario.ann"):
                     z.write(out / stem / part, f"{stem}/{part}")
-            found = say(request, "file_done", name=name, lines=len(docs),
-                        entities=sum(len(d.entities) for d in predicted))
+            found = say(request, "file_done", name=name, n=len(docs)) + say(
+                request, "file_entities", n=sum(len(d.entities) for d in predicted))
             yield gr.File(value=str(archive), visible=True), found
 
     def predict_file_quietly(file: str | None, model: str, token: str, request: gr.Request = None):

@@ -27,22 +27,44 @@ from ner.ui.i18n import language, number, say, say_in, t
 from ner.ui.render import label_name
 
 NAME_KEY = "ner-annotator"  # where the browser keeps the annotator's name (not a secret: the key is fixed)
-AGREEMENT_HEADERS = ["label", "items", "correct", "incorrect", "partial", "missing", "spurious", "P", "R", "F1"]
+AGREEMENT_HEADERS = ["label", "items", "accept_vs_reject", "correct", "incorrect", "partial", "missing", "spurious",
+                     "P", "R", "F1", "kappa"]
+FIGURES = ("precision", "recall", "f1", "kappa")
 EXPORT_FORMATS = [("BRAT", "brat"), ("JSONL", "jsonl"), ("Hugging Face dataset", "hf"), ("CoNLL", "conll")]
 
 
 def item_choices(items: list[QueueItem], request=None) -> list[tuple[str, int]]:
-    """The Browse dropdown's choices: ``state · name · text`` (the text cut at 80 characters), by document id."""
+    """The Browse dropdown's choices: ``state · name · text`` (the text cut at 80 characters), by document id.
+
+    A reviewed item says what the review kept: ``reviewed: ben's answer kept (rejected)``.
+    """
     def short(text: str) -> str:
         return text if len(text) <= 80 else text[:79] + "…"
-    return [(f"{say(request, 'ann_status_' + it.state)} · {it.name} · {short(it.text)}", it.doc)
-            for it in items]
+    return [(f"{item_state(it, request)} · {it.name} · {short(it.text)}", it.doc) for it in items]
+
+
+def item_state(it: QueueItem, request=None) -> str:
+    """An item's state as its annotator reads it; for a reviewed one, whose answer the review kept."""
+    state = say(request, "ann_status_" + it.state)
+    if it.state != "reviewed":
+        return state
+    status = say(request, f"ann_status_{it.kept_status}")
+    if it.kept_own:
+        kept = say(request, "ann_kept_own", status=status)
+    elif it.kept_by:
+        kept = say(request, "ann_kept_other", name=it.kept_by, status=status)
+    else:
+        kept = say(request, "ann_kept_merged", status=status)
+    return f"{state}: {kept}"
 
 
 def agreement_rows(rows: list[dict]) -> list[list]:
-    """The agreement table's rows; P, R and F1 say n/a where neither annotator used the label."""
-    return [[r["label"], r["items"], r["correct"], r["incorrect"], r["partial"], r["missing"], r["spurious"],
-             *(("n/a" if r[k] is None else round(r[k], 3)) for k in ("precision", "recall", "f1"))] for r in rows]
+    """The agreement table's rows (:data:`AGREEMENT_HEADERS`); P, R, F1 and kappa say n/a where they are undefined.
+
+    ``accept_vs_reject``: the items one annotator accepted and the other rejected.
+    """
+    return [[r["label"], r["items"], r["accept_vs_reject"], r["correct"], r["incorrect"], r["partial"], r["missing"],
+             r["spurious"], *(("n/a" if r[k] is None else round(r[k], 3)) for k in FIGURES)] for r in rows]
 
 
 def agreement_table(rows: list[list], lang: str = "en") -> pd.DataFrame:
@@ -52,8 +74,9 @@ def agreement_table(rows: list[list], lang: str = "en") -> pd.DataFrame:
     """
     totals = {"overall": say_in(lang, "agree_overall"), "relations": say_in(lang, "agree_relations")}
     unavailable = say_in(lang, "not_available")
-    shown = [[totals.get(r[0]) or label_name(r[0], lang), *r[1:7],
-              *(unavailable if x == "n/a" else number(x, lang, 3) for x in r[7:])] for r in rows]
+    counts = len(AGREEMENT_HEADERS) - len(FIGURES)
+    shown = [[totals.get(r[0]) or label_name(r[0], lang), *r[1:counts],
+              *(unavailable if x == "n/a" else number(x, lang, 3) for x in r[counts:])] for r in rows]
     return pd.DataFrame(shown, columns=say_in(lang, "agree_headers").split("|"))
 
 

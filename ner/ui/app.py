@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import html
+import json
+from pathlib import Path
+
 import gradio as gr
 
 from ner import corpus
@@ -12,13 +16,14 @@ from ner.download import download as fetch
 from ner.files import redact, remove_stale_staging
 from ner.gpu import TRAIN_SECONDS, gpu
 from ner.jobs import Busy, TrainingJobs
+from ner.messages import LOCALES
 from ner.models import Models
 from ner.settings import Settings
 from ner.train import TrainSettings
 from ner.train import train as run_training
 from ner.ui import analyse, annotate, evaluate, train
 from ner.ui.common import AppContext, bound
-from ner.ui.i18n import I18N, say, t
+from ner.ui.i18n import I18N, say, say_in, t
 
 AppConfig = Settings  # the app's configuration is the settings object (ner/settings.py)
 
@@ -131,6 +136,30 @@ def _download_result(result) -> tuple[str, str]:
     return str(result), LICENCE_NOTICE
 
 
+TOAST_KINDS = ("warning", "error", "info", "success")  # Gradio's toasts, titled by kind
+
+
+def page_head() -> str:
+    """The ``<script>`` for ``launch(head=...)``: ``<html lang>`` and the popups' titles in the reader's language.
+
+    Gradio titles a toast with its kind in English and ignores ``gr.Warning(title=...)``; the
+    script (``ner/ui/page.js``) retitles each one from the catalog (``toast_warning``, ...).
+    """
+    titles = {lang: {kind: say_in(lang, f"toast_{kind}") for kind in TOAST_KINDS} for lang in LOCALES}
+    script = (Path(__file__).with_name("page.js").read_text(encoding="utf-8")
+              .replace("__TITLES__", json.dumps(titles, ensure_ascii=False).replace("</", "<\\/")))
+    return f"<script>\n{script}</script>"
+
+
+def login_message() -> str:
+    """The login page's sentence in every language of the catalog, one paragraph each (English first).
+
+    Gradio's login page shows ``auth_message`` as HTML, the same for every browser: it takes no
+    :class:`gr.I18n` and runs no script (its own words, "Username", follow the browser).
+    """
+    return "".join(f'<p lang="{lang}">{html.escape(say_in(lang, "login_message"))}</p>' for lang in LOCALES)
+
+
 def launch_kwargs(config: Settings | None = None) -> dict:
     """What ``launch()`` needs besides host and port: translations, theme, CSS, logins and the upload limit.
 
@@ -139,11 +168,12 @@ def launch_kwargs(config: Settings | None = None) -> dict:
     ``Limits.sessions`` sessions (the oldest dropped), not its default 10,000.
     """
     config = config or Settings()
-    kwargs = {"i18n": I18N, "css": CSS, "theme": gr.themes.Soft(primary_hue="orange"), "show_error": False,
+    kwargs = {"i18n": I18N, "css": CSS, "head": page_head(), "theme": gr.themes.Soft(primary_hue="orange"),
+              "show_error": False,
               "max_file_size": config.limits.upload_bytes, "state_session_capacity": config.limits.sessions}
     if config.users:
         kwargs["auth"] = list(config.users)
-        kwargs["auth_message"] = "Log in to annotate: answers are saved under your name."
+        kwargs["auth_message"] = login_message()
     return kwargs
 
 

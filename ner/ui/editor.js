@@ -93,7 +93,7 @@ function draw() {
   else if (item.message) root.append(h("div", "ann-msg", item.message));
   if (!editable()) {
     root.append(h("div", "ann-empty", item.finished ? T.finished : T.empty));
-    if (item.finished && item.summary) root.append(summary(item.summary));
+    if (item.finished && item.summary) root.append(summary());
     root.append(actions());
     return;
   }
@@ -107,11 +107,9 @@ function draw() {
   if (item.credit) root.append(h("div", "ann-credit", item.credit));
 }
 
-function summary(sm) {
-  const box = h("div", "ann-summary");
-  const vars = { a: sm.accepted, r: sm.rejected, s: sm.skipped, c: sm.changed, e: sm.total, add: sm.added,
-    rm: sm.removed, rel: sm.relabelled, b: sm.boundaries };
-  box.append(h("p", null, P.fill(T.summary, vars)), h("p", "ann-next", T.next));
+function summary() {
+  const box = h("div", "ann-summary");  // the server says it, each count in its plural (editor.py summary_text)
+  box.append(h("p", null, item.summary_text || ""), h("p", "ann-next", T.next));
   return box;
 }
 
@@ -124,7 +122,7 @@ function header() {
     const fillEl = h("span");
     fillEl.style.width = (p.total ? (100 * p.done) / p.total : 0).toFixed(1) + "%";
     bar.append(fillEl);
-    head.append(bar, h("span", "ann-prog", `${p.done} / ${p.total} ${T.done} · ${p.remaining} ${T.left}`));
+    head.append(bar, h("span", "ann-prog", item.progress_text || `${p.done} / ${p.total}`));  // plurals: the server's
   }
   if (item.model) head.append(h("span", "ann-model", `${T.model} ${item.model}`));
   const pre = item.preannotation;

@@ -76,13 +76,30 @@ def item_json(found: Item, lang: str = "en") -> dict[str, Any]:
             "finished": found.finished}
 
 
+def progress_text(progress: dict[str, int], lang: str = "en") -> str:
+    """``1 / 2 done · 1 left`` in ``lang``, each count with the plural its language's rule asks for."""
+    return (say_in(lang, "ann_progress_done", done=progress["done"], n=progress["total"]) + " · "
+            + say_in(lang, "ann_progress_left", n=progress["remaining"]))
+
+
+def summary_text(summary: dict[str, int], lang: str = "en") -> str:
+    """What a finished queue's annotator did (:class:`ner.annotation.items.Summary`), every count in its plural."""
+    def n(key: str, count: str) -> str:
+        return say_in(lang, f"ann_sum_{key}", n=summary[count])
+    edits = ", ".join(n(k, k) for k in ("added", "removed", "relabelled", "boundaries"))
+    return (f"{n('accepted', 'accepted')} · {n('rejected', 'rejected')} · {n('skipped', 'skipped')}. "
+            f"{n('changed', 'changed')} ({n('edits', 'total')}: {edits}).")
+
+
 def editor_value(found: Item, lang: str = "en") -> dict[str, Any]:
     """An item as the editor's value (see the module docstring): the API's shape, with the words and the look."""
     out = item_json(found, lang) | {"rev": next(_revision), "annotator": found.annotator, "error": "",
                                     "words": [list(w) for w in words(found.text)], "retraining": found.retraining,
                                     **LOOK}
+    out["progress_text"] = progress_text(found.progress.as_dict(), lang)
     if found.summary is not None:
         out["summary"] = found.summary.as_dict()
+        out["summary_text"] = summary_text(out["summary"], lang)
     return out
 
 

@@ -7,6 +7,8 @@ curves or GPU; its progress counts L-BFGS iterations. Everything is in the brows
 from __future__ import annotations
 
 import json
+import math
+import re
 
 import gradio as gr
 import pandas as pd
@@ -118,6 +120,32 @@ def gpu_text(readings: list[GpuReading] | tuple[GpuReading, ...] | None, request
                             total=number(r.memory_total_mib, lang, 0), busy=r.utilization_percent) for r in readings)
 
 
+DEFAULT_LEARNING_RATE = "5e-5"  # shown as written: a number box would show 0.00005, with an English decimal point
+
+
+def learning_rate(value: str | float | None) -> float | None:
+    """The learning rate typed in the Train tab: ``5e-5``, ``0.00005`` or ``0,00005``; None unless positive and finite.
+
+    ``5·10⁻⁵`` and ``5×10^-5`` are read too (how Spanish texts write it).
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number_ = float(value)
+    else:
+        text = str(value or "").strip().replace(" ", "").replace(",", ".")
+        text = re.sub(r"[·×x*]10\^?", "e", text)
+        text = text.translate(_SUPERSCRIPTS)
+        try:
+            number_ = float(text)
+        except ValueError:
+            return None
+    return number_ if math.isfinite(number_) and number_ > 0 else None
+
+
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+
+
 def build(ctx, admin: gr.Textbox) -> None:
     jobs = ctx.jobs
 
@@ -128,8 +156,11 @@ def build(ctx, admin: gr.Textbox) -> None:
             raise gr.Error(say(request, "base_missing"))
         if task not in TASKS:
             raise gr.Error(say(request, "task_unknown", task=redact(str(task)[:40])))
+        rate = learning_rate(lr)
+        if rate is None:
+            raise gr.Error(say(request, "lr_bad", value=redact(str(lr)[:40])))
         settings = TrainSettings(
-            base_model=base.strip(), epochs=int(epochs), learning_rate=float(lr), batch_size=int(batch),
+            base_model=base.strip(), epochs=int(epochs), learning_rate=rate, batch_size=int(batch),
             max_length=int(max_length), patience=int(patience), freeze_embeddings=bool(freeze), task=task,
             # a relation model names the entity model it is meant to follow: the app's newest
             entity_model=ctx.models.default("entities") if task == "relations" else None,
@@ -187,7 +218,8 @@ def build(ctx, admin: gr.Textbox) -> None:
             with gr.Column(elem_id="train-transformer") as transformer_settings:
                 with gr.Row():
                     epochs = gr.Number(label=t("epochs"), value=10, precision=0, minimum=1, elem_id="train-epochs")
-                    lr = gr.Number(label=t("learning_rate"), value=5e-5, elem_id="train-lr")
+                    lr = gr.Textbox(label=t("learning_rate"), value=DEFAULT_LEARNING_RATE, max_lines=1,
+                                    elem_id="train-lr")
                     batch = gr.Number(label=t("batch_size"), value=16, precision=0, minimum=1)
                 with gr.Row():
                     max_length = gr.Number(label=t("max_length"), value=256, precision=0, minimum=16)
