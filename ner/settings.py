@@ -18,6 +18,7 @@ one, nobody can train, export or read other annotators' answers).
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,6 +135,23 @@ def corpus_url() -> str | None:
 def hub_repo() -> str | None:
     """``$NER_HUB_REPO``: the Hub dataset repository an export is pushed to; None when unset."""
     return _text("NER_HUB_REPO")
+
+
+def hub_sync() -> str | None:
+    """``$NER_HUB_SYNC`` (``user/dataset``): the private Hub dataset the annotation store is mirrored to and
+    restored from (:mod:`ner.sync`); None when unset; ``ValueError`` for a value that is not a repo id."""
+    value = _text("NER_HUB_SYNC")
+    if value is not None and not re.fullmatch(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*", value):
+        raise ValueError(f"NER_HUB_SYNC={value!r} is not a Hub repo id (expected user/dataset)")
+    return value
+
+
+def hub_sync_minutes() -> int:
+    """``$NER_HUB_SYNC_MINUTES`` (default 5, at least 1): how often Hub sync pushes; a crash loses at most this."""
+    minutes = _number("NER_HUB_SYNC_MINUTES", 5)
+    if minutes < 1:
+        raise ValueError(f"NER_HUB_SYNC_MINUTES={minutes} must be 1 or more")
+    return minutes
 
 
 def hf_token() -> str | None:
