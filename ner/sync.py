@@ -114,16 +114,19 @@ class HubSync:
     :meth:`unpushed` (answers saved and not on the Hub yet)."""
 
     def __init__(self, store: Store, repo_id: str, folder: str | Path, minutes: float = 5,
-                 token: str | None = None) -> None:
-        from huggingface_hub import CommitScheduler, snapshot_download
+                 token: str | None = None, endpoint: str | None = None) -> None:
+        from huggingface_hub import CommitScheduler, HfApi, snapshot_download
 
         self.mirror = Mirror(store, folder)
         self.repo_id = repo_id
         self.last_push: float | None = None
         self.error: str | None = None
         self.pushed = dict(self.mirror.dumped)
+        api = HfApi(endpoint=endpoint, token=token)
+        api.create_repo(repo_id, repo_type="dataset", private=True, exist_ok=True)
         if not any(self.store_counts()):
-            snapshot_download(repo_id, repo_type="dataset", local_dir=self.mirror.folder, token=token)
+            snapshot_download(repo_id, repo_type="dataset", local_dir=self.mirror.folder, token=token,
+                              endpoint=endpoint)
         restore(store, self.mirror.folder)
         self.mirror.dumped = {table: max(self.mirror.dumped[table], _last_id(self.mirror.folder / table))
                               for table in APPEND_ONLY}
@@ -143,6 +146,7 @@ class HubSync:
 
         self.scheduler = _Scheduler(repo_id=repo_id, repo_type="dataset", folder_path=self.mirror.folder,
                                     every=minutes, private=True, token=token,
+                                    hf_api=api,
                                     ignore_patterns=[".cache/**", ".*.tmp"])
 
     def store_counts(self) -> list[int]:
@@ -156,9 +160,11 @@ class HubSync:
         """Push now and wait (the scheduler's final push at shutdown does the same)."""
         self.scheduler.trigger().result()
 
-    def stop(self) -> None:
-        """A last push, then no more."""
+    def stop(self, push: bool = True) -> None:
+        """A last push (unless ``push`` is False, as a kill would), then no more; waits for a push in flight."""
         try:
-            self.push_now()
+            if push:
+                self.push_now()
         finally:
             self.scheduler.stop()
+            self.scheduler.api.run_as_future(lambda: None).result()  # one worker: runs after any push queued

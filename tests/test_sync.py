@@ -30,11 +30,12 @@ def _fill(store: Store) -> list[int]:
     return ids
 
 
-def _export(store: Store) -> str:
-    """The queue's current answers as the project's JSONL export, annotator by annotator."""
+def _export(store: Store, leave_out: tuple[int, ...] = ()) -> str:
+    """The queue's current answers (but ``leave_out``'s ids) as the project's JSONL export, annotator by annotator."""
     docs = []
     for _doc_id, doc, answers in store.queue_answers("q"):
-        docs += [replace(doc, entities=a.entities, id=f"{doc.id}:{a.annotator}") for a in answers]
+        docs += [replace(doc, entities=a.entities, id=f"{doc.id}:{a.annotator}") for a in answers
+                 if a.id not in leave_out]
     return to_jsonl(docs)
 
 
@@ -99,3 +100,41 @@ def test_read_mirror_refuses_an_id_in_two_files(tmp_path: Path) -> None:
         (tmp_path / "m/answers/000000000001.jsonl").read_text().splitlines()[2] + "\n")
     with pytest.raises(ValueError, match="two dump files"):
         read_mirror(tmp_path / "m")
+
+
+@pytest.fixture
+def hub(monkeypatch: pytest.MonkeyPatch):
+    """The stand-in for the Hub's HTTP API (tests/hub_standin.py), with huggingface_hub allowed online."""
+    import huggingface_hub.constants
+
+    from tests.hub_standin import Hub
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    server = Hub()
+    yield server
+    server.close()
+
+
+def test_push_through_commit_scheduler_then_restart_with_an_empty_disk(tmp_path: Path, hub) -> None:
+    """Against the stand-in, not the Hub: the upload is huggingface_hub's real CommitScheduler code."""
+    from ner.sync import HubSync
+
+    store = Store(tmp_path / "one/annotations.db")
+    ids = _fill(store)
+    sync = HubSync(store, "me/notes", tmp_path / "one/hub-sync", minutes=60, endpoint=hub.url)
+    assert sync.unpushed() == 4
+    sync.push_now()
+    assert sync.last_push is not None and sync.error is None and sync.unpushed() == 0
+    assert "answers/000000000001.jsonl" in hub.repos["me/notes"] and "queues.jsonl" in hub.repos["me/notes"]
+    late = store.save_answer(ids[1], "bea", "skipped")  # saved, never pushed: the crash window
+    assert sync.unpushed() == 1
+    sync.stop(push=False)  # a kill: no final push
+    fresh = Store(tmp_path / "two/annotations.db")
+    again = HubSync(fresh, "me/notes", tmp_path / "two/hub-sync", minutes=60, endpoint=hub.url)
+    assert [r["id"] for r in fresh.rows_after("answers")] == [1, 2, 3, 4]  # lost: only the unpushed answer
+    assert late == 5
+    assert '"Concept"' in _export(fresh) and _export(fresh).encode() == _export(store, leave_out=(late,)).encode()
+    assert _export(fresh) != _export(store)
+    assert again.unpushed() == 0
+    again.stop(push=False)
+
