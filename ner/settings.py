@@ -207,6 +207,7 @@ class Settings:
       ``live_queue_seconds`` (``NER_LIVE_QUEUE_SECONDS``): at least this long between two
       versions of one queue; ``live_per_hour`` (``NER_LIVE_PER_HOUR``): retrainings per hour,
       app-wide (each is seconds of one CPU core).
+    - ``hub_sync`` (``NER_HUB_SYNC``), ``hub_sync_minutes`` (``NER_HUB_SYNC_MINUTES``): see :mod:`ner.sync`.
     """
 
     checkpoints: Path = field(default_factory=checkpoints_dir)
@@ -222,12 +223,17 @@ class Settings:
     live_every: int = field(default_factory=lambda: _number("NER_LIVE_EVERY", 10))
     live_queue_seconds: float = field(default_factory=lambda: _number("NER_LIVE_QUEUE_SECONDS", 60))
     live_per_hour: int = field(default_factory=lambda: _number("NER_LIVE_PER_HOUR", 30))
+    hub_sync: str | None = field(default_factory=hub_sync)
+    hub_sync_minutes: int = field(default_factory=hub_sync_minutes)
     limits: Limits = field(default_factory=lambda: Limits(model_cache=int(os.environ.get("NER_MODEL_CACHE") or 2)))
     train_split: str | None = None  # None: the corpus's train split when it is there, else the sample
 
     def __post_init__(self) -> None:
         if self.precision not in ("auto", "bf16", "fp32"):
             raise ValueError(f"NER_PRECISION={self.precision!r}: expected auto, bf16 or fp32")
+        if self.hub_sync and self.database_url:
+            raise ValueError("NER_HUB_SYNC is for the SQLite store: PostgreSQL (NER_DATABASE_URL) is durable already "
+                             "and its ids may commit out of order; unset one of them")
         object.__setattr__(self, "checkpoints", Path(self.checkpoints).resolve())
         object.__setattr__(self, "data_dir", Path(self.data_dir).resolve())
 

@@ -138,3 +138,42 @@ def test_push_through_commit_scheduler_then_restart_with_an_empty_disk(tmp_path:
     assert again.unpushed() == 0
     again.stop(push=False)
 
+
+
+def test_the_app_restores_an_empty_data_folder_at_start_up(tmp_path: Path, hub, monkeypatch) -> None:
+    """build_app's start-up path (NER_HUB_SYNC set), against the stand-in with HF_ENDPOINT's constant pointed at it."""
+    import huggingface_hub.constants
+
+    from ner.settings import Settings
+    from ner.ui.annotate import sync_line
+    from ner.ui.app import build_app
+
+    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", hub.url)  # what HF_ENDPOINT sets at import
+    monkeypatch.setattr(huggingface_hub.constants, "HUGGINGFACE_CO_URL_TEMPLATE",
+                        hub.url + "/{repo_id}/resolve/{revision}/{filename}")
+    first = Settings(data_dir=tmp_path / "one", hub_sync="me/app", database_url=None)
+    store = Store(first.data_dir / "annotations.db")
+    ids = _fill(store)
+    demo = build_app(first)
+    sync = HubSyncOf(demo)
+    sync.push_now()
+    sync.stop(push=False)
+    demo2 = build_app(Settings(data_dir=tmp_path / "two", hub_sync="me/app", database_url=None))
+    fresh = Store(tmp_path / "two/annotations.db")
+    assert _export(fresh).encode() == _export(store).encode() and _state(fresh, ids) == _state(store, ids)
+    HubSyncOf(demo2).stop(push=False)
+    assert sync_line({"last_push": 1000.0, "unpushed": 3, "error": None}, 1000.0 + 125) == \
+        "Saved to the Hub 2 min ago · 3 answers not pushed yet"
+    assert sync_line({"last_push": None, "unpushed": 0, "error": None}, 0).startswith("Not saved to the Hub yet")
+    assert sync_line(None, 0) == ""
+
+
+def HubSyncOf(demo):  # noqa: N802
+    """The HubSync the app started (found through the sync threads' owner: the service kept by the app)."""
+    import gc
+
+    from ner.sync import HubSync
+
+    found = [o for o in gc.get_objects() if isinstance(o, HubSync) and not o.scheduler._CommitScheduler__stopped]
+    assert len(found) == 1
+    return found[0]
