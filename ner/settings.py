@@ -18,6 +18,7 @@ one, nobody can train, export or read other annotators' answers).
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -136,6 +137,23 @@ def hub_repo() -> str | None:
     return _text("NER_HUB_REPO")
 
 
+def hub_sync() -> str | None:
+    """``$NER_HUB_SYNC`` (``user/dataset``): the private Hub dataset the annotation store is mirrored to and
+    restored from (:mod:`ner.sync`); None when unset; ``ValueError`` for a value that is not a repo id."""
+    value = _text("NER_HUB_SYNC")
+    if value is not None and not re.fullmatch(r"[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*", value):
+        raise ValueError(f"NER_HUB_SYNC={value!r} is not a Hub repo id (expected user/dataset)")
+    return value
+
+
+def hub_sync_minutes() -> int:
+    """``$NER_HUB_SYNC_MINUTES`` (default 5, at least 1): how often Hub sync pushes; a crash loses at most this."""
+    minutes = _number("NER_HUB_SYNC_MINUTES", 5)
+    if minutes < 1:
+        raise ValueError(f"NER_HUB_SYNC_MINUTES={minutes} must be 1 or more")
+    return minutes
+
+
 def hf_token() -> str | None:
     """``$HF_TOKEN``: the Hugging Face token for pushing to the Hub; None when unset."""
     return _text("HF_TOKEN")
@@ -189,6 +207,7 @@ class Settings:
       ``live_queue_seconds`` (``NER_LIVE_QUEUE_SECONDS``): at least this long between two
       versions of one queue; ``live_per_hour`` (``NER_LIVE_PER_HOUR``): retrainings per hour,
       app-wide (each is seconds of one CPU core).
+    - ``hub_sync`` (``NER_HUB_SYNC``), ``hub_sync_minutes`` (``NER_HUB_SYNC_MINUTES``): see :mod:`ner.sync`.
     """
 
     checkpoints: Path = field(default_factory=checkpoints_dir)
@@ -204,12 +223,17 @@ class Settings:
     live_every: int = field(default_factory=lambda: _number("NER_LIVE_EVERY", 10))
     live_queue_seconds: float = field(default_factory=lambda: _number("NER_LIVE_QUEUE_SECONDS", 60))
     live_per_hour: int = field(default_factory=lambda: _number("NER_LIVE_PER_HOUR", 30))
+    hub_sync: str | None = field(default_factory=hub_sync)
+    hub_sync_minutes: int = field(default_factory=hub_sync_minutes)
     limits: Limits = field(default_factory=lambda: Limits(model_cache=int(os.environ.get("NER_MODEL_CACHE") or 2)))
     train_split: str | None = None  # None: the corpus's train split when it is there, else the sample
 
     def __post_init__(self) -> None:
         if self.precision not in ("auto", "bf16", "fp32"):
             raise ValueError(f"NER_PRECISION={self.precision!r}: expected auto, bf16 or fp32")
+        if self.hub_sync and self.database_url:
+            raise ValueError("NER_HUB_SYNC is for the SQLite store: PostgreSQL (NER_DATABASE_URL) is durable already "
+                             "and its ids may commit out of order; unset one of them")
         object.__setattr__(self, "checkpoints", Path(self.checkpoints).resolve())
         object.__setattr__(self, "data_dir", Path(self.data_dir).resolve())
 

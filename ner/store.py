@@ -1117,3 +1117,48 @@ class Store:
             """SELECT COUNT(*) FROM answers AS u JOIN answers AS a ON a.id = u.undoes
                WHERE a.document <> u.document OR a.annotator <> u.annotator OR a.id >= u.id""").fetchone()[0]
         return "ok" if bad == 0 else f"{bad} undo rows retract another document's or annotator's answer"
+
+    # -- Hub sync (ner.sync): the synced tables' rows, read after an id and restored with their ids
+
+    SYNCED: dict[str, tuple[str, ...]] = {  # the tables ner.sync mirrors; never ``meta`` (secrets)
+        "documents": ("id", "source", "name", "text", "position", "created"),
+        "suggestions": ("id", "document", "model", "entities", "confidence", "created", "relations"),
+        "answers": ("id", "document", "annotator", "status", "entities", "suggestion", "previous", "undoes",
+                    "created", "relations"),
+        "reviews": ("id", "document", "reviewer", "status", "entities", "chosen", "created", "relations"),
+        "queues": ("name", "owner", "created", "deleted"),
+    }
+
+    def _synced(self, table: str) -> tuple[str, ...]:
+        if table not in self.SYNCED:
+            raise Invalid(f"not a synced table: {table!r} (expected one of {', '.join(self.SYNCED)})")
+        return self.SYNCED[table]
+
+    def rows_after(self, table: str, after: int = 0) -> list[dict]:
+        """The rows of ``table`` with id above ``after``, in id order (``queues``, which has no id: all rows)."""
+        cols = self._synced(table)
+        args: tuple[int, ...] = ()
+        if table == "queues":
+            sql = f"SELECT {', '.join(cols)} FROM queues ORDER BY name"
+        else:
+            sql, args = f"SELECT {', '.join(cols)} FROM {table} WHERE id > ? ORDER BY id", (after,)
+        with self._read() as c:
+            return [dict(zip(cols, row)) for row in c.execute(sql, args).fetchall()]
+
+    def count_after(self, table: str, after: int = 0) -> int:
+        """How many rows of ``table`` have an id above ``after``."""
+        self._synced(table)
+        return self.conn.execute(f"SELECT COUNT(*) FROM {table} WHERE id > ?", (after,)).fetchone()[0]
+
+    def restore_rows(self, tables: dict[str, list[dict]]) -> None:
+        """Insert rows with their own ids, table by table in :attr:`SYNCED` order, in one write transaction."""
+        with self._write() as c:
+            for table, cols in self.SYNCED.items():
+                rows = sorted(tables.get(table, ()), key=lambda r: r["id"]) if table != "queues" else \
+                    tables.get(table, [])
+                sql = f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+                for row in rows:
+                    c.execute(sql, tuple(row[col] for col in cols))
+                if self.url is not None and table != "queues" and rows:
+                    c.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                              f"(SELECT MAX(id) FROM {table}))")

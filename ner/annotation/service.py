@@ -100,6 +100,7 @@ class AnnotationService:
         self.preannotator = Preannotator(lambda: self.store(synchronous="NORMAL"), self.limits.preannotation_jobs,
                                          on_done=self._forget_orders)
         self._training: list[Document] | None = None
+        self._sync = None  # ner.sync.HubSync, made by start_sync
 
     # ------------------------------------------------------------ stores
 
@@ -120,6 +121,27 @@ class AnnotationService:
                     return None
                 self._stores[synchronous] = Store(self.database_url or self.path, synchronous=synchronous)
             return self._stores[synchronous]
+
+    def start_sync(self) -> None:
+        """Hub sync (``NER_HUB_SYNC``): restore an empty store from the Hub dataset, then push every few minutes.
+        Call before taking requests; does nothing when the setting is unset."""
+        if self.settings.hub_sync and self._sync is None:
+            from ner.settings import hf_token
+            from ner.sync import HubSync
+
+            self._sync = HubSync(self.store(), self.settings.hub_sync, self.path.parent / "hub-sync",
+                                 self.settings.hub_sync_minutes, token=hf_token())
+
+    def sync_status(self) -> dict | None:
+        """``{"last_push": epoch seconds or None, "unpushed": answers, "error": str or None}``; None without sync."""
+        if self._sync is None:
+            return None
+        return {"last_push": self._sync.last_push, "unpushed": self._sync.unpushed(), "error": self._sync.error}
+
+    def stop_sync(self) -> None:
+        """The final push (a clean shutdown)."""
+        if self._sync is not None:
+            self._sync.stop()
 
     def close(self) -> None:
         with self._lock:

@@ -11,6 +11,7 @@ browser (``gr.BrowserState``) and comes back on the next visit, unless there is 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -31,6 +32,18 @@ AGREEMENT_HEADERS = ["label", "items", "accept_vs_reject", "correct", "incorrect
                      "P", "R", "F1", "kappa"]
 FIGURES = ("precision", "recall", "f1", "kappa")
 EXPORT_FORMATS = [("BRAT", "brat"), ("JSONL", "jsonl"), ("Hugging Face dataset", "hf"), ("CoNLL", "conll")]
+
+
+def sync_line(status: dict | None, now: float, request: gr.Request | None = None) -> str:
+    """The export box's Hub sync line: when the last push happened and how many answers wait for the next one."""
+    if status is None:
+        return ""
+    if status["error"]:
+        return say(request, "ann_sync_failed", error=status["error"][:200], unpushed=status["unpushed"])
+    if status["last_push"] is None:
+        return say(request, "ann_sync_never", unpushed=status["unpushed"])
+    return say(request, "ann_sync_pushed", minutes=int(max(0, now - status["last_push"]) // 60),
+               unpushed=status["unpushed"])
 
 
 def item_choices(items: list[QueueItem], request=None) -> list[tuple[str, int]]:
@@ -118,6 +131,7 @@ def build(ctx, admin) -> None:
             export = gr.Button(t("ann_export_button"), scale=1, elem_id="ann-export-button")
         archive = gr.File(label=t("ann_archive"), interactive=False, elem_id="ann-archive")
         summary = gr.Markdown(elem_id="ann-export-summary")  # what each format kept (review.export_summary)
+        hub_sync = gr.Markdown(elem_id="ann-hub-sync", visible=ctx.annotation.sync_status() is not None)
         with gr.Row():
             first = gr.Dropdown(label=t("ann_first"), choices=[], allow_custom_value=True, scale=2)
             second = gr.Dropdown(label=t("ann_second"), choices=[], allow_custom_value=True, scale=2)
@@ -265,6 +279,10 @@ def build(ctx, admin) -> None:
                     trigger_mode="always_last")
     search.submit(on_browse, browsed, [items], api_visibility="private", show_progress="hidden")
     items.input(on_open, [items, queue, annotator, order, ctx.model_box], [editor], api_visibility="private")
+    def on_sync(request: gr.Request):
+        return sync_line(service.sync_status(), time.time(), request)
+
+    export_box.expand(on_sync, None, [hub_sync], api_visibility="private")
     export_box.expand(annotators, [admin], [first, second, only_queue], api_visibility="private")
     review.build(ctx, admin, queue)
     export.click(quiet_export, [admin, formats, only_queue, only_annotator], [archive, summary],

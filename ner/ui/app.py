@@ -56,6 +56,7 @@ def build_app(config: Settings | None = None) -> gr.Blocks:
     remove_stale_staging(config.checkpoints)
     models = Models(config)
     service = AnnotationService(config, models)
+    service.start_sync()  # NER_HUB_SYNC: an empty store is restored from the Hub before any request
     jobs = TrainingJobs(config.checkpoints, gpu(TRAIN_SECONDS)(run_training),
                         lock=lambda: service.store().exclusive("training"))  # one run across replicas
     ctx = AppContext(config, models, jobs, service, AdminGate(config.admin_token, config.public))
