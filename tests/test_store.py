@@ -595,7 +595,7 @@ def test_queue_answers_reads_a_whole_queue_in_one_query(store, ids):
         patch.setattr(Store, "conn", property(lambda self: Counting()))
         found = store.queue_answers("demo")
         listed = queue_items(store, "demo", "ana")
-    assert len(statements) == 2  # one query each, however many documents
+    assert len(statements) == 3  # queue_answers: one; queue_items: two (answers, reviews), however many documents
     assert [(doc, d.text, [(a.annotator, a.status) for a in answers]) for doc, d, answers in found] == [
         (asma, ASMA, [("ana", "accepted"), ("ben", "accepted")]),
         (gripe, GRIPE, [("ana", "accepted"), ("ben", "rejected")]),
@@ -608,10 +608,11 @@ def test_queue_answers_reads_a_whole_queue_in_one_query(store, ids):
     assert {a.id for _, _, answers in found for a in answers} == {
         a.id for a, _ in store.current_answers(queue="demo")}
     assert listed[3] == QueueItem(tos, "demo/4", "La tos seca dura semanas.", "skipped")
+    assert (listed[1].state, listed[1].kept_by, listed[1].kept_own) == ("reviewed", "ana", True)
     states = {who: [it.state for it in queue_items(store, "demo", who)] for who in ("ana", "ben", "eva")}
     assert states == {
-        "ana": ["accepted", "conflict", "conflict", "skipped", "todo"],
-        "ben": ["accepted", "conflict", "conflict", "accepted", "skipped"],
+        "ana": ["accepted", "reviewed", "conflict", "skipped", "todo"],
+        "ben": ["accepted", "reviewed", "conflict", "accepted", "skipped"],
         "eva": ["todo"] * 5,
     }
     assert store.queue_answers("empty") == []
