@@ -40,18 +40,53 @@ class Caller:
     verified: bool = False
 
 
+class Throttle:
+    """Slows down wrong secrets: remembers recent failures per client (at most ``clients`` of them) and for
+    all clients together, each count forgotten ``forget`` seconds after its last lock ended."""
+
+    def __init__(self, free: int = 3, max_lock: float = 300.0, clients: int = 10_000, forget: float = 900.0):
+        self.free, self.max_lock, self.clients = free, max_lock, clients
+        self.forget = forget  # seconds without a wrong secret after which a count starts again at zero
+        self._failures: LRUCache[str, tuple[int, float]] = LRUCache(clients + 1)  # + the count of all clients
+        self._lock = threading.Lock()
+
+    def _keys(self, client: str) -> tuple[tuple[str, int], ...]:
+        return (client, self.free), (_EVERYONE, self.free * 10)  # per client, and for all clients together
+
+    def wait(self, client: str) -> float:
+        """Seconds ``client`` (or every client) is still locked out for; 0 when it may try."""
+        now = time.monotonic()
+        with self._lock:
+            until = max(self._failures.get(key, (0, 0.0))[1] for key, _ in self._keys(client))
+        return max(0.0, until - now)
+
+    def passed(self, client: str) -> None:
+        with self._lock:
+            self._failures.pop(client, None)
+
+    def failed(self, client: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for key, free in self._keys(client):
+                count, until = self._failures.get(key, (0, 0.0))
+                count = 1 if now - until > self.forget else count + 1  # old typos are forgotten
+                lock = min(2.0 ** (count - free), self.max_lock) if count >= free else 0.0
+                self._failures[key] = (count, now + lock)
+
+
+def same_secret(given: str, expected: str) -> bool:
+    """Constant-time comparison of two strings (any characters)."""
+    return hmac.compare_digest(given.encode("utf-8", "replace"), expected.encode("utf-8", "replace"))
+
+
 class AdminGate:
-    """Checks admin tokens; remembers recent failures per client (at most ``clients`` of them) and for all
-    clients together, each count forgotten ``forget`` seconds after its last lock ended."""
+    """Checks admin tokens, wrong ones slowed down by a :class:`Throttle` (its arguments: ``free``, ...)."""
 
     def __init__(self, token: str | None, public: bool, free: int = 3, max_lock: float = 300.0,
                  clients: int = 10_000, forget: float = 900.0):
         self.token = token
         self.public = public
-        self.free, self.max_lock, self.clients = free, max_lock, clients
-        self.forget = forget  # seconds without a wrong token after which a count starts again at zero
-        self._failures: LRUCache[str, tuple[int, float]] = LRUCache(clients + 1)  # + the count of all clients
-        self._lock = threading.Lock()
+        self.throttle = Throttle(free, max_lock, clients, forget)
 
     @property
     def open(self) -> bool:
@@ -75,23 +110,39 @@ class AdminGate:
         given = token if isinstance(token, str) else ""
         if not given:
             raise Forbidden("this needs the admin token (NER_ADMIN_TOKEN) of this deployment")
-        now = time.monotonic()
-        keys = ((client, self.free), (_EVERYONE, self.free * 10))  # per client, and for all clients together
-        with self._lock:
-            until = max(self._failures.get(key, (0, 0.0))[1] for key, _ in keys)
-            if until > now:
-                raise Forbidden("too many wrong admin tokens: try again in {seconds} s", seconds=math.ceil(until - now))
-        if hmac.compare_digest(given.encode("utf-8", "replace"), self.token.encode("utf-8", "replace")):
-            with self._lock:
-                self._failures.pop(client, None)
+        if locked := self.throttle.wait(client):
+            raise Forbidden("too many wrong admin tokens: try again in {seconds} s", seconds=math.ceil(locked))
+        if same_secret(given, self.token):
+            self.throttle.passed(client)
             return
-        with self._lock:
-            for key, free in keys:
-                count, until = self._failures.get(key, (0, 0.0))
-                count = 1 if now - until > self.forget else count + 1  # old typos are forgotten
-                lock = min(2.0 ** (count - free), self.max_lock) if count >= free else 0.0
-                self._failures[key] = (count, now + lock)
+        self.throttle.failed(client)
         raise Forbidden("wrong admin token")
+
+
+class Logins:
+    """The ``NER_USERS`` logins: ``check(name, password, client)`` is the name, or ``Forbidden``.
+
+    Wrong passwords are slowed down by a :class:`Throttle`, as admin tokens are; an unknown name
+    costs the same comparison as a known one, so that timing does not tell names apart.
+    """
+
+    def __init__(self, users: tuple[tuple[str, str], ...], throttle: Throttle | None = None):
+        self.users = dict(users)
+        self.throttle = throttle or Throttle()
+
+    def check(self, name: str | None, password: str | None, client: str = "") -> str:
+        name = name.strip() if isinstance(name, str) else ""
+        given = password if isinstance(password, str) else ""
+        if not name or not given:
+            raise Forbidden("type your name and password to sign in")
+        if locked := self.throttle.wait(client):
+            raise Forbidden("too many wrong passwords: try again in {seconds} s", seconds=math.ceil(locked))
+        expected = self.users.get(name)
+        if same_secret(given, expected if expected is not None else secrets.token_hex(16)) and expected is not None:
+            self.throttle.passed(client)
+            return name
+        self.throttle.failed(client)
+        raise Forbidden("wrong name or password")
 
 
 class Passes:

@@ -197,7 +197,7 @@ class Settings:
       deleting queues ask for it. Unset on a private machine: everyone is admin there; unset
       in public mode: nobody is.
     - ``public`` (``NER_PUBLIC``; default on when ``SPACE_ID`` is set).
-    - ``users`` (``NER_USERS``): ``name:password`` logins for ``launch(auth=...)``.
+    - ``users`` (``NER_USERS``): ``name:password`` logins, the Annotate tab's sign-in (the other tabs need none).
     - ``oauth``: Sign in with Hugging Face (on a Space with ``hf_oauth: true``, which sets ``OAUTH_CLIENT_ID``).
     - ``default_model`` (``NER_MODEL``): a model offered first, besides the checkpoints.
     - ``int8`` (``NER_INT8``): transformers quantised to int8 on a CPU.

@@ -113,3 +113,4 @@ def pg_url(pg_server):
     from ner.database import new_database
 
     return new_database(pg_server)
+

@@ -15,6 +15,7 @@ from ner.access import Caller, Passes
 from ner.annotation.intake import pasted_documents
 from ner.settings import Settings
 from ner.ui.editor import Editor
+from tests.logins import signed_in_http
 
 TEXTS = ["Beber agua ayuda a controlar la presión arterial.", "La tos seca dura una semana."]
 USERS = (("ana", "pw-ana"), ("ben", "pw-ben"))
@@ -62,9 +63,7 @@ def with_logins(tmp_path_factory):
 
 
 def logged_in(demo, user: str) -> httpx.Client:
-    client = httpx.Client(base_url=demo.local_url.rstrip("/"), timeout=60)
-    client.post("/login", data={"username": user, "password": dict(USERS)[user]}).raise_for_status()
-    return client
+    return signed_in_http(demo.local_url, user, dict(USERS)[user])
 
 
 def test_a_pass_names_whom_the_server_signed_it_for_and_nobody_else():
@@ -130,35 +129,65 @@ def test_a_refused_answer_says_why_and_saves_nothing(private):
     assert private.ner_context.annotation.store().history(value["doc"], "eva") == []
 
 
-def test_with_a_login_the_name_is_the_pass_the_server_signed_never_the_clients(with_logins):
+def test_with_a_login_the_name_is_the_cookies_signed_pass_never_the_clients(with_logins):
     value = opened(with_logins, "ana-editor", Caller("ana", verified=True))
-    assert with_logins.editor.passes.name(value["session"]["pass"]) == "ana"
+    assert "pass" not in value["session"]  # the name travels in the sign-in cookie, not in the value
     ana, ben = logged_in(with_logins, "ana"), logged_in(with_logins, "ben")
+    url = with_logins.local_url.rstrip("/")
+    forged = httpx.Client(base_url=url, timeout=60, cookies={"ner-pass": Passes().issue("ana")})
+    anonymous = httpx.Client(base_url=url, timeout=60)
     sent = {"action": "reject", "doc": value["doc"], "queue": "ana-editor", "annotator": "ana",
             "session": value["session"], "entities": []}
-    ben_pass = with_logins.editor.passes.issue("ben")
-    forged = {**value["session"], "pass": Passes().issue("ana")}
     refusals = [
-        ({**sent, "session": {**value["session"], "pass": ben_pass}}, "logged in as ben"),  # ben, typing ana
-        ({**sent, "annotator": "", "session": {**value["session"], "pass": ben_pass}}, "no queue named"),
-        ({**sent, "session": forged}, "log in first"),  # a pass the server did not sign names nobody
-        ({**sent, "session": {}}, "log in first"),
+        (ben, sent, "logged in as ben"),  # ben, typing ana
+        (ben, {**sent, "annotator": ""}, "no queue named"),
+        (forged, sent, "log in first"),  # a pass the server did not sign names nobody
+        (anonymous, sent, "log in first"),
+        (anonymous, {**sent, "session": {"pass": with_logins.ner_context.passes.issue("ana")}}, "log in first"),
     ]
-    for data, message in refusals:
-        got = call(with_logins, ben, "answer", data)
+    for client, data, message in refusals:
+        got = call(with_logins, client, "answer", data)
         assert message in got.get("error", ""), (data, got)
-    undo = call(with_logins, ben, "undo", {"queue": "ana-editor", "annotator": "", "session": {"pass": ben_pass}})
+    undo = call(with_logins, ben, "undo", {"queue": "ana-editor", "annotator": "", "session": {}})
     assert "no queue named" in undo["error"]
-    anonymous = httpx.Client(base_url=with_logins.local_url.rstrip("/"), timeout=60)
-    refused = anonymous.post("/gradio_api/component_server/", json={
-        "data": sent, "component_id": with_logins.editor._id, "fn_name": "answer", "session_hash": "x"})
-    assert refused.status_code == 401  # Gradio's login check comes first
     store = with_logins.ner_context.annotation.store()
     assert store.history(value["doc"]) == []
 
     got = call(with_logins, ana, "answer", sent)
-    assert got["progress"]["done"] == 1 and with_logins.editor.passes.name(got["session"]["pass"]) == "ana"
+    assert got["progress"]["done"] == 1
     assert [(a.annotator, a.status) for a in store.history(value["doc"])] == [("ana", "rejected")]
+
+
+def test_sign_in_gives_a_pass_to_the_right_password_only(with_logins):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    client = Client(with_logins.local_url, verbose=False)
+    with pytest.raises(AppError, match="wrong name or password"):
+        client.predict("ana", "nope", api_name="/sign_in")
+    with pytest.raises(AppError, match="type your name and password"):
+        client.predict("ana", "", api_name="/sign_in")
+    got = client.predict(" ana ", dict(USERS)["ana"], api_name="/sign_in")
+    assert with_logins.ner_context.passes.name(got) == "ana"
+
+
+def test_wrong_passwords_lock_the_client_out_and_unknown_names_count_too(monkeypatch):
+    import time
+
+    from ner.access import Forbidden, Logins, Throttle
+
+    now = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    logins = Logins(USERS, Throttle(free=2))
+    assert logins.check("ben", "pw-ben", "1.2.3.4") == "ben"
+    for name, password in (("ana", "pw-ben"), ("nobody", "pw-ana")):  # ben's password is not ana's
+        with pytest.raises(Forbidden, match="wrong name or password"):
+            logins.check(name, password, "1.2.3.4")
+    with pytest.raises(Forbidden, match=r"too many wrong passwords: try again in 1 s"):
+        logins.check("ana", "pw-ana", "1.2.3.4")  # even the right one, while locked out
+    assert logins.check("ana", "pw-ana", "5.6.7.8") == "ana"  # another client may try
+    now[0] += 1.5
+    assert logins.check("ana", "pw-ana", "1.2.3.4") == "ana"
 
 
 def test_the_browse_list_follows_each_answer_only_while_it_is_open(private, monkeypatch):

@@ -25,6 +25,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from ner.settings import Limits, Settings
+from tests.logins import signed_in_client
 
 TOKEN = "adm1n-t0ken"
 USERS = (("ana", "pw-ana"), ("ben", "pw-ben"), ("eva", "pw-eva"))
@@ -51,7 +52,7 @@ def server(tmp_path_factory):
 
 
 def login(demo, user: str) -> Client:
-    return Client(demo.local_url, auth=(user, dict(USERS)[user]), verbose=False)
+    return signed_in_client(demo.local_url, user, dict(USERS)[user])
 
 
 def rows(demo, sql: str, *args) -> int:

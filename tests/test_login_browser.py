@@ -1,7 +1,8 @@
-"""Logins in a real browser: ana logs in and annotates a private queue; ben, logged in too, can't see or change it.
+"""Logins in a real browser: a visitor analyses without one; ana signs in and annotates a private queue; ben,
+signed in too, can't see or change it.
 
-The app runs in public mode with ``launch(auth=...)`` logins and the real CRF, trained on the
-project's sample corpus. Each person has a browser context of their own (their own cookies).
+The app runs in public mode with ``NER_USERS`` logins (the Annotate tab's sign-in) and the real
+CRF, trained on the project's sample corpus. Each person has a browser context of their own (their own cookies).
 The sentences below are written for this test.
 """
 
@@ -59,24 +60,33 @@ def server(tmp_path_factory):
     demo.close()
 
 
-def _log_in(browser, url: str, user: str):
-    """A fresh context (no cookies) on ``url``: Gradio's login form, filled in and sent; the app's page."""
-    from playwright import sync_api
-
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+def _visit(browser, url: str, locale: str = "en-US", viewport=(1280, 900)):
+    """A fresh context (no cookies) on ``url``: the app's page, as a visitor sees it."""
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale=locale)
     page = context.new_page()
     page.errors = []
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.goto(url)
-    username = page.get_by_label("username", exact=False)
-    sync_api.expect(username).to_be_visible(timeout=20_000)
-    password = page.get_by_label("password", exact=False)
-    sync_api.expect(password).to_have_attribute("type", "password")
-    assert page.locator("#ann-editor").count() == 0  # nothing of the app before the login
-    username.fill(user)
-    password.fill(dict(USERS)[user])
-    page.get_by_role("button", name="Login").click()
+    return context, page
+
+
+def _log_in(browser, url: str, user: str):
+    """A visitor who analyses a sentence (no login asked), then signs in on the Annotate tab."""
+    from playwright import sync_api
+
+    context, page = _visit(browser, url)
+    page.locator("#analyse-text textarea").fill(TEXTS[0])
+    page.locator("#analyse-button").click()
+    sync_api.expect(page.locator("#analyse-html mark.entity").first).to_be_visible(timeout=20_000)
     page.get_by_role("tab", name="Annotate").click(timeout=20_000)
+    sync_api.expect(page.locator("#ann-sign-in")).to_be_visible(timeout=20_000)
+    sync_api.expect(page.locator("#sign-in-password input")).to_have_attribute("type", "password")
+    sync_api.expect(_annotator_box(page)).to_have_value("")
+    page.locator("#sign-in-name input").fill(user)
+    page.locator("#sign-in-password input").fill(dict(USERS)[user])
+    page.locator("#sign-in-button").click()
+    sync_api.expect(page.locator("#ann-signed-in-as")).to_contain_text(f"Signed in as {user}", timeout=20_000)
+    sync_api.expect(page.locator("#ann-sign-in")).to_be_hidden()
     return context, page
 
 
@@ -185,6 +195,17 @@ def test_login_annotate_and_a_second_user_cannot_touch_it(server):
         kind, data = _call(ana, "queue_progress", [QUEUE, ""])
         assert kind == "complete" and data[0]["accepted"] == 1, (kind, data)
 
+        # ana signs out: the sign-in comes back, and the page no longer annotates as her
+        ana.locator("#sign-out-button").click()
+        sync_api.expect(ana.locator("#ann-sign-in")).to_be_visible(timeout=20_000)
+        sync_api.expect(_annotator_box(ana)).to_have_value("")
+        assert "ner-pass" not in {c["name"] for c in ana_context.cookies()}
+        kind, data = _call(ana, "queue_progress", [QUEUE, ""])
+        assert kind == "error" and "log in first" in str(data), (kind, data)
+        ana.reload()  # and after a reload she is still signed out
+        ana.get_by_role("tab", name="Annotate").click(timeout=20_000)
+        sync_api.expect(ana.locator("#ann-sign-in")).to_be_visible(timeout=20_000)
+
         errors = ana.errors + ben.errors
         ben_context.close()
         ana_context.close()
@@ -197,16 +218,23 @@ def test_login_annotate_and_a_second_user_cannot_touch_it(server):
     assert not errors, errors
 
 
-def test_the_login_page_says_its_sentence_in_spanish_too(server):
+def test_a_wrong_password_is_refused_and_the_sign_in_speaks_spanish(server):
     from playwright import sync_api
 
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 390, "height": 844}, locale="es-ES")
-        page = context.new_page()
-        page.goto(server.local_url)
+        context, page = _visit(browser, server.local_url, "es-ES", (390, 844))
+        page.get_by_role("tab", name="Anotar").click(timeout=20_000)
         sync_api.expect(page.get_by_text("Inicie sesión para anotar: las respuestas se guardan con su nombre."
                                          )).to_be_visible(timeout=20_000)
-        assert page.locator('p[lang="es"]').count() == 1  # marked, so that a screen reader reads it in Spanish
+        sync_api.expect(page.get_by_label("Contraseña")).to_have_attribute("type", "password")
+        page.locator("#sign-in-name input").fill("ana")
+        page.locator("#sign-in-password input").fill("mal")
+        page.locator("#sign-in-password input").press("Enter")
+        sync_api.expect(page.get_by_text("nombre o contraseña incorrectos")).to_be_visible(timeout=20_000)
+        sync_api.expect(page.locator("#ann-sign-in")).to_be_visible()
+        assert "ner-pass" not in {c["name"] for c in context.cookies()}
         page.screenshot(path=str(SHOTS / "login-es-phone.png"))
+        errors = page.errors
         browser.close()
+    assert not errors, errors

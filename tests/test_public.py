@@ -23,6 +23,7 @@ from gradio_client.exceptions import AppError
 from ner.access import AdminGate, Caller, Forbidden
 from ner.files import remove_stale_staging, safe_extract
 from ner.settings import Limits, Settings
+from tests.logins import signed_in_client, signed_in_http
 
 TOKEN = "adm1n-t0ken"
 USERS = (("ana", "pw-ana"), ("ben", "pw-ben"))
@@ -59,7 +60,7 @@ def public(tmp_path_factory):
 
 
 def login(demo, user: str) -> Client:
-    return Client(demo.local_url, auth=(user, dict(USERS)[user]), verbose=False)
+    return signed_in_client(demo.local_url, user, dict(USERS)[user])
 
 
 @pytest.fixture(scope="module")
@@ -73,10 +74,8 @@ def ben(public) -> Client:
 
 
 def http(demo, user: str = "ana") -> httpx.Client:
-    """A plain HTTP client logged in through Gradio's /login form."""
-    client = httpx.Client(base_url=demo.local_url.rstrip("/"), timeout=60)
-    client.post("/login", data={"username": user, "password": dict(USERS)[user]}).raise_for_status()
-    return client
+    """A plain HTTP client signed in through the Annotate tab's /sign_in."""
+    return signed_in_http(demo.local_url, user, dict(USERS)[user])
 
 
 def run(client: httpx.Client, api_name: str, *data):
@@ -334,6 +333,18 @@ def test_nobody_reads_undoes_or_writes_another_annotators_answers(public, ana, b
     assert progress["done"] == 1 and progress["accepted"] == 1  # ana's answer untouched
     store = public.ner_context.annotation.store()
     assert store.annotators() == ["ana"]
+
+
+def test_with_logins_a_visitor_uses_the_demo_and_annotating_asks_for_the_sign_in(public):
+    visitor = Client(public.local_url, verbose=False)
+    found = visitor.predict(SENTENCE, "", "", api_name="/predict")  # Analyse needs no login
+    assert found and {e["label"] for e in found} <= {"Concept", "Action", "Predicate", "Reference"}
+    for call in (lambda: visitor.predict("v-queue", "", "one line", "position", "", api_name="/load_queue"),
+                 lambda: visitor.predict("v-queue", "mallory", "one line", "position", "", api_name="/load_queue"),
+                 lambda: visitor.predict("v-queue", "ana", api_name="/queue_progress")):
+        with pytest.raises(AppError, match="log in first"):
+            call()
+    assert "v-queue" not in {q.name for q in public.ner_context.annotation.store().queues()}
 
 
 def test_public_mode_without_a_login_refuses_to_annotate(tmp_path):

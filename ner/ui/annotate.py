@@ -22,7 +22,7 @@ from ner.annotation.intake import corpus_choices, pasted_documents, uploaded_doc
 from ner.annotation.items import QueueItem
 from ner.files import scratch
 from ner.ui import review  # the review step, the model update, the export summary
-from ner.ui.common import REFUSED, endpoint, quietly, user_error, warned
+from ner.ui.common import LOGIN_COOKIE, REFUSED, endpoint, quietly, user_error, warned
 from ner.ui.editor import Editor, item_json
 from ner.ui.i18n import language, number, say, say_in, t
 from ner.ui.render import label_name
@@ -93,9 +93,23 @@ def agreement_table(rows: list[list], lang: str = "en") -> pd.DataFrame:
     return pd.DataFrame(shown, columns=say_in(lang, "agree_headers").split("|"))
 
 
+def cookie_js(clear: bool = False) -> str:
+    """The page's side of a sign-in: the pass written to (or removed from) :data:`LOGIN_COOKIE`.
+
+    Over HTTPS (a Space, shown in an iframe) the cookie is ``SameSite=None; Secure; Partitioned``;
+    over plain HTTP (a local run) ``SameSite=Lax``. It lives as long as the pass (12 hours).
+    """
+    value = "" if clear else "${p}"
+    age = 0 if clear else 12 * 3600
+    return ("(p) => { const s = location.protocol === 'https:' ? '; Secure; SameSite=None; Partitioned' : "
+            f"'; SameSite=Lax'; if ({'true' if clear else 'p'}) document.cookie = "
+            f"`{LOGIN_COOKIE}={value}; path=/; max-age={age}` + s; return []; }}")
+
+
 def build(ctx, admin) -> None:
     """The Annotate tab; ``admin`` is the admin-token box that gates exports."""
     gr.Markdown(t("ann_intro"))
+    signing = _sign_in_row() if ctx.config.users else None
     with gr.Row():
         annotator = gr.Textbox(label=t("ann_annotator"), placeholder="ana", scale=2, elem_id="ann-annotator",
                                max_lines=1)
@@ -288,7 +302,7 @@ def build(ctx, admin) -> None:
     export.click(quiet_export, [admin, formats, only_queue, only_annotator], [archive, summary],
                  api_visibility="private")
     _register_api(ctx)
-    _register_identity(ctx, annotator, saved_name, queue, editor, refresh)
+    _register_identity(ctx, annotator, saved_name, queue, editor, refresh, signing)
 
 
 def _opened() -> bool:
@@ -305,12 +319,36 @@ def _keep_name(name: str | None, saved: str | None):
     return name if name and name != saved else gr.skip()
 
 
-def _register_identity(ctx, annotator, saved_name, queue, editor, refresh) -> None:
+def _sign_in_row() -> dict:
+    """The ``NER_USERS`` sign-in: name, password and button; once signed in, who and "Sign out"."""
+    with gr.Row(elem_id="ann-sign-in", equal_height=True) as row:
+        gr.Markdown(t("login_message"), elem_id="ann-sign-in-text")
+        name = gr.Textbox(label=t("sign_in_name"), max_lines=1, scale=1, elem_id="sign-in-name")
+        password = gr.Textbox(label=t("sign_in_password"), type="password", max_lines=1, scale=1,
+                              elem_id="sign-in-password")
+        button = gr.Button(t("sign_in"), variant="primary", scale=0, elem_id="sign-in-button")
+    with gr.Row(elem_id="ann-signed-in", visible=False, equal_height=True) as signed:
+        who = gr.Markdown(elem_id="ann-signed-in-as")
+        out = gr.Button(t("sign_out"), size="sm", scale=0, elem_id="sign-out-button")
+    pass_box = gr.Textbox(visible=False)  # the new pass, on its way to the page's cookie
+    return {"row": row, "name": name, "password": password, "button": button, "signed": signed, "who": who,
+            "out": out, "pass": pass_box}
+
+
+def _register_identity(ctx, annotator, saved_name, queue, editor, refresh, signing: dict | None) -> None:
     """On page load: the annotator's name, the queues this person may open, the editor in their language.
 
     The name is the login's when there is one (and can't be edited); else ``?annotator=``, else
-    the one this browser kept.
+    the one this browser kept. With ``NER_USERS`` the tab offers a sign-in (``signing``, from
+    :func:`_sign_in_row`); the other tabs need none.
     """
+
+    def signed_in(name: str | None, request) -> tuple:
+        """The sign-in and signed-in rows for ``name`` (None: not signed in)."""
+        if signing is None:
+            return ()
+        return (gr.Row(visible=not name), gr.Row(visible=bool(name)),
+                say(request, "signed_in_as", name=name) if name else "")
 
     def who(saved: str | None, request: gr.Request, profile: gr.OAuthProfile | None):
         caller = ctx.caller(request, profile)
@@ -319,9 +357,38 @@ def _register_identity(ctx, annotator, saved_name, queue, editor, refresh) -> No
         else:
             typed = (request.query_params.get("annotator") if request else None) or saved or ""
             name = typed.strip() if isinstance(typed, str) and typed.strip() else gr.skip()
-        return name, refresh(None, caller), editor.empty(request)
+        return name, refresh(None, caller), editor.empty(request), *signed_in(caller.name, request)
 
-    gr.on(None, who, [saved_name], [annotator, queue, editor], api_visibility="private")
+    shown = [signing["row"], signing["signed"], signing["who"]] if signing else []
+    gr.on(None, who, [saved_name], [annotator, queue, editor, *shown], api_visibility="private")
+    if signing is None:
+        return
+
+    def sign_in(name: str | None, password: str | None, request: gr.Request):
+        """The pass of a login, for scripts (``/sign_in``): send it as the ``ner-pass`` cookie."""
+        return ctx.sign_in(name, password, request)[1]
+
+    def on_sign_in(name: str | None, password: str | None, request: gr.Request):
+        try:
+            _, pass_ = ctx.sign_in(name, password, request)
+        except gr.Error as exc:
+            return warned(exc, 2, request)
+        return pass_, ""
+
+    def after(request: gr.Request, profile: gr.OAuthProfile | None):
+        """The tab once the cookie is written or removed: the name, the queues, the rows."""
+        caller = ctx.caller(request, profile)
+        return (gr.Textbox(value=caller.name or "", interactive=False), refresh(None, caller), editor.empty(request),
+                *signed_in(caller.name, request))
+
+    endpoint(sign_in, "sign_in", [signing["name"], signing["password"]], [signing["pass"]])
+    filled = [annotator, queue, editor, *shown]
+    for trigger in (signing["button"].click, signing["password"].submit):
+        trigger(on_sign_in, [signing["name"], signing["password"]], [signing["pass"], signing["password"]],
+                api_visibility="private").then(None, [signing["pass"]], None, js=cookie_js()).then(
+            after, None, filled, api_visibility="private")
+    signing["out"].click(None, None, None, js=cookie_js(clear=True)).then(after, None, filled,
+                                                                          api_visibility="private")
 
 
 def _register_api(ctx) -> None:

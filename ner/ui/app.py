@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 
@@ -152,17 +151,11 @@ def page_head() -> str:
     return f"<script>\n{script}</script>"
 
 
-def login_message() -> str:
-    """The login page's sentence in every language of the catalog, one paragraph each (English first).
-
-    Gradio's login page shows ``auth_message`` as HTML, the same for every browser: it takes no
-    :class:`gr.I18n` and runs no script (its own words, "Username", follow the browser).
-    """
-    return "".join(f'<p lang="{lang}">{html.escape(say_in(lang, "login_message"))}</p>' for lang in LOCALES)
-
-
 def launch_kwargs(config: Settings | None = None) -> dict:
-    """What ``launch()`` needs besides host and port: translations, theme, CSS, logins and the upload limit.
+    """What ``launch()`` needs besides host and port: translations, theme, CSS and the upload limit.
+
+    No ``auth=``: with ``NER_USERS`` the visitors use the demo tabs, and annotating asks for the
+    Annotate tab's sign-in (:meth:`ner.ui.common.AppContext.sign_in`).
 
     Only ``gr.Error`` messages reach the client (``show_error=False``): an unexpected
     exception says "Error", never a library's internals. Gradio keeps the state of at most
@@ -172,9 +165,6 @@ def launch_kwargs(config: Settings | None = None) -> dict:
     kwargs = {"i18n": I18N, "css": CSS, "head": page_head(), "theme": gr.themes.Soft(primary_hue="orange"),
               "show_error": False,
               "max_file_size": config.limits.upload_bytes, "state_session_capacity": config.limits.sessions}
-    if config.users:
-        kwargs["auth"] = list(config.users)
-        kwargs["auth_message"] = login_message()
     return kwargs
 
 

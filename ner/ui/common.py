@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import gradio as gr
 
-from ner.access import AdminGate, Caller, Forbidden
+from ner.access import AdminGate, Caller, Forbidden, Logins, Passes
 from ner.annotation.service import AnnotationService
 from ner.files import redact
 from ner.jobs import TrainingJobs
@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 REFUSED: tuple[type[BaseException], ...] = USER_ERRORS  # the caller's mistakes, shown to them
 # The page tells the server whether the screen is narrow (a phone), so that the table can drop a column.
 NARROW = "(...inputs) => [...inputs.slice(0, -1), window.innerWidth <= 500]"
+LOGIN_COOKIE = "ner-pass"  # the signed pass of an NER_USERS login (ner.access.Passes), set by the page
 
 
 @dataclass
@@ -41,6 +42,21 @@ class AppContext:
     gate: AdminGate
     model_box: gr.Dropdown | None = None
     eval_results: Results | None = None  # the Evaluate tab's results of every session
+    passes: Passes | None = None  # the signed names of NER_USERS logins; made from the database's secret
+
+    def __post_init__(self) -> None:
+        if self.passes is None:  # every replica on the database verifies every pass
+            self.passes = Passes(lambda: self.annotation.store().secret("annotator-pass"))
+        self.logins = Logins(self.config.users)
+
+    def sign_in(self, name: str | None, password: str | None, request: gr.Request | None = None) -> tuple[str, str]:
+        """``(name, pass)`` of an ``NER_USERS`` login; a visible error for a wrong one (slowed down)."""
+        try:
+            who = self.logins.check(name, password, _client(request))
+        except Forbidden as exc:
+            raise user_error(exc, request) from exc
+        assert self.passes is not None
+        return who, self.passes.issue(who)
 
     def check_admin(self, token: str | None, request: gr.Request | None = None) -> None:
         """Raise a visible error unless ``token`` grants admin rights (see :class:`ner.access.AdminGate`)."""
@@ -60,14 +76,21 @@ class AppContext:
 
     def caller(self, request: gr.Request | None, profile=None, typed: str | None = None,
                token: str | None = None) -> Caller:
-        """Who is calling, from what the server knows: the login (``auth`` or Hugging Face), else the typed name.
+        """Who is calling, from what the server knows: the login, else the typed name.
 
-        With a login the name sent by the client is never trusted: a different one is refused.
+        The login is the signed pass in the request's :data:`LOGIN_COOKIE` (``NER_USERS``, see
+        :meth:`sign_in`) or the Hugging Face profile. With a login the name sent by the client is
+        never trusted: a different one is refused. ``request`` is an event's or a server
+        function's (a bare HTTP request).
         """
         admin = self.is_admin(token, request)
         if not self.config.login:
             return Caller(typed, admin=admin)
-        name = getattr(request, "username", None) if self.config.users else getattr(profile, "username", None)
+        if self.config.users:
+            assert self.passes is not None
+            name = self.passes.name(login_pass(request))
+        else:
+            name = getattr(profile, "username", None)
         typed = (typed or "").strip() if isinstance(typed, str) else ""
         if name and typed and typed != name:
             raise gr.Error(say(request, "logged_in_as", name=name))
@@ -158,6 +181,15 @@ def model_error(exc: BaseException, request: gr.Request | None = None) -> gr.Err
     if isinstance(exc, ModelNotAllowed):
         return gr.Error(say(request, "model_not_allowed", names=names))
     return user_error(exc, request)
+
+
+def login_pass(request) -> str | None:
+    """The pass in a request's :data:`LOGIN_COOKIE`, if any (an event's ``gr.Request`` or a bare HTTP request)."""
+    try:
+        value = dict(getattr(request, "cookies", None) or {}).get(LOGIN_COOKIE)
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, str) else None
 
 
 def _client(request: gr.Request | None) -> str:

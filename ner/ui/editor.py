@@ -3,7 +3,7 @@
 Its value is an item of the annotation service (:mod:`ner.annotation.items`) plus what the
 browser needs to draw it and to answer: ``strings``, its words in the reader's language
 (:func:`ner.ui.i18n.editor_strings`), and ``session``: the order and model the queue was loaded
-with and, with a login, a *pass* naming the annotator. ``editor_pure.js`` (offsets, pieces,
+with. ``editor_pure.js`` (offsets, pieces,
 selection: no DOM, tested with node) and ``editor.js`` (drawing, keys, calls) make its
 ``js_on_load``, which calls ``await server.answer(call)`` and ``await server.undo(call)``:
 Gradio server functions, answered with the next value, or with ``{"error"}`` /
@@ -11,11 +11,10 @@ Gradio server functions, answered with the next value, or with ``{"error"}`` /
 answer or an undo was saved) the page triggers the editor's ``answered`` event
 (``editor.answered(fn, ...)``), on which the Annotate tab refreshes its Browse list.
 
-Why a pass: Gradio hands a server function the bare HTTP request, without the name of an
-``auth=`` login (``gr.Request.username`` is filled in for events only). So the name that an
-event verified (loading a queue) is signed with a key made at start-up and travels with the
-value; a pass that does not verify names nobody, and a login's name never comes from the
-client. A Hugging Face login needs no pass: Gradio gives server functions its profile.
+Who answers: a server function gets the bare HTTP request, with its cookies, so the name of
+an ``NER_USERS`` login is the signed pass in the sign-in cookie (:meth:`ner.ui.common.AppContext.caller`),
+as for events; a Hugging Face login's is the profile Gradio gives server functions. A name
+the call sends counts only without a login.
 """
 
 from __future__ import annotations
@@ -28,7 +27,6 @@ from typing import Any
 
 import gradio as gr
 
-from ner.access import Passes
 from ner.annotation.items import ACTIONS, Item
 from ner.annotation.service import CORPUS_CREDIT, NotFound
 from ner.entities import LABELS, Document, entity_to_json
@@ -112,7 +110,6 @@ class Editor(gr.HTML):
     """The Annotate tab's editor; ``ctx`` is the app's :class:`ner.ui.app.AppContext`."""
 
     def __init__(self, ctx, value: dict | None = None, **kwargs):
-        self.passes = Passes(lambda: ctx.annotation.store().secret("annotator-pass"))  # shared by replicas
         turns = threading.BoundedSemaphore(CALLS_AT_ONCE)
 
         def answer(call: dict, request: gr.Request, profile: gr.OAuthProfile | None = None) -> dict:
@@ -132,7 +129,7 @@ class Editor(gr.HTML):
             if not turns.acquire(timeout=WAIT_SECONDS):
                 return {"error": say(request, "editor_busy")}
             try:
-                caller = self.caller(ctx, call, session, request, profile)
+                caller = self.caller(ctx, call, request, profile)
                 value = ctx.annotation.act(caller, call, session.get("order"), session.get("model") or None)
             except NotFound as exc:  # no such queue or document
                 return {"error": redact(refused(request, exc))}
@@ -156,17 +153,14 @@ class Editor(gr.HTML):
             **kwargs,
         )
 
-    def caller(self, ctx, call: dict, session: dict, request, profile):
-        """Who is calling: :meth:`AppContext.caller` with the login's name taken from a verified pass."""
-        named = gr.Request(request=request, username=self.passes.name(session.get("pass")))
+    def caller(self, ctx, call: dict, request, profile):
+        """Who is calling: :meth:`AppContext.caller` (a login's name from the request's cookie, never the call)."""
         typed = call.get("annotator")
-        return ctx.caller(named, profile, typed if isinstance(typed, str) else None)
+        return ctx.caller(request, profile, typed if isinstance(typed, str) else None)
 
     def dressed(self, found: Item, request, order: str | None, model: str | None, caller=None) -> dict:
         """An item of the annotation service as the editor's value: with its strings and its session."""
         session: dict[str, Any] = {"order": order or "position", "model": model or ""}
-        if caller is not None and caller.verified and caller.name:
-            session["pass"] = self.passes.issue(caller.name)
         return editor_value(found, language(request)) | {"strings": editor_strings(request), "session": session}
 
     def empty(self, request) -> dict:
