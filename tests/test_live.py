@@ -91,12 +91,63 @@ def test_every_n_corrections_a_new_version_suggests_the_items_as_they_are_shown(
     assert version is not None and version.version == 1 and version.answers == 3
     item = item_json(svc.next_item(me, "live", order, model))
     assert item["model"] == live_name(model, 1) == "crf-live+live1"
+    assert item["notice"] == ("Suggestions updated: crf-live+live1, trained on 3 answers of this queue, "
+                              "suggests from now on.")
+    assert item_json(svc.next_item(me, "live", order, model))["notice"] == ""  # said once
     assert live_rows(svc, "live", "crf-live+live1") == 1  # only the item shown: nothing else was written
     for _ in range(2):
         item = accept(svc, me, item, order, model, corrected(item))
     assert svc.live.wait("live", timeout=60).version == 2
     assert item_json(svc.next_item(me, "live", order, model))["model"] == "crf-live+live2"
     assert live_rows(svc, "live", "crf-live+live2") == 1
+
+
+def test_a_retraining_says_how_many_answers_it_learns_from_while_it_runs(service):
+    import threading
+
+    from ner.ui.editor import editor_value
+
+    svc, model = service
+    me, other = Caller("ana"), Caller("ben")
+    gate, real = threading.Event(), svc.live._train
+    svc.live._train = lambda docs: (gate.wait(60), real(docs))[1]  # the real training, held until the test looks
+    item = opened(svc, me, "shown", "position", model)
+    assert item["retraining"] is None
+    svc.next_item(other, "shown", "position", model)  # ben has the queue open too
+    for _ in range(2):
+        item = accept(svc, me, item, "position", model, corrected(item))
+    for _ in range(100):
+        if svc.live.retraining("shown"):
+            break
+        time.sleep(0.05)
+    shown = svc.next_item(me, "shown", "position", model)
+    assert shown.retraining == 2 and item_json(shown)["retraining"] == 2
+    assert editor_value(shown)["retraining_text"] == "retraining on 2 answers…"
+    assert editor_value(shown, "es")["retraining_text"] == "reentrenando con 2 respuestas…"
+    gate.set()
+    assert svc.live.wait("shown", timeout=120).answers == 2
+    after = svc.next_item(other, "shown", "position", model)  # ben is told too, in his language
+    assert after.retraining is None and "retraining_text" not in editor_value(after)
+    assert editor_value(after, "es")["notice"] == (
+        "Sugerencias actualizadas: crf-live+live1, entrenado con 2 respuestas de esta cola, sugiere a partir de ahora.")
+
+
+def test_a_live_version_is_trained_in_a_child_process_to_the_same_model(service):
+    import os
+
+    from ner import corpus
+    from ner.annotation import live
+    from ner.crf import train_crf
+
+    docs = [d for d in corpus.load("sample") if d.annotated]
+    apart = live.train_apart(docs)
+    assert apart.data == train_crf(docs).data  # the same crfsuite model, byte for byte
+    pids = set()
+    with live.ProcessPoolExecutor(1, mp_context=live.multiprocessing.get_context("spawn"),
+                                  initializer=live._lower_priority) as child:
+        pids.add(child.submit(os.getpid).result())
+        assert child.submit(os.nice, 0).result() >= 10  # at a lower priority than the server
+    assert os.getpid() not in pids
 
 
 def test_empty_answers_or_confirmed_suggestions_never_retrain(service):

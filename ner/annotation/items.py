@@ -70,7 +70,9 @@ class Item:
     ``suggestion`` and ``model``: the suggestion shown and the model that made it;
     ``credit``: corpus text, which carries its licence wherever it is shown;
     ``preannotation``: ``(done, total)`` of the queue's background pre-annotation while it runs;
-    ``retraining``: a live version of the queue's model is being trained.
+    ``retraining``: while a live version of the queue's model is being trained, the accepted
+    answers it learns from (0 while they are read), else None;
+    ``notice``: said once to an annotator when a new live version suggests their items.
     """
 
     queue: str
@@ -87,7 +89,8 @@ class Item:
     said: tuple[Said, ...] = ()
     credit: bool = False
     preannotation: tuple[int, int] | None = None
-    retraining: bool = False
+    retraining: int | None = None
+    notice: Said | None = None
 
     @property
     def finished(self) -> bool:

@@ -8,6 +8,11 @@ it is served, so the rows written per version are bounded by what annotators see
 the queue's size. Retraining is rate-limited: at most one version of a queue per
 ``queue_seconds`` and ``per_hour`` retrainings in an hour for the whole app.
 
+A retraining runs in a child process (spawned, at a lower CPU priority): crfsuite and the
+feature extraction hold Python's GIL for long stretches, which in a thread stalled the
+server's saves (up to 1.2 s) while a version was trained. The thread that waits for the
+child only reads the answers, sends them and builds the model from the bytes it gets back.
+
 A version is named ``<base model>+live<k>``, so the editor says which version made a
 suggestion. Versions live in memory only (one per queue, a few queues, least recently used
 dropped): no file is written, nothing is listed as a checkpoint; after a restart the next
@@ -16,14 +21,17 @@ accepted answers train a new one.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ner.crf import train_crf
+from ner.crf import CrfModel, train_crf
 from ner.entities import Document, Entity
 from ner.memory import release_memory
 
@@ -65,12 +73,33 @@ def informative(answer: Iterable[Entity], suggested: Iterable[Entity] | None) ->
     return bool(mine) and mine != {(e.fragments, e.label) for e in suggested or ()}
 
 
+def _lower_priority() -> None:
+    try:
+        os.nice(10)  # the server's requests come first
+    except OSError:
+        pass
+
+
+def _train_bytes(docs: list[Document]) -> bytes:
+    """In the child process: the crfsuite model file trained on ``docs``."""
+    return train_crf(docs).data
+
+
+def train_apart(docs: list[Document]) -> CrfModel:
+    """A CRF trained on ``docs`` in a child process of its own (spawned, lower priority), so the GIL stays free."""
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                             initializer=_lower_priority) as child:
+        return CrfModel(child.submit(_train_bytes, docs).result())
+
+
 class LiveModels:
     """The live versions of each queue, the one background retraining at a time, and the rate limits."""
 
     def __init__(self, policy: LivePolicy, training_documents: Callable[[], list[Document]],
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic,
+                 train: Callable[[list[Document]], CrfModel] = train_apart):
         self.policy = policy
+        self._train = train
         self._training_documents = training_documents
         self._clock = clock
         self._versions: OrderedDict[str, LiveVersion] = OrderedDict()
@@ -80,6 +109,7 @@ class LiveModels:
         self._lock = threading.Lock()
         self._busy = threading.Lock()  # one retraining at a time, app-wide (CPU bound)
         self._threads: dict[str, threading.Thread] = {}
+        self._training_on: dict[str, int] = {}  # queue -> accepted answers of the version being trained
 
     @property
     def every(self) -> int:
@@ -93,11 +123,13 @@ class LiveModels:
                 self._versions.move_to_end(queue)
         return found if found is not None and base is not None and found.base == base else None
 
-    def retraining(self, queue: str) -> bool:
-        """Is a new version of the queue being trained now?"""
+    def retraining(self, queue: str) -> int | None:
+        """The accepted answers a new version of the queue is being trained on now (0 while they are read); None
+        when no retraining runs."""
         with self._lock:
             thread = self._threads.get(queue)
-        return thread is not None and thread.is_alive()
+            answers = self._training_on.get(queue, 0)
+        return answers if thread is not None and thread.is_alive() else None
 
     def after_accept(self, queue: str, base: str, taught: bool, accepted: Callable[[], list[Document]],
                      publish: Callable[[LiveVersion], None]) -> bool:
@@ -138,7 +170,9 @@ class LiveModels:
                  publish: Callable[[LiveVersion], None]) -> None:
         try:
             docs = accepted()
-            model = train_crf(self._training_documents() + docs)  # an accepted empty answer: "nothing here"
+            with self._lock:
+                self._training_on[queue] = len(docs)
+            model = self._train(self._training_documents() + docs)  # an accepted empty answer: "nothing here"
             model.name = live_name(base, version)
             live = LiveVersion(base, version, len(docs), model)
             publish(live)
@@ -148,6 +182,8 @@ class LiveModels:
                 while len(self._versions) > MAX_QUEUES:
                     self._versions.popitem(last=False)
         finally:
+            with self._lock:
+                self._training_on.pop(queue, None)
             self._busy.release()
             release_memory()
 

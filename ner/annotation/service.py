@@ -95,6 +95,7 @@ class AnnotationService:
         self._lock = threading.Lock()
         self._orders: LRUCache[tuple, list[int]] = LRUCache(_MAX_ORDERS)  # (queue, order, model) -> ids
         self._cursors: LRUCache[tuple, int] = LRUCache(_MAX_CURSORS)  # (queue, order, model, annotator) -> index
+        self._seen: LRUCache[tuple, int] = LRUCache(_MAX_CURSORS)  # (queue, annotator) -> live version last shown
         policy = LivePolicy(settings.live_every, settings.live_queue_seconds, settings.live_per_hour)
         self.live = LiveModels(policy, self._live_training_documents)
         self.preannotator = Preannotator(lambda: self.store(synchronous="NORMAL"), self.limits.preannotation_jobs,
@@ -367,10 +368,21 @@ class AnnotationService:
         doc_id = self._next_unanswered(store, queue, name, order, predictor, live)
         if live is not None:  # the queue's newest live version suggests from now on
             predictor = live.model
+        notice = self._news(queue, name, live)
         if doc_id is None:
             return self._dressed(item(store, queue, name, None))
         suggestion = self._suggestion(store, doc_id, _model_name(predictor), predictor)
-        return self._dressed(item(store, queue, name, doc_id, suggestion=suggestion))
+        return replace(self._dressed(item(store, queue, name, doc_id, suggestion=suggestion)), notice=notice)
+
+    def _news(self, queue: str, name: str, live: LiveVersion | None) -> Said | None:
+        """"Suggestions updated" when ``live`` is newer than what the annotator was last shown in the queue."""
+        version = live.version if live is not None else 0
+        with self._lock:
+            before = self._seen.get((queue, name))
+            self._seen[(queue, name)] = version
+        if live is None or before is None or before >= version:
+            return None
+        return Said("ann_msg_updated", {"model": str(live.model.name), "n": live.answers})
 
     def _suggestion(self, store: Store, doc_id: int, model: str | None, predictor):
         """The document's suggestion by ``model``, made now if it has none (lazily: only what is shown)."""

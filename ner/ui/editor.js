@@ -91,6 +91,7 @@ function draw() {
   if (item.error) root.append(h("div", "ann-error", "⚠ " + item.error));
   else if (note) root.append(h("div", "ann-msg ann-note", note));
   else if (item.message) root.append(h("div", "ann-msg", item.message));
+  if (item.notice && !item.error) root.append(h("div", "ann-msg ann-notice", item.notice));  // a new live version
   if (!editable()) {
     root.append(h("div", "ann-empty", item.finished ? T.finished : T.empty));
     if (item.finished && item.summary) root.append(summary());
@@ -129,7 +130,7 @@ function header() {
   if (pre && typeof pre.total === "number") {
     head.append(h("span", "ann-background", P.fill(T.background, { d: pre.done, t: pre.total })));
   }
-  if (item.retraining) head.append(h("span", "ann-background", T.retraining));
+  if (item.retraining_text) head.append(h("span", "ann-background ann-retraining", item.retraining_text));
   if (busy) head.append(h("span", "ann-saving", T.saving));
   return head;
 }

@@ -66,8 +66,9 @@ def item_json(found: Item, lang: str = "en") -> dict[str, Any]:
     job = found.preannotation
     return {"doc": found.doc, "name": found.name or None, "queue": found.queue, "text": found.text,
             "suggestion": found.suggestion, "model": found.model, "progress": found.progress.as_dict(),
-            "message": spoken(found.said, lang), "credit": CORPUS_CREDIT if found.credit else "",
-            "preannotation": {"done": job[0], "total": job[1]} if job else None,
+            "message": spoken(found.said, lang), "notice": spoken((found.notice,), lang) if found.notice else "",
+            "credit": CORPUS_CREDIT if found.credit else "",
+            "preannotation": {"done": job[0], "total": job[1]} if job else None, "retraining": found.retraining,
             "entities": [entity_to_json(e, found.text) for e in found.entities],
             "relations": [relation_to_json(t, p) for t, p in scored(Document("", found.text, found.entities,
                                                                                 found.relations))],
@@ -92,8 +93,9 @@ def summary_text(summary: dict[str, int], lang: str = "en") -> str:
 def editor_value(found: Item, lang: str = "en") -> dict[str, Any]:
     """An item as the editor's value (see the module docstring): the API's shape, with the words and the look."""
     out = item_json(found, lang) | {"rev": next(_revision), "annotator": found.annotator, "error": "",
-                                    "words": [list(w) for w in words(found.text)], "retraining": found.retraining,
-                                    **LOOK}
+                                    "words": [list(w) for w in words(found.text)], **LOOK}
+    if found.retraining is not None:
+        out["retraining_text"] = say_in(lang, "ann_retraining", n=found.retraining)
     out["progress_text"] = progress_text(found.progress.as_dict(), lang)
     if found.summary is not None:
         out["summary"] = found.summary.as_dict()
