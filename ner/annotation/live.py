@@ -124,15 +124,14 @@ class LiveModels:
         return found if found is not None and base is not None and found.base == base else None
 
     def retraining(self, queue: str) -> int | None:
-        """The accepted answers a new version of the queue is being trained on now (0 while they are read); None
-        when no retraining runs."""
+        """The accepted answers a new version of the queue is being trained on now; None when no retraining runs."""
         with self._lock:
             thread = self._threads.get(queue)
             answers = self._training_on.get(queue, 0)
         return answers if thread is not None and thread.is_alive() else None
 
     def after_accept(self, queue: str, base: str, taught: bool, accepted: Callable[[], list[Document]],
-                     publish: Callable[[LiveVersion], None]) -> bool:
+                     publish: Callable[[LiveVersion], None], count: Callable[[], int] | None = None) -> bool:
         """Count an accepted answer; start a retraining when one is due and allowed; True when started.
 
         ``taught``: the answer was :func:`informative`. A retraining is due after ``every``
@@ -141,6 +140,8 @@ class LiveModels:
         hour app-wide, and no other retraining runs (due answers wait for the next accept).
         ``accepted()`` reads the queue's accepted documents, in the background thread;
         ``publish(version)`` runs there too, before the version becomes the queue's current one.
+        ``count()`` (one cheap query, run only when a retraining starts) says how many answers it
+        will train on until ``accepted()`` has read them, so the editor never shows a wrong figure.
         """
         policy = self.policy
         if policy.every <= 0:
@@ -163,6 +164,12 @@ class LiveModels:
             thread = threading.Thread(target=self._retrain, args=(queue, base, accepted, version, publish),
                                       name=f"live-{queue}", daemon=True)
             self._threads[queue] = thread
+        try:  # the thread is not alive yet, so retraining() says None until it starts
+            answers = count() if count is not None else 0
+        except Exception:
+            answers = 0
+        with self._lock:
+            self._training_on[queue] = answers
         thread.start()
         return True
 

@@ -501,7 +501,7 @@ class AnnotationService:
             self.queue_order(store, queue, "uncertain", predictor, live=live)
 
         return self.live.after_accept(queue, _model_name(predictor), informative(saved.entities, saved.suggested),
-                                      accepted, publish)
+                                      accepted, publish, lambda: store.accepted_count(queue))
 
     def progress(self, caller: Caller, queue: str) -> Progress:
         """The caller's progress through a queue, and what the background pre-annotation has still to reach."""
