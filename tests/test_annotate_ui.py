@@ -417,7 +417,8 @@ def _open_page(pw, server, annotator: str | None, locale: str = "en-US", viewpor
     from playwright import sync_api
 
     browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale=locale)
+    # a phone is a touch screen with no mouse; the page opens wide, so that the tabs show, then shrinks
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale=locale, has_touch=viewport[0] < 500)
     page.errors = []
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.goto(server.local_url + (f"?annotator={annotator}" if annotator else ""))
@@ -674,6 +675,60 @@ def test_browser_spanish_phone_gets_messages_in_spanish(server):
         page.keyboard.press("u")
         sync_api.expect(page.locator("#ann-editor .ann-msg")).to_contain_text("No hay nada que deshacer",
                                                                               timeout=10_000)
+        assert not page.errors, page.errors
+        browser.close()
+
+
+GAPPED = ("Los pacientes que sufren dolores de cabeza muy intensos durante varias semanas seguidas deben "
+          "consultar a un especialista en neurología lo antes posible.")
+
+
+def test_browser_a_touch_phone_gets_taps_not_keys_and_a_wrapped_piece_keeps_its_number(server):
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as pw:
+        browser, page = _open_page(pw, server, "teo", viewport=(390, 844))
+        _paste(page, GAPPED, "touch")
+        editor = page.locator("#ann-editor")
+        while editor.locator(".ann-text .x").count():  # clear the model's suggestions
+            editor.locator(".ann-text .x").first.tap()
+        help_text = editor.locator(".ann-help").last.inner_text()
+        assert "Tap a word" in help_text and "Shift" not in help_text and "Ctrl" not in help_text, help_text
+        assert not editor.locator(".ann-label kbd").first.is_visible()  # no key hints on the label buttons
+        assert not editor.locator(".ann-act kbd").first.is_visible()
+        assert not page.locator(".prose.ann-intro-keys").is_visible()
+        assert page.locator(".prose.ann-intro-touch").is_visible()
+
+        # no Shift on a touch screen: a tap on the first word, then on the last, takes the words between
+        word = lambda text: editor.locator(".ann-text > span.w", has_text=text).first  # noqa: E731
+        word("dolores").tap()
+        assert "tap a label" in editor.locator(".ann-hint").inner_text()
+        word("intensos").tap()
+        sync_api.expect(editor.locator(".ann-hint")).to_contain_text("dolores de cabeza muy intensos")
+        editor.locator(".ann-label", has_text="Concept").tap()
+        sync_api.expect(editor.locator("mark.ent")).to_have_count(1)
+
+        # a discontinuous entity whose first piece is the last word of a line: after it is drawn with its
+        # number, the number stays on the line of its word (no empty outlined box with a "1" behind)
+        last_of_line = editor.locator(".ann-text").evaluate("""box => {
+            const words = [...box.querySelectorAll(':scope > span.w')];
+            for (let i = 0; i + 1 < words.length; i++)
+              if (words[i + 1].getBoundingClientRect().top > words[i].getBoundingClientRect().top + 5
+                  && words[i].textContent.length > 3) return words[i].textContent;
+            return null; }""")
+        assert last_of_line, "the text fills more than one line"
+        word(last_of_line).tap()
+        editor.locator(".ann-piece").tap()
+        word("neurología").tap()
+        editor.locator(".ann-label", has_text="Concept").tap()
+        sync_api.expect(editor.locator("mark.ent.linked")).to_have_count(2)
+        gaps = editor.locator("mark.ent.linked").evaluate_all("""marks => marks.map(m => {
+            const badge = m.querySelector('sup.link'), w = m.querySelector('.w');
+            return badge ? Math.abs(badge.getBoundingClientRect().bottom - w.getBoundingClientRect().bottom) : 0; })""")
+        assert max(gaps) < 24, gaps  # px: the badge sits on its word's line (a line is 48 px; a superscript 12 up)
+        editor.locator(".ann-labels").scroll_into_view_if_needed()
+        page.screenshot(path=str(SHOTS / "annotate-touch-phone.png"))  # the viewport: a full-page or element one
+        # is taken with the touch emulation off
         assert not page.errors, page.errors
         browser.close()
 

@@ -108,7 +108,8 @@ def cookie_js(clear: bool = False) -> str:
 
 def build(ctx, admin) -> None:
     """The Annotate tab; ``admin`` is the admin-token box that gates exports."""
-    gr.Markdown(t("ann_intro"))
+    gr.Markdown(t("ann_intro"), elem_classes="ann-intro-keys")
+    gr.Markdown(t("ann_intro_touch"), elem_classes="ann-intro-touch")
     signing = _sign_in_row() if ctx.config.users else None
     with gr.Row():
         annotator = gr.Textbox(label=t("ann_annotator"), placeholder="ana", scale=2, elem_id="ann-annotator",

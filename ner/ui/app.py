@@ -43,6 +43,12 @@ CSS = """
 @media (max-width: 500px) {
   #ner-tabs .tab-container button { padding: 0 var(--size-2); }
 }
+/* the Annotate tab's intro names keys and Ctrl+click, or taps on a touch screen with no mouse */
+.ann-intro-touch { display: none; }
+@media (hover: none) and (pointer: coarse) {
+  .ann-intro-keys { display: none; }
+  .ann-intro-touch { display: block; }
+}
 @media (max-width: 370px) {  /* down to a 320 px screen */
   #ner-tabs .tab-container button { padding: 0 var(--size-1); font-size: 13px; }
 }

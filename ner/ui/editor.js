@@ -45,6 +45,9 @@ const low = (e) => typeof e.score === "number" && e.score < threshold();
 const pending = () => selection.pending;
 const visible = () => root.getClientRects().length > 0;
 const editable = () => item && item.text && !item.finished;
+// a touch screen with no mouse: its help names taps, not keys or Shift/Ctrl+click
+const touch = () => matchMedia("(hover: none) and (pointer: coarse)").matches;
+const say = (key) => (touch() && T[key + "_touch"]) || T[key];
 
 function load(value) {
   item = value && typeof value === "object" ? value : null;
@@ -103,7 +106,7 @@ function draw() {
   const hiddenOnes = P.hidden(ents, pieces);
   if (hiddenOnes.length) root.append(overlapList(hiddenOnes));
   root.append(relationList());
-  root.append(actions(), h("div", "ann-help", P.fill(T.help, { n: labels().length, t: Math.round(threshold() * 100) })));
+  root.append(actions(), h("div", "ann-help", P.fill(say("help"), { n: labels().length, t: Math.round(threshold() * 100) })));
   if (picking) root.querySelector(".ann-rel-new select")?.focus({ preventScroll: true });
   if (item.credit) root.append(h("div", "ann-credit", item.credit));
 }
@@ -168,8 +171,8 @@ function hint() {
   const words = (e) => P.surface(item.text, e.fragments);
   if (picking) text = P.fill(T.pick_type, { a: words(picking.from), b: words(picking.to) });
   else if (linking) text = P.fill(T.link, { s: words(linking) });
-  else if (pending()) text = P.fill(T.pick, { s: pending().map(([a, b]) => cut(a, b)).join(" … "), n });
-  else if (sel >= 0 && ents[sel]) text = P.fill(T.picked, { l: shown(ents[sel].label), s: P.surface(item.text, ents[sel].fragments), n });
+  else if (pending()) text = P.fill(say("pick"), { s: pending().map(([a, b]) => cut(a, b)).join(" … "), n });
+  else if (sel >= 0 && ents[sel]) text = P.fill(say("picked"), { l: shown(ents[sel].label), s: P.surface(item.text, ents[sel].fragments), n });
   else if (sticky) text = P.fill(T.sticky, { l: shown(sticky), k: labels().indexOf(sticky) + 1 });
   return h("div", "ann-hint", text);
 }
@@ -198,16 +201,20 @@ function markFor({ piece: p, children }) {
   const role = r && r.from === e ? " rel-from" : r && r.to === e ? " rel-to" : linking === e ? " rel-from" : "";
   const m = h("mark", "ent" + (low(e) ? " low" : "") + (p.i === sel ? " sel" : "") + (links.has(p.i) ? " linked" : "") + role);
   m.dataset.i = p.i;
-  if (links.has(p.i)) {
-    // the pieces of one entity carry the same number, so they read as one
-    const badge = h("sup", "link", links.get(p.i));
-    badge.setAttribute("aria-hidden", "true");
-    m.append(badge);
-  }
   m.dataset.me = p.e;
   m.style.setProperty("--c", color(e.label));
   m.title = shown(e.label) + (typeof e.score === "number" ? " · " + P.fill(T.percent || "{n}%", { n: Math.round(e.score * 100) }) : "");
   for (const child of children) m.append(piece(child));
+  if (links.has(p.i)) {
+    // the pieces of one entity carry the same number, so they read as one; the number and the first
+    // word stay on one line, so a piece that wraps never leaves an empty box with its number behind
+    const badge = h("sup", "link", links.get(p.i));
+    badge.setAttribute("aria-hidden", "true");
+    const head = h("span", "head");
+    head.append(badge);
+    if (m.firstElementChild) head.append(m.firstElementChild);
+    m.prepend(head);
+  }
   if (p.last) {
     // the last word, the label and ✕ stay on one line
     const tail = h("span", "tail");
@@ -255,10 +262,10 @@ function typeSelect(value, cls) {
 function relationList() {
   const box = h("div", "ann-rels");
   const head = h("div", "ann-rels-head", (T.relations || "Relations") + " ");
-  const start = h("button", "ann-rel-start" + (linking ? " on" : ""), T.relation_button || "→ relation");
+  const start = h("button", "ann-rel-start" + (linking ? " on" : ""), say("relation_button") || "→ relation");
   start.type = "button";
   start.disabled = sel < 0 && !linking;
-  start.title = T.rel_help || "";
+  start.title = say("rel_help") || "";
   start.addEventListener("click", (ev) => {
     ev.preventDefault();
     startLink();
@@ -311,7 +318,7 @@ function relationList() {
     list.append(li);
   }
   if (rels.length || picking) box.append(list);
-  else if (!linking) box.append(h("div", "ann-help", T.rel_help || ""));
+  else if (!linking) box.append(h("div", "ann-help", say("rel_help") || ""));
   return box;
 }
 
@@ -541,7 +548,9 @@ root.addEventListener("click", (ev) => {
   }
   const m = ev.target.closest("mark.ent, .ann-chip");
   const w = ev.target.closest(".ann-text .w");
-  const how = ev.shiftKey ? "extend" : ev.ctrlKey || ev.metaKey || pieceMode ? "add" : "one";
+  // a touch screen has no Shift: a tap on a free word while words wait for a label stretches the selection to it
+  const stretch = touch() && pending() && w && !m;
+  const how = ev.shiftKey ? "extend" : ev.ctrlKey || ev.metaKey || pieceMode ? "add" : stretch ? "extend" : "one";
   if (how === "extend" && w) {
     choose([+w.dataset.s, +w.dataset.e], "extend"); // on a tagged word too: from the last word clicked
     return;
