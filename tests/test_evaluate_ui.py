@@ -15,7 +15,16 @@ from urllib.parse import urlparse
 import pytest
 
 from ner.entities import Document, Entity, entity
-from ner.ui.evaluate import browse, browse_pair, compare_table, score_table, wanted
+from ner.ui.evaluate import (
+    PAGE,
+    browse,
+    browse_pair,
+    chosen_documents,
+    compare_table,
+    score_table,
+    sent_message,
+    wanted,
+)
 from ner.ui.render import render_marked
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,6 +124,25 @@ def test_the_comparison_lists_the_sentences_where_the_models_disagree():
     assert [m for m, _ in _marks(out, "b")] == ["correct"] * 3
     assert [m for m, _ in _marks(out, "gold")] == ["none"] * 3  # gold is drawn unmarked
     assert "disagree on 0 of 2" in browse_pair([GOLD, same], [GOLD, same], [GOLD, same], "any error", ("a", "b"))
+
+
+def test_the_sentences_sent_to_a_queue_are_every_page_of_the_filter():
+    from ner.annotation.intake import Sent
+    from ner.refusals import Refusal
+    from ner.ui.results import pack
+
+    perfect = Document("ok", TEXT, (FIEBRE,))
+    gold = [Document(f"s{i}", f"{TEXT} {i}", GOLD.entities) for i in range(PAGE + 5)] + [perfect]
+    pred = [Document(g.id, g.text, PRED.entities) for g in gold[:-1]] + [perfect]
+    kept = pack(gold, pred, names=("crf",), split="dev", credit=True)
+    assert [d.id for d in chosen_documents(kept, "any error")] == [f"s{i}" for i in range(PAGE + 5)]  # two pages
+    assert len(chosen_documents(kept, "all sentences")) == PAGE + 6 and chosen_documents(kept, "spurious")
+    with pytest.raises(Refusal, match="unknown kind of error 'typo'"):
+        chosen_documents(kept, "typo")
+    said = sent_message(Sent("errors-crf", 3, 1, "crf"), SPANISH)
+    assert said == ("«errors-crf»: 3 frases añadidas; ya en la cola: 1. "
+                    "Sugerencias de crf: abra la cola en la pestaña Anotar.")
+    assert sent_message(Sent("q", 1, 0)) == "«q»: 1 sentence added, 0 already there."
 
 
 # ---------------------------------------------------------------- in the browser

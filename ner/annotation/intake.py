@@ -4,12 +4,15 @@ An upload, pasted text or the corpus gives a :class:`NewDocuments`: the document
 Plain text gives one document per non-empty line; a BRAT pair (a ``.txt`` + its ``.ann``,
 uploaded together or zipped) gives its lines with their entities, which become a suggestion
 of the agent ``brat:<file name>``. Uploads are read, and their limits checked, by
-:func:`ner.uploads.read_upload`; pasted text shares its line reader. :func:`add_to_queue`
-writes them to the store.
+:func:`ner.uploads.read_upload`; pasted text shares its line reader. The Evaluate tab's
+sentences (:func:`evaluation_documents`) keep their ids; a sentence of an official test set
+is never one of them (:func:`official_test_sentences`). :func:`add_to_queue` writes them to
+the store.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,7 +21,7 @@ from pathlib import Path
 from ner import corpus
 from ner.entities import Document, Entity, check_entities
 from ner.refusals import Refusal
-from ner.settings import DEFAULT_LIMITS, Limits
+from ner.settings import DEFAULT_LIMITS, Limits, corpus_dir
 from ner.store import Store
 from ner.uploads import Upload, lines_to_documents, read_upload
 
@@ -27,6 +30,7 @@ CORPUS_QUEUES: dict[str, str] = {  # queue name -> corpus split
     "scenario4-unannotated": "scenario4",
 }
 SAMPLE_QUEUE = "sample"
+TEST_SETS = ("test", "scenario1", "scenario3", "scenario4")  # the official eHealth-KD 2020 test sets (annotated lines)
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,58 @@ def pasted_documents(text: str, name: str | None = None, limits: Limits = DEFAUL
     if not docs:
         raise Refusal("paste some text first (one document per line)")
     return NewDocuments(queue, docs)
+
+
+@dataclass(frozen=True)
+class Sent:
+    """What sending sentences to a queue did: ``added`` new documents, ``already`` there before, and the suggestions.
+
+    ``model``: the name of the model that suggests (None: no model yet); ``preannotated`` documents got its
+    suggestions at once, ``later`` are left to the background.
+    """
+
+    queue: str
+    added: int
+    already: int
+    model: str | None = None
+    preannotated: int = 0
+    later: int = 0
+
+
+def evaluation_documents(queue: str, docs: Sequence[Document]) -> NewDocuments:
+    """Evaluation sentences for the queue ``queue`` (a typed name, tidied): plain texts named by their ids, each once.
+
+    Their gold entities are not kept: the queue's suggestions are a model's, and the
+    annotator corrects those.
+    """
+    if not isinstance(queue, str) or not queue.strip():
+        raise Refusal("name the queue to send the sentences to")
+    unique: dict[str, Document] = {}
+    for doc in docs:
+        if doc.text.strip():
+            unique.setdefault(doc.text, Document(doc.id, doc.text, annotated=False))
+    return NewDocuments(tidy_name(queue[:200]), list(unique.values()), named=True)
+
+
+def official_test_sentences(docs: Sequence[Document]) -> list[Document]:
+    """Those of ``docs`` whose text is an annotated sentence of an official test set (:data:`TEST_SETS`).
+
+    None when the corpus is not on disk.
+    """
+    known = _test_texts(str(corpus_dir()))
+    return [d for d in docs if d.text in known]
+
+
+@functools.lru_cache(maxsize=2)
+def _test_texts(where: str) -> frozenset[str]:
+    """The annotated texts of the test sets of the corpus in ``where`` (read once per corpus folder)."""
+    texts: set[str] = set()
+    for split in TEST_SETS:
+        try:
+            texts.update(d.text for d in corpus.load(split) if d.annotated)
+        except FileNotFoundError:
+            continue
+    return frozenset(texts)
 
 
 def add_to_queue(store: Store, new: NewDocuments) -> list[int]:

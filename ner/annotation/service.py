@@ -20,7 +20,7 @@ import json
 import tempfile
 import threading
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,9 +35,12 @@ from ner.annotation.intake import (
     CORPUS_QUEUES,
     SAMPLE_QUEUE,
     NewDocuments,
+    Sent,
     add_to_queue,
     corpus_choices,
     corpus_documents,
+    evaluation_documents,
+    official_test_sentences,
 )
 from ner.annotation.items import (
     ACTIONS,
@@ -299,6 +302,40 @@ class AnnotationService:
             if quiet:
                 return None
             raise
+
+    # ------------------------------------------------------------ sending evaluation sentences to a queue
+
+    def send_to_queue(self, caller: Caller, queue: Any, documents: Sequence[Document], model: str | None) -> Sent:
+        """Put sentences into a queue (a model's errors, from the Evaluate tab), pre-annotated by ``model``.
+
+        ``queue`` is a typed name (tidied); a new queue is the caller's. The checks are those of
+        adding documents in the Annotate tab (the name, the queues and documents per annotator,
+        the text at once and in an hour), on the sentences not in the queue yet: sending the same
+        sentences again adds nothing. A sentence of an official test set is refused: answers
+        can become training data, and training on test sentences spoils their score. The gold
+        entities are not sent; the model's predictions become the suggestions, as when a queue
+        is opened (the first ones now, the rest in the background).
+        """
+        name = self.annotator(caller)
+        predictor = self._predictor(caller, model)
+        new = evaluation_documents(queue, documents)
+        if not new.docs:
+            raise Refusal("no sentences to send: choose a kind of error that shows some")
+        leaked = official_test_sentences(new.docs)
+        if leaked:
+            raise Refusal("{n} of these sentences belong to the official test set, which is never sent to a queue "
+                          "(corrections can become training data, and training on test sentences spoils their "
+                          "score): send dev sentences or your own gold file", n=len(leaked))
+        store = self.store()
+        there = set(store.texts(store.document_ids(new.queue))) if store.queue(new.queue) else set()
+        fresh = replace(new, docs=[d for d in new.docs if d.text not in there])
+        self._check_new_documents(store, caller, name, fresh, shared=False)
+        store.create_queue(new.queue, name)
+        ids = add_to_queue(store, new)
+        predicted, later = self._preannotate(new.queue, ids, predictor)
+        self._forget_orders(new.queue)
+        shown = None if predictor is None else Path(str(predictor.name)).name  # never a server path
+        return Sent(new.queue, len(fresh.docs), len(new.docs) - len(fresh.docs), shown, predicted, later)
 
     # ------------------------------------------------------------ the queue's order
 

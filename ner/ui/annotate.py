@@ -261,6 +261,10 @@ def build(ctx, admin) -> None:
     def after_delete(current, request: gr.Request, profile: gr.OAuthProfile | None):
         return refresh(current, ctx.caller(request, profile))
 
+    def relisted(request: gr.Request, profile: gr.OAuthProfile | None):
+        """The queues again as the list opens (one sent from the Evaluate tab meanwhile); the choice is left alone."""
+        return gr.Dropdown(choices=service.queue_choices(ctx.caller(request, profile)))
+
     def annotators(token, request: gr.Request):
         caller = ctx.caller(request, token=token)
         try:
@@ -286,6 +290,7 @@ def build(ctx, admin) -> None:
     endpoint(on_export, "export_corrections", [admin, formats, only_queue, only_annotator], [archive])
     endpoint(on_compare, "annotator_agreement", [admin, first, second, only_queue], [table])
     endpoint(on_delete, "delete_queue", [admin, only_queue], [deleted])
+    queue.focus(relisted, None, [queue], api_visibility="private", show_progress="hidden")
     browsed = [queue, search, annotator]
     browse_box.expand(on_browse, browsed, [items], api_visibility="private", show_progress="hidden")
     browse_box.expand(_opened, None, [browse_open], api_visibility="private", show_progress="hidden", queue=False)

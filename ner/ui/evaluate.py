@@ -3,7 +3,13 @@
 Everything shown follows the reader's language (labels included: Concepto, Acción, ...; scores
 with a decimal comma in Spanish); the ``/evaluate`` API and the data keep the canonical English
 names and plain numbers. On a phone the scores table keeps its main columns only, so that it needs
-no sideways scroll (as the Analyse tab's table does).
+no sideways scroll (as the Analyse tab's table does), and the page scrolls to the results once
+they come.
+
+"Send these sentences to a queue" puts the sentences the error filter keeps (every page) into an
+annotation queue, pre-annotated by the evaluated model, so that its errors are the next items to
+correct (:meth:`ner.annotation.service.AnnotationService.send_to_queue`; the official test set
+is refused there).
 """
 
 from __future__ import annotations
@@ -15,13 +21,15 @@ import gradio as gr
 import pandas as pd
 
 from ner import corpus
+from ner.annotation.intake import Sent, tidy_name
 from ner.checkpoints import evaluate, predict_documents
 from ner.entities import Document, Entity
 from ner.errors import ERRORS, MARKS, Marked, MarkedSentence, compare_rows, mark_sentence
 from ner.memory import release_memory
 from ner.refusals import Refusal
 from ner.scoring import score
-from ner.ui.common import NARROW, endpoint, user_error
+from ner.ui.annotate import NAME_KEY
+from ner.ui.common import NARROW, REFUSED, endpoint, user_error, warned
 from ner.ui.i18n import language, number, say, say_in, t
 from ner.ui.render import MARKS_CSS, label_name, marks_legend, render_marked
 from ner.ui.results import ANNOTATED, DIFFER, Pack, Results, mask_errors, pack
@@ -35,6 +43,9 @@ ERROR_KINDS: dict[str, str] = {"any error": "eval_any", "missing": "eval_missing
                                "all sentences": "eval_all"}
 _KIND_MARK = {"missing": "missing", "spurious": "spurious", "wrong type": "incorrect", "partial": "partial"}
 PAGE = 20  # sentences a page of the error browser
+# after a run, the results come into view when they start low on the screen (on a phone: two screens down)
+SCROLL = ("() => { const e = document.getElementById('eval-results'); "
+          "if (e && e.getBoundingClientRect().top > innerHeight * 0.6) e.scrollIntoView({block: 'start'}); }")
 STATE_SECONDS = 15 * 60  # how long the error browser keeps a visitor's results once computed
 # a phone (see ``NARROW``): the columns kept, by position in ``eval_headers`` / ``eval_compare_headers``
 NARROW_SCORES = (1, 2, 3, 4)  # type, P, R, F1
@@ -116,6 +127,29 @@ def _chosen(kept: Pack, kind: str) -> list[int]:
         if mask & ANNOTATED and (not compare or mask & DIFFER) and wanted(mask_errors(mask), kind):
             out.append(i)
     return out
+
+
+def chosen_documents(kept: Pack, kind: str) -> list[Document]:
+    """The gold sentences the error browser shows for ``kind``, on every page (in a comparison: where A and B differ).
+
+    A ``kind`` not among :data:`ERROR_KINDS` is refused (it comes from the client).
+    """
+    return [row[0] for _, row in kept.sentences(_chosen(kept, _kind(kind)))]
+
+
+def _kind(kind: object) -> str:
+    if not isinstance(kind, str) or kind not in ERROR_KINDS:
+        raise Refusal("unknown kind of error {kind!r} (expected one of {kinds})", kind=str(kind)[:100],
+                      kinds=", ".join(ERROR_KINDS))
+    return kind
+
+
+def sent_message(sent: Sent, request: gr.Request | None = None) -> str:
+    """What a send did, said to the reader: how many sentences were added and already there, who suggests."""
+    text = say(request, "eval_sent", queue=sent.queue, n=sent.added, already=sent.already)
+    if sent.model is not None:
+        text += " " + say(request, "eval_sent_model", model=sent.model)
+    return text
 
 
 def pages(kept: Pack, kind: str) -> int:
@@ -248,7 +282,8 @@ def build(ctx, admin: gr.Textbox) -> None:
         release_memory()
         caption = f"<p class='ner-caption'>{html.escape(caption)}</p>"
         table = gr.Dataframe(value=table, column_widths=NARROW_WIDTHS if narrow else [])
-        return (table, *show(kind, key, 0, request), key, gr.Column(visible=True), caption)
+        return (table, *show(kind, key, 0, request), key, gr.Column(visible=True), caption, model,
+                tidy_name(f"errors-{name}"), "")
 
     def show(kind, key, page, request: gr.Request = None):
         """One page of the error browser (the pack read from the results every session shares), and its buttons."""
@@ -268,6 +303,40 @@ def build(ctx, admin: gr.Textbox) -> None:
             return show(kind, key, (page or 0) + step if step else 0, request)
         go.__name__ = go.__qualname__ = {-1: "previous_page", 0: "first_page", 1: "next_page"}[step]
         return go
+
+    def send(kind, key, model, queue, typed, token, request: gr.Request, profile: gr.OAuthProfile | None):
+        """The sentences the filter keeps, on every page, to a queue pre-annotated by the evaluated model."""
+        found = kept.get(key)
+        try:
+            if found is None:
+                raise gr.Error(say(request, "eval_expired"))
+            caller = ctx.caller(request, profile, typed, token)
+            sent = ctx.annotation.send_to_queue(caller, queue, chosen_documents(found, kind), model)
+        except Exception as exc:  # noqa: BLE001 (warned logs what is not a refusal)
+            return warned(exc, 1, request)
+        return sent_message(sent, request)
+
+    def send_errors_to_queue(model: str, split: str = "dev", kind: str = "any error", queue: str = "",
+                             annotator: str = "", admin_token: str = "", request: gr.Request = None,
+                             profile: gr.OAuthProfile | None = None) -> dict:
+        """Evaluate a model on ``dev`` or ``sample`` and send the sentences with ``kind`` of error to a queue.
+
+        The queue (default ``errors-<model>``) is pre-annotated by the model; the same sentences
+        sent again are not added twice. The official test set is refused. Returns ``{queue,
+        added, already, model}``.
+        """
+        try:
+            caller = ctx.caller(request, profile, annotator, admin_token)
+            kind = _kind(kind)  # before predicting
+            gold = corpus.load(_split(split))
+            predictor = ctx.predictor(model, admin_token, request)
+            pred = predict_documents(predictor, gold)
+            chosen = chosen_documents(pack(gold, pred, names=("",), split=split, credit=False), kind)
+            name = queue or tidy_name(f"errors-{Path(str(predictor.name)).name}")
+            sent = ctx.annotation.send_to_queue(caller, name, chosen, model)
+        except (*REFUSED, FileNotFoundError) as exc:
+            raise user_error(exc, request) from exc
+        return {"queue": sent.queue, "added": sent.added, "already": sent.already, "model": sent.model}
 
     def evaluate_api(model: str, split: str = "test", admin_token: str = "", request: gr.Request = None) -> dict:
         """Official Task A and nervaluate scores of a model on ``dev``, ``test`` or ``sample``.
@@ -289,10 +358,17 @@ def build(ctx, admin: gr.Textbox) -> None:
         kind = gr.Radio([(t(key), value) for value, key in ERROR_KINDS.items()], value="any error",
                         label=t("error_kind"), elem_id="eval-kind")
         button = gr.Button(t("evaluate"), variant="primary", elem_id="eval-button")
-    with gr.Column(visible=False) as results:  # shown once filled, in the reader's language
+    with gr.Column(visible=False, elem_id="eval-results") as results:  # shown once filled, in the reader's language
         caption = gr.HTML(elem_id="eval-caption")
         table = gr.Dataframe(headers=say_in("en", "eval_headers").split("|"), interactive=False,
                              elem_id="eval-table", label=t("eval_scores"), show_label=False)
+        with gr.Row(elem_id="eval-send", equal_height=True):
+            queue = gr.Textbox(label=t("eval_queue_name"), max_lines=1, scale=3, elem_id="eval-queue-name")
+            owner = gr.Textbox(label=t("ann_annotator"), placeholder="ana", max_lines=1, scale=2,
+                               visible=not ctx.config.login, elem_id="eval-annotator")
+            send_button = gr.Button(t("eval_send"), scale=1, min_width=200, elem_id="eval-send-button")
+        gr.Markdown(t("eval_send_help"), elem_id="eval-send-help")
+        sent = gr.Markdown(elem_id="eval-sent")
     errors = gr.HTML(elem_id="eval-errors", css_template=CSS)
     with gr.Row(visible=False, elem_id="eval-pages") as nav:
         previous = gr.Button(t("eval_previous"), size="sm", scale=0, min_width=170, elem_id="eval-previous")
@@ -303,14 +379,26 @@ def build(ctx, admin: gr.Textbox) -> None:
 
     shown = [errors, page, nav, previous, following]
     # one evaluation at a time for the whole app: each holds its gold set and predictions in memory while it runs
+    evaluated = gr.State(None)  # the model box's value when the results were computed: it suggests for a queue
+    saved_name = gr.BrowserState("", storage_key=NAME_KEY, secret=NAME_KEY)  # the Annotate tab's annotator name
     button.click(run, [ctx.model_box, split, upload, kind, other, admin, narrow],
-                 [table, *shown, key, results, caption], js=NARROW, api_visibility="private", concurrency_limit=1,
-                 concurrency_id="evaluate")
+                 [table, *shown, key, results, caption, evaluated, queue, sent], js=NARROW, api_visibility="private",
+                 concurrency_limit=1, concurrency_id="evaluate").then(None, js=SCROLL)
+    send_button.click(send, [kind, key, evaluated, queue, owner, admin], [sent], api_visibility="private",
+                      concurrency_limit=1, concurrency_id="send-to-queue")
+    if not ctx.config.login:  # with a login the queue is the login's
+        gr.on(None, _kept_name, [saved_name], [owner], api_visibility="private", show_progress="hidden")
     kind.change(turn(0), [kind, key, page], shown, api_visibility="private")
     previous.click(turn(-1), [kind, key, page], shown, api_visibility="private")
     following.click(turn(+1), [kind, key, page], shown, api_visibility="private")
     other.focus(lambda: gr.Dropdown(choices=ctx.models.choices()), None, [other], api_visibility="private")
     endpoint(evaluate_api, "evaluate", concurrency_limit=1, concurrency_id="evaluate")
+    endpoint(send_errors_to_queue, concurrency_limit=1, concurrency_id="evaluate")
+
+
+def _kept_name(saved: str | None):
+    """The annotator name this browser kept (the Annotate tab's), for the queue's owner."""
+    return saved.strip() if isinstance(saved, str) and saved.strip() else gr.skip()
 
 
 def _split(split: str) -> str:
