@@ -12,14 +12,18 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cachetools import LRUCache
+
 from ner import corpus
 from ner.entities import Document
 from ner.files import atomic_write
+from ner.messages import N_, SOURCE, say
 from ner.predict import Predictor
 from ner.scoring import score
 from ner.settings import checkpoints_dir
@@ -153,9 +157,12 @@ non-commercial, share-alike terms.
 """
 
 
+METRICS_BYTES = 1 << 20  # a metrics.json is a few KB: a bigger one is not read (the label goes without its F1)
+
+
 @dataclass(frozen=True)
 class CheckpointInfo:
-    """A finished checkpoint on disk."""
+    """A finished checkpoint on disk; ``f1``: the official F1 of each split it was evaluated on (``metrics.json``)."""
 
     path: Path
     name: str
@@ -163,28 +170,90 @@ class CheckpointInfo:
     created: str
     test_f1: float | None
     dev_f1: float | None
+    f1: tuple[tuple[str, float], ...] = ()
 
-    def label(self) -> str:
-        f1 = f", test F1 {self.test_f1:.3f}" if self.test_f1 is not None else ""
-        return f"{self.name} ({self.kind}{f1})"
+    def label(self, lang: str = SOURCE) -> str:
+        """What a model list shows for it (:func:`checkpoint_label`): the F1 of ``dev``, else of its first split."""
+        scores = dict(self.f1)
+        split = "dev" if "dev" in scores else next(iter(scores), None)
+        return checkpoint_label(self.kind, self.name, self.created,
+                                None if split is None else (split, scores[split]), lang)
+
+
+def checkpoint_label(kind: str, name: str, created: str, f1: tuple[str, float] | None, lang: str = SOURCE) -> str:
+    """``crf · dev F1 0.842 · 2026-12-03 08:38 (crf-20261203-083819)``: kind, a split's F1, creation (UTC), run name.
+
+    The F1 (``(split, f1)``) is left out when None, the time when ``created`` is no ISO time;
+    numbers as ``lang`` writes them.
+    """
+    parts = [kind]
+    if f1 is not None:
+        parts.append(say(lang, N_("{split} F1 {f1:.3f}"), split=f1[0], f1=f1[1]))
+    try:
+        parts.append(datetime.fromisoformat(created).astimezone(UTC).strftime("%Y-%m-%d %H:%M"))
+    except (TypeError, ValueError):
+        pass
+    return f"{' · '.join(parts)} ({name})"
 
 
 def list_checkpoints(root: Path | None = None) -> list[CheckpointInfo]:
-    """Finished checkpoints under ``root``, newest first; temporary and broken folders are left out."""
+    """Finished checkpoints under ``root`` (those with a ``ner_model.json``), newest first; temporary folders are
+    left out. Each is read once while its files keep their modification times (:func:`read_checkpoint`)."""
     root = checkpoints_dir() if root is None else root
     found = []
-    for folder in root.glob("*/ner_model.json") if root.is_dir() else []:
-        if folder.parent.name.startswith("."):  # a staging folder, even one about to be renamed
+    for marker in root.glob("*/ner_model.json") if root.is_dir() else []:
+        if marker.parent.name.startswith("."):  # a staging folder, even one about to be renamed
             continue
-        try:
-            info = json.loads(folder.read_text(encoding="utf-8"))
-            metrics = json.loads((folder.parent / "metrics.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        evals = metrics.get("eval", {})
-        f1 = {s: evals[s]["official"]["f1"] for s in ("dev", "test") if s in evals}
-        found.append(
-            CheckpointInfo(folder.parent, folder.parent.name, info.get("kind", "?"), info.get("created", ""),
-                           f1.get("test"), f1.get("dev"))
-        )
+        info = read_checkpoint(marker.parent)
+        if info is not None:
+            found.append(info)
     return sorted(found, key=lambda c: (c.created, c.name), reverse=True)
+
+
+def read_checkpoint(folder: Path) -> CheckpointInfo | None:
+    """A checkpoint's description (``ner_model.json``) and F1s (``metrics.json``, if any); None when unreadable.
+
+    Cached by the two files' modification times and sizes, so listing many checkpoints reads only what changed.
+    """
+    marker, metrics = folder / "ner_model.json", folder / "metrics.json"
+    key = (str(folder), _stamp(marker), _stamp(metrics))
+    if key[1] is None:
+        return None
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            return _CACHE[key]
+    try:
+        info = json.loads(marker.read_text(encoding="utf-8"))
+        if not isinstance(info, dict):
+            raise ValueError("not a JSON object")
+    except (OSError, ValueError):
+        found = None
+    else:
+        f1 = _f1s(metrics) if key[2] is not None and key[2][1] <= METRICS_BYTES else {}
+        found = CheckpointInfo(folder, folder.name, str(info.get("kind", "?")), str(info.get("created", "")),
+                               f1.get("test"), f1.get("dev"), tuple(f1.items()))
+    with _CACHE_LOCK:
+        _CACHE[key] = found
+    return found
+
+
+_CACHE: LRUCache[tuple, CheckpointInfo | None] = LRUCache(4096)
+_CACHE_LOCK = threading.Lock()
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """``(mtime_ns, size)`` of a file, None when it cannot be read."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size
+
+
+def _f1s(metrics: Path) -> dict[str, float]:
+    """The official F1 of each split in a ``metrics.json`` (its first 10), in its order; none if unreadable."""
+    try:
+        evals = json.loads(metrics.read_text(encoding="utf-8")).get("eval", {})
+        return {str(s): float(r["official"]["f1"]) for s, r in list(evals.items())[:10]}
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        return {}

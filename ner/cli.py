@@ -160,9 +160,16 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from ner.flags import dataclass_from_args
+    from ner.hub import BaseModelProblem, check_base_model
     from ner.train import TrainSettings, train
 
     settings = dataclass_from_args(TrainSettings, args)
+    try:
+        check_base_model(settings.base_model, settings.task)  # before the corrections are read and the GPUs listed
+    except BaseModelProblem as exc:
+        print(f"error: {exc}\n  the CRF trains offline, in seconds: python -m ner train --base-model crf",
+              file=sys.stderr)
+        return 2
     extra = _corrections(args.db) if args.corrections else []
     if args.extra:
         from ner.export import import_any

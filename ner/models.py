@@ -118,15 +118,16 @@ class Models:
     def checkpoints(self) -> list[CheckpointInfo]:
         return list_checkpoints(self.root)
 
-    def choices(self, task: str = "entities") -> list[tuple[str, str]]:
+    def choices(self, task: str = "entities", lang: str = "en") -> list[tuple[str, str]]:
         """Dropdown choices ``(label, value)`` of the models of ``task`` (``entities`` or ``relations``).
 
         Entities: ``NER_MODEL`` first when set, then the entity checkpoints, newest first;
-        relations: the relation checkpoints, newest first.
+        relations: the relation checkpoints, newest first. A checkpoint's label (in ``lang``:
+        :func:`ner.checkpoints.checkpoint_label`) shows its kind, dev F1 and time; its value is its folder.
         """
         pinned = self.settings.default_model if task == "entities" else None
         kinds = ENTITY_KINDS if task == "entities" else RELATION_KINDS
-        listed = [(c.label(), str(c.path)) for c in self.checkpoints() if c.kind in kinds]
+        listed = [(c.label(lang), str(c.path)) for c in self.checkpoints() if c.kind in kinds]
         return ([(pinned, pinned)] if pinned else []) + listed
 
     def default(self, task: str = "entities") -> str | None:

@@ -112,18 +112,23 @@ def test_the_train_endpoint_trains_a_relation_model_and_its_table_shows(app, crf
     assert {r[1] for r in rows} & {"target", "subject", "is-a"}
 
 
-def test_a_failing_run_reports_its_error_and_the_app_stays_up(app):
+def test_a_failing_run_reports_its_error_and_the_app_stays_up(app, tmp_path):
     _, client = app
     with pytest.raises(Exception, match="learning rate must be a positive number.*«cinco»"):
         client.predict("", "crf", 1, "cinco", 8, 64, 0, False, False, api_name="/train")
-    client.predict("", "/no/such/model", 1, 1e-3, 8, 64, 0, False, False, api_name="/train")
+    with pytest.raises(Exception, match="base model folder model does not exist"):  # checked before the run
+        client.predict("", "/no/such/model", 1, 1e-3, 8, 64, 0, False, False, api_name="/train")
+    broken = tmp_path / "no-such-weights"  # a config.json passes the check; the run then fails
+    broken.mkdir()
+    (broken / "config.json").write_text('{"model_type": "roberta"}')
+    client.predict("", str(broken), 1, 1e-3, 8, 64, 0, False, False, api_name="/train")
     for _ in range(60):
         status = client.predict(api_name="/training_status")
         if status["status"] != "running":
             break
         time.sleep(0.25)
-    assert status["status"] == "failed" and "cannot load a tokenizer" in status["error"]
-    assert "/no/such" not in status["error"]  # errors never show server paths
+    assert status["status"] == "failed" and "cannot load" in status["error"]
+    assert str(tmp_path) not in status["error"]  # errors never show server paths
     assert client.predict(SENTENCE, "", api_name="/predict")  # still serving
 
 

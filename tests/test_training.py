@@ -101,9 +101,13 @@ def test_cancel_leaves_no_checkpoint(tiny_base, tmp_path):
 
 
 def test_a_crash_leaves_no_checkpoint(tmp_path):
-    with pytest.raises(CheckpointError, match="/no/such/model"):
-        train(TrainSettings(base_model="/no/such/model", **SAMPLE), root=tmp_path)
-    assert list(tmp_path.iterdir()) == []
+    base = tmp_path / "base"  # a config.json, so the check before the run passes; no weights, so the run fails
+    base.mkdir()
+    (base / "config.json").write_text('{"model_type": "roberta"}')
+    root = tmp_path / "checkpoints"
+    with pytest.raises(CheckpointError, match="cannot load base model"):
+        train(TrainSettings(base_model=str(base), **SAMPLE), root=root)
+    assert list(root.iterdir()) == []
 
 
 def test_missing_and_corrupt_checkpoints_give_clear_errors(trained, tmp_path):
@@ -300,3 +304,174 @@ def test_length_grouped_training_still_scores_dev_windows_in_their_order(tiny_ba
     model = AutoModelForTokenClassification.from_pretrained(tiny_base, num_labels=len(TAGS))
     trainer = _Trainer(model=model, args=args, eval_dataset=rows)
     assert list(trainer._get_eval_sampler(rows)) == list(range(len(rows)))  # compute_metrics matches by position
+
+
+# ---------------------------------------------------------------- the check of a base model before a run
+
+
+class HubStandIn:
+    """A local HTTP server answering the Hub's ``/api/models/<id>`` with what ``answers[id]`` says: (status, error
+    code header, JSON body). huggingface_hub reads it as it reads the Hub (``endpoint=``)."""
+
+    def __init__(self, answers: dict[str, tuple[int, str | None, dict]]):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):  # noqa: N802
+                repo = self.path.split("?")[0].removeprefix("/api/models/")
+                status, code, body = answers.get(repo, (404, "RepoNotFound", {"error": "Repository not found"}))
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                if code:
+                    self.send_header("X-Error-Code", code)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def problem(base, task="entities", **kw) -> str:
+    from ner.hub import BaseModelProblem, check_base_model
+
+    with pytest.raises(BaseModelProblem) as caught:
+        check_base_model(str(base), task, **kw)
+    return str(caught.value)
+
+
+def test_the_check_before_a_run_says_what_is_wrong_with_a_local_base_model(tiny_base, tmp_path):
+    from ner.hub import check_base_model
+
+    for fine in ("crf", " CRF ", str(tiny_base)):
+        check_base_model(fine)
+    check_base_model(str(tiny_base), "relations")
+    assert problem(tmp_path / "gone") == f"base model folder {tmp_path / 'gone'} does not exist"
+    (tmp_path / "empty").mkdir()
+    assert "has no config.json: it is not a transformers model folder" in problem(tmp_path / "empty")
+    speech = tmp_path / "speech"
+    speech.mkdir()
+    (speech / "config.json").write_text('{"model_type": "whisper"}')
+    assert "(whisper) cannot classify tokens" in problem(speech) and "train the CRF instead" in problem(speech)
+    check_base_model(str(speech), "relations")  # a relation model only needs an encoder
+    (speech / "config.json").write_text("{not json")
+    assert "its config.json is unreadable" in problem(speech)
+    assert "is neither a folder here nor a Hugging Face Hub id" in problem("not an id!")
+
+
+def test_offline_the_default_base_model_is_refused_before_anything_starts(tmp_path):
+    """HF_HUB_OFFLINE=1 (tests/conftest.py): the pre-filled base model, not in the cache, is said to be offline by
+    the check, by train() (nothing left behind) and by ``python -m ner train``, which names the CRF's command."""
+    from ner.hub import BaseModelProblem
+    from ner.train import DEFAULT_BASE_MODEL
+
+    offline = (f"base model {DEFAULT_BASE_MODEL}: offline (HF_HUB_OFFLINE is set), the Hugging Face Hub cannot be "
+               "reached and the model is not in the local cache")
+    assert problem(DEFAULT_BASE_MODEL).startswith(offline)
+    with pytest.raises(BaseModelProblem, match=r"offline \(HF_HUB_OFFLINE is set\)"):
+        train(TrainSettings(**SAMPLE), root=tmp_path / "checkpoints")
+    assert not (tmp_path / "checkpoints").exists()
+    run = subprocess.run([sys.executable, "-m", "ner", "train", "--train-split", "sample"], capture_output=True,
+                         text=True, env=_env(tmp_path))
+    assert run.returncode == 2 and run.stderr.startswith(f"error: {offline}"), run.stderr
+    assert "python -m ner train --base-model crf" in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "checkpoints").exists()
+
+
+def test_the_hubs_answers_become_plain_reasons(monkeypatch):
+    """What huggingface_hub raises for each answer of a (local) Hub, said as the user needs it."""
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    hub = HubStandIn({
+        "someone/roberta": (200, None, {"id": "someone/roberta", "config": {"model_type": "roberta"}}),
+        "someone/speech": (200, None, {"id": "someone/speech", "config": {"model_type": "whisper"}}),
+        "someone/weights": (200, None, {"id": "someone/weights"}),
+        "someone/gated": (403, "GatedRepo", {"error": "gated"}),
+        "someone/down": (500, None, {"error": "down"}),
+    })
+    try:
+        from ner.hub import check_base_model
+
+        check_base_model("someone/roberta", endpoint=hub.url)
+        assert "(whisper) cannot classify tokens" in problem("someone/speech", endpoint=hub.url)
+        assert "has no config.json: it is not a transformers model" in problem("someone/weights", endpoint=hub.url)
+        assert problem("someone/nothing", endpoint=hub.url).startswith(
+            "base model someone/nothing: no such model on the Hugging Face Hub, and no such folder here")
+        assert "is gated on the Hugging Face Hub: accept its terms" in problem("someone/gated", endpoint=hub.url)
+        assert "the Hugging Face Hub answered HTTP 500" in problem("someone/down", endpoint=hub.url)
+        url = hub.url
+    finally:
+        hub.close()
+    gone = problem("someone/roberta", endpoint=url, timeout=2)  # nothing listens there any more
+    assert gone.startswith("base model someone/roberta: the Hugging Face Hub cannot be reached (") and \
+        "not in the local cache" in gone
+
+
+# ---------------------------------------------------------------- a checkpoint's label in the model lists
+
+
+def test_a_checkpoint_label_shows_kind_f1_and_time_before_its_name():
+    from ner.checkpoints import checkpoint_label
+
+    name, created = "crf-20261203-083819", "2026-12-03T08:38:19+00:00"
+    assert checkpoint_label("crf", name, created, ("dev", 0.8421)) == \
+        "crf · dev F1 0.842 · 2026-12-03 08:38 (crf-20261203-083819)"
+    assert checkpoint_label("crf", name, created, ("dev", 0.8421), "es") == \
+        "crf · F1 en dev 0,842 · 2026-12-03 08:38 (crf-20261203-083819)"
+    assert checkpoint_label("transformer", name, "2026-12-03T09:38:19+01:00", None) == \
+        "transformer · 2026-12-03 08:38 (crf-20261203-083819)"  # said in UTC
+    assert checkpoint_label("crf", name, "", ("sample", 0.5)) == "crf · sample F1 0.500 (crf-20261203-083819)"
+
+
+def fake_checkpoint(root, name, metrics=None, created="2026-12-03T08:38:19+00:00"):
+    folder = root / name
+    folder.mkdir(parents=True)
+    (folder / "ner_model.json").write_text(json.dumps({"kind": "crf", "run_name": name, "created": created}))
+    if metrics is not None:
+        (folder / "metrics.json").write_text(metrics)
+    return folder
+
+
+def f1_metrics(dev: float, test: float = 0.5) -> str:
+    return json.dumps({"eval": {"dev": {"official": {"f1": dev}}, "test": {"official": {"f1": test}}}})
+
+
+def test_listing_labels_checkpoints_and_reads_a_metrics_file_again_only_when_it_changed(tmp_path):
+    import os
+
+    from ner.checkpoints import METRICS_BYTES
+
+    folder = fake_checkpoint(tmp_path, "crf-a", f1_metrics(0.8421))
+    fake_checkpoint(tmp_path, "crf-none", created="2026-12-02T08:00:00+00:00")  # no metrics.json: no F1
+    fake_checkpoint(tmp_path, "crf-huge", " " * METRICS_BYTES + f1_metrics(0.9), "2026-12-01T08:00:00+00:00")
+    labels = [c.label() for c in list_checkpoints(tmp_path)]
+    assert labels == ["crf · dev F1 0.842 · 2026-12-03 08:38 (crf-a)", "crf · 2026-12-02 08:00 (crf-none)",
+                      "crf · 2026-12-01 08:00 (crf-huge)"]
+    metrics = folder / "metrics.json"
+    stamp = metrics.stat()
+    metrics.write_text(f1_metrics(0.1234))  # the same size; its old time put back: the cached label stays
+    os.utime(metrics, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert list_checkpoints(tmp_path)[0].label().startswith("crf · dev F1 0.842")
+    os.utime(metrics, ns=(stamp.st_atime_ns, stamp.st_mtime_ns + 1_000_000_000))  # changed: read again
+    (first,) = [c for c in list_checkpoints(tmp_path) if c.name == "crf-a"]
+    assert first.label().startswith("crf · dev F1 0.123") and (first.dev_f1, first.test_f1) == (0.1234, 0.5)
+
+
+def test_the_model_lists_label_checkpoints_and_keep_their_folders_as_values(tmp_path):
+    from ner.models import Models
+    from ner.settings import Settings
+
+    folder = fake_checkpoint(tmp_path, "crf-20261203-083819", f1_metrics(0.8421))
+    assert Models(Settings(checkpoints=tmp_path)).choices() == [
+        ("crf · dev F1 0.842 · 2026-12-03 08:38 (crf-20261203-083819)", str(folder))]
+    assert Models(Settings(checkpoints=tmp_path)).choices(lang="es")[0][0].startswith("crf · F1 en dev 0,842 · ")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ner.checkpoints import checkpoints_dir, free_run_name, new_run_name, staging_dir
 from ner.entities import Document
+from ner.hub import check_base_model
 from ner.settings import world_size
 from ner.train.settings import (
     DEFAULT_BASE_MODEL,
@@ -43,8 +44,10 @@ def train(
 
     ``base_model="crf"`` (any case) trains the instant baseline (the CRF; for ``task="relations"``
     the pair classifier), anything else a transformer.
-    Raises :class:`TrainingCancelled` when ``cancel`` is set; nothing is left behind then, or on a crash.
+    Raises :class:`TrainingCancelled` when ``cancel`` is set; nothing is left behind then, or on a crash;
+    :class:`ner.hub.BaseModelProblem` before anything starts when the base model cannot be trained from.
     """
+    check_base_model(settings.base_model, settings.task)  # offline, no such model: said plainly, before any work
     root = checkpoints_dir() if root is None else Path(root)
     crf = settings.base_model.lower() == "crf"
     processes = _processes()

@@ -2,6 +2,12 @@
 
 With the base model ``crf`` only what applies to the CRF is shown: no epochs, learning rate,
 curves or GPU; its progress counts L-BFGS iterations. Everything is in the browser's language.
+
+Before a run starts the base model is checked (:func:`ner.hub.check_base_model`): offline, no
+such model, no ``config.json`` are said plainly, beside a "Train the CRF instead" button. The
+tab follows the job runner, whoever started the run (this tab, the one-click CRF, the API): a
+timer polls it, every second during a run and every few seconds between runs, and redraws
+what changed since the page last looked.
 """
 
 from __future__ import annotations
@@ -16,11 +22,12 @@ import pandas as pd
 from ner import corpus
 from ner.files import redact
 from ner.gpu import GpuReading, read_gpus
+from ner.hub import BaseModelProblem, check_base_model
 from ner.jobs import Busy, JobState
 from ner.train import DEFAULT_BASE_MODEL, TrainSettings
 from ner.train.settings import TASKS
-from ner.ui.common import bound, endpoint
-from ner.ui.i18n import known, language, number, say, say_in, t
+from ner.ui.common import bound, endpoint, user_error
+from ner.ui.i18n import known, language, number, refused, say, say_in, t
 from ner.ui.render import label_name
 
 
@@ -145,12 +152,20 @@ def learning_rate(value: str | float | None) -> float | None:
 
 _SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
 
+RUN_POLL_SECONDS = 1.0  # during a run
+IDLE_POLL_SECONDS = 5.0  # between runs: a run started elsewhere (the one-click CRF, the API) is noticed this late
+
+
+def state_key(state: JobState) -> str:
+    """Which run, in which status: a page redraws a run that is not going only when this changed since it looked."""
+    return f"{state.started}:{state.status}"
+
 
 def build(ctx, admin: gr.Textbox) -> None:
     jobs = ctx.jobs
 
-    def start(token, base, epochs, lr, batch, max_length, patience, freeze, corrections, task: str = "entities",
-              request: gr.Request = None):
+    def begin(token, base, epochs, lr, batch, max_length, patience, freeze, corrections, task, request):
+        """Check the input and the base model (:class:`BaseModelProblem`), then start the run."""
         ctx.check_admin(token, request)
         if not (base or "").strip():
             raise gr.Error(say(request, "base_missing"))
@@ -166,6 +181,7 @@ def build(ctx, admin: gr.Textbox) -> None:
             entity_model=ctx.models.default("entities") if task == "relations" else None,
             **corpus.default_splits(ctx.config.train_split),
         )
+        check_base_model(settings.base_model, task)  # offline, no such model: said now, not seconds into the run
         extra = ctx.annotation.accepted(ctx.caller(request, token=token)) if corrections else None
         try:
             jobs.start(settings, extra)
@@ -177,17 +193,47 @@ def build(ctx, admin: gr.Textbox) -> None:
             started = say(request, "train_started_with", base=settings.base_model, n=len(extra))
         else:
             started = say(request, "train_started_none", base=settings.base_model)
-        return gr.Timer(active=True), started
+        return gr.Timer(value=RUN_POLL_SECONDS, active=True), started
+
+    def start(token, base, epochs, lr, batch, max_length, patience, freeze, corrections, task: str = "entities",
+              request: gr.Request = None):
+        """The ``/train`` endpoint: a base model that cannot be trained from is an error, as any refusal."""
+        try:
+            return begin(token, base, epochs, lr, batch, max_length, patience, freeze, corrections, task, request)
+        except BaseModelProblem as exc:
+            raise user_error(exc, request) from exc
+
+    def start_page(token, base, epochs, lr, batch, max_length, patience, freeze, corrections, task,
+                   request: gr.Request = None):
+        """The Start button: a base model that cannot be trained from is said beside "Train the CRF instead"."""
+        try:
+            timer, started = begin(token, base, epochs, lr, batch, max_length, patience, freeze, corrections, task,
+                                   request)
+        except BaseModelProblem as exc:
+            said = redact(refused(request, exc))
+            return gr.skip(), "", gr.Column(visible=True), said[:1].upper() + said[1:]
+        return timer, started, gr.Column(visible=False), ""
+
+    def crf_instead(token, epochs, lr, batch, max_length, patience, freeze, corrections, task,
+                    request: gr.Request = None):
+        """The "Train the CRF instead" button: the base model becomes ``crf`` and the run starts."""
+        timer, started = start(token, "crf", epochs, lr, batch, max_length, patience, freeze, corrections, task,
+                               request)
+        return "crf", timer, started, gr.Column(visible=False)
 
     def cancel(token, request: gr.Request = None):
         ctx.check_admin(token, request)
         return say(request, "cancelling") if jobs.cancel() else say(request, "nothing_training")
 
-    def poll(current_model, request: gr.Request = None):
+    def poll(seen: str | None, request: gr.Request = None):
+        """Redraw from the job runner: every tick during a run, once when a run ended or began since ``seen``."""
         st = jobs.state
+        key = state_key(st)
+        going = st.status in {"running", "cancelling"}
+        if not going and key == seen:
+            return (*(gr.skip() for _ in range(8)), seen)
         losses, f1 = curves(st)
         gpus = st.progress.gpus if st.progress and st.progress.gpus else None
-        finished = st.status in {"done", "failed", "cancelled"}
         table_update = gr.Dataframe()
         model_update = gr.Dropdown()
         metrics = None
@@ -196,15 +242,17 @@ def build(ctx, admin: gr.Textbox) -> None:
             lang = language(request)
             table_update = gr.Dataframe(value=pd.DataFrame(metrics_rows(metrics["eval"], lang),
                                                            columns=metric_headers(lang)), visible=True)
-            model_update = gr.Dropdown(choices=ctx.models.choices(), value=str(st.result))
+            model_update = gr.Dropdown(choices=ctx.models.choices(lang=lang), value=str(st.result))
+        timer_update = gr.Timer(value=RUN_POLL_SECONDS if going else IDLE_POLL_SECONDS, active=True)
         return (progress_html(st, request), losses, f1, gpu_text(gpus or read_gpus(), request),
-                status_text(st, request, metrics), table_update, gr.Timer(active=not finished), model_update)
+                status_text(st, request, metrics), table_update, timer_update, model_update, key)
 
     def switch(base: str):
-        """Show the transformer's settings, curves and GPU for a transformer, the CRF's note for the CRF."""
+        """Show the transformer's settings, curves and GPU for a transformer, the CRF's note for the CRF; a new base
+        model hides the last one's problem."""
         crf = is_crf(base)
         return (gr.Column(visible=not crf), gr.Row(visible=not crf), gr.Markdown(visible=not crf),
-                gr.Markdown(visible=crf))
+                gr.Markdown(visible=crf), gr.Column(visible=False))
 
     def show_gpus(request: gr.Request = None) -> str:
         return gpu_text(read_gpus(), request)
@@ -230,6 +278,9 @@ def build(ctx, admin: gr.Textbox) -> None:
                 start_btn = gr.Button(t("start"), variant="primary", elem_id="train-start")
                 cancel_btn = gr.Button(t("cancel"), variant="stop", elem_id="train-cancel")
         with gr.Column():
+            with gr.Column(visible=False, variant="panel", elem_id="train-problem") as problem:  # beside Start
+                problem_text = gr.Markdown(elem_id="train-problem-text")
+                crf_btn = gr.Button(t("train_crf_instead"), variant="primary", elem_id="train-crf-instead")
             gpu = gr.Markdown(value=show_gpus, elem_id="train-gpu")  # read on each page load
             progress = gr.HTML(elem_id="train-progress", js_on_load=None)
             status = gr.Markdown(elem_id="train-status")
@@ -238,15 +289,19 @@ def build(ctx, admin: gr.Textbox) -> None:
         f1_plot = gr.LinePlot(x="epoch", y="dev_f1", label=t("dev_f1"), height=220, y_lim=[0, 1])
     table = gr.Dataframe(headers=metric_headers("en"), label=t("metrics"), interactive=False, visible=False,
                          elem_id="train-metrics")
-    timer = gr.Timer(1.0, active=False)
+    timer = gr.Timer(IDLE_POLL_SECONDS, active=True)
+    seen = gr.State(lambda: state_key(jobs.state))  # at page load: a run that ended before is not redrawn
 
-    base.change(switch, [base], [transformer_settings, curve_row, gpu, crf_note], api_visibility="private",
+    base.change(switch, [base], [transformer_settings, curve_row, gpu, crf_note, problem], api_visibility="private",
                 show_progress="hidden", queue=False)
-    bound(start_btn.click, start, [admin, base, epochs, lr, batch, max_length, patience, freeze, corrections, task],
-          [timer, status], "train", quiet=False)
+    knobs = [epochs, lr, batch, max_length, patience, freeze, corrections, task]
+    start_btn.click(start_page, [admin, base, *knobs], [timer, status, problem, problem_text],
+                    api_visibility="private")
+    endpoint(start, "train", [admin, base, *knobs], [timer, status])
+    crf_btn.click(crf_instead, [admin, *knobs], [base, timer, status, problem], api_visibility="private")
     bound(cancel_btn.click, cancel, [admin], [status], "cancel_training", quiet=False)
-    outputs = [progress, loss_plot, f1_plot, gpu, status, table, timer, ctx.model_box]
-    timer.tick(poll, [ctx.model_box], outputs, api_visibility="private", show_progress="hidden")
+    outputs = [progress, loss_plot, f1_plot, gpu, status, table, timer, ctx.model_box, seen]
+    timer.tick(poll, [seen], outputs, api_visibility="private", show_progress="hidden")
 
     def training_status() -> dict:
         """The current or last training run: status, step, total steps, dev F1 per epoch, result, error."""
