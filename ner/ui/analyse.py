@@ -209,9 +209,9 @@ def build(ctx, admin: gr.Textbox) -> None:
     endpoint(predict_api, "predict")
     endpoint(predict_relations_api, "predict_relations")
 
-    def relation_choices():
+    def relation_choices(request: gr.Request = None):
         """The relation models to choose from, the newest chosen (none while there is none)."""
-        found = ctx.models.choices("relations")
+        found = ctx.models.choices("relations", language(request))
         return gr.Dropdown(choices=[(NO_RELATIONS, ""), *found], value=found[0][1] if found else "")
 
     gr.on(None, relation_choices, None, [relation_box], api_visibility="private")

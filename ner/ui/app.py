@@ -22,7 +22,7 @@ from ner.train import TrainSettings
 from ner.train import train as run_training
 from ner.ui import analyse, annotate, evaluate, train
 from ner.ui.common import AppContext, bound
-from ner.ui.i18n import I18N, say, say_in, t
+from ner.ui.i18n import I18N, language, say, say_in, t
 
 AppConfig = Settings  # the app's configuration is the settings object (ner/settings.py)
 
@@ -93,9 +93,10 @@ def build_app(config: Settings | None = None) -> gr.Blocks:
             with gr.Tab(t("tab_annotate"), id="annotate"):
                 annotate.build(ctx, admin)
 
-        def refresh_models(current: str | None = None):
-            """The model box's choices, and the no-model banner (with "Download" only while the corpus is missing)."""
-            choices = ctx.models.choices()
+        def refresh_models(current: str | None = None, request: gr.Request = None):
+            """The model box's choices (labelled in the reader's language), and the no-model banner (with
+            "Download" only while the corpus is missing)."""
+            choices = ctx.models.choices(lang=language(request))
             values = [v for _, v in choices]
             value = current if current and (current in values or not values) else ctx.models.default()
             missing = not corpus.corpus_available()
@@ -112,7 +113,7 @@ def build_app(config: Settings | None = None) -> gr.Blocks:
             state = jobs.wait()
             if state.status != "done" or state.result is None:
                 raise gr.Error(say(request, "train_failed", error=redact(state.error or state.status)))
-            choices, row, text, button = refresh_models(str(state.result))
+            choices, row, text, button = refresh_models(str(state.result), request)
             return choices, row, text, button, say(request, "crf_trained", split=settings.train_split,
                                                    name=state.result.name)
 
@@ -122,7 +123,7 @@ def build_app(config: Settings | None = None) -> gr.Blocks:
                 folder, notice_text = _download_result(fetch())
             except Exception as exc:  # offline, checksum: say it, keep the app up
                 raise gr.Error(redact(say(request, "download_failed", error=exc))) from exc
-            _, _, text, button = refresh_models()
+            _, _, text, button = refresh_models(request=request)
             return say(request, "corpus_in", folder=redact(folder), notice=notice_text), text, button
 
         banner = [ctx.model_box, no_model, no_model_text, download_button]

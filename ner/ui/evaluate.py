@@ -391,7 +391,10 @@ def build(ctx, admin: gr.Textbox) -> None:
     kind.change(turn(0), [kind, key, page], shown, api_visibility="private")
     previous.click(turn(-1), [kind, key, page], shown, api_visibility="private")
     following.click(turn(+1), [kind, key, page], shown, api_visibility="private")
-    other.focus(lambda: gr.Dropdown(choices=ctx.models.choices()), None, [other], api_visibility="private")
+    def other_choices(request: gr.Request = None):
+        return gr.Dropdown(choices=ctx.models.choices(lang=language(request)))
+
+    other.focus(other_choices, None, [other], api_visibility="private")
     endpoint(evaluate_api, "evaluate", concurrency_limit=1, concurrency_id="evaluate")
     endpoint(send_errors_to_queue, concurrency_limit=1, concurrency_id="evaluate")
 
