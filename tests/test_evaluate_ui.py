@@ -188,7 +188,7 @@ def _open(browser, server, locale: str, viewport: dict):
 def _choose(page, box: str, option: str) -> None:
     """Open a dropdown and click the option whose text starts with ``option``, as a person does."""
     page.locator(f"#{box} input").click()
-    page.get_by_role("option", name=re.compile("^" + re.escape(option))).first.click()
+    page.get_by_role("option", name=re.compile(r"(^|\()" + re.escape(option))).first.click()  # "run" or "… (run)"
 
 
 def _tab(page, name: str) -> None:
