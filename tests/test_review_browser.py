@@ -139,3 +139,30 @@ def test_a_spanish_admin_sees_spanish_labels_and_the_review_keeps_the_canonical_
     assert [(e.surface(TOS), e.label) for e in review.entities] == [("tos seca", "Concept"), ("empeora", "Action")]
     assert not page.errors, page.errors
     page.close()
+
+
+def test_saving_an_unchanged_answer_keeps_it_as_that_annotators_and_a_refusal_keeps_the_edits(browser, server):
+    from playwright.sync_api import expect
+
+    text = "El paciente tiene fiebre alta."
+    doc = conflict(server, "fq", text, [at(text, "fiebre")], [at(text, "fiebre alta")])
+    page = open_review(browser, server, "fq", "en-US")
+    editor = page.locator("#ann-review-editor .ann")
+    expect(editor.locator("mark.ent")).to_have_text([re.compile("^≠?fiebre")], timeout=20_000)
+    page.locator("#admin-token input").fill("wrong")
+    editor.locator("mark.ent").click()
+    page.keyboard.press("2")  # Action
+    page.keyboard.press("Enter")
+    expect(editor.locator(".ann-error")).to_contain_text("token", timeout=20_000)  # refused: said in the editor
+    expect(editor.locator("mark.ent .lab")).to_have_text(["Action"])  # the edit is still there
+    assert server.ner_context.annotation.store().current_review(doc) is None
+    page.locator("#admin-token input").fill(TOKEN)
+    editor.locator("mark.ent").click()
+    page.keyboard.press("u")  # back to ana's answer as it was
+    expect(editor.locator("mark.ent .lab")).to_have_text(["Concept"])
+    page.keyboard.press("a")
+    expect(page.locator("#ann-review-message")).to_contain_text("ana's answer kept", timeout=20_000)
+    review = server.ner_context.annotation.store().current_review(doc)
+    assert review.chosen == "ana" and [e.surface(text) for e in review.entities] == ["fiebre"]
+    assert not page.errors, page.errors
+    page.close()

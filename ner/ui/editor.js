@@ -746,9 +746,20 @@ function saveReview() {
   trigger("reviewed");
 }
 
+// A refused Save comes back as the value sent, with its error: said, the edits and their undo kept.
+function reviewRefused() {
+  const v = props.value;
+  if (!busy || !reviewing() || !v || !v.review || !v.error || v.doc !== item.doc) return false;
+  item = { ...item, rev: v.rev, error: v.error };
+  busy = false;
+  render();
+  return true;
+}
+
 document.addEventListener("keydown", onKey, true);
 document.addEventListener("mouseup", onMouseUp);
 watch("value", () => {
+  if (reviewRefused()) return;
   if (!props.value || !item || props.value.rev !== item.rev) load(props.value);
 });
 load(props.value);
