@@ -213,3 +213,62 @@ def test_annotators_see_a_reviewed_conflict_as_reviewed_with_the_kept_answer(ser
         "reviewed: an answer merged by the reviewer kept (accepted) · ")
     service.store().save_answer(doc, "ana", "accepted", [at("asma"), at("pulmones")])  # changed after the review
     assert state("ana").state == "conflict" and state("ben").state == "conflict"
+
+
+# ---------------------------------------------------------------- the review editor's pure parts
+
+
+def answer(name: str, status: str = "accepted", *entities):
+    from ner.store import Answer
+
+    return Answer(0, 1, name, status, tuple(entities), "2026-01-01T00:00:00+00:00")
+
+
+def test_disputed_lists_the_spans_the_accepted_answers_label_differently_or_lack():
+    from ner.ui.review import disputed
+
+    asma, pulmones = at("asma").fragments, at("pulmones").fragments
+    ana = answer("ana", "accepted", at("asma"), at("enfermedad"))
+    ben = answer("ben", "accepted", at("asma", "Action"), at("enfermedad"), at("pulmones"))
+    assert disputed([ana, ben]) == {asma: {"ana": ("Concept",), "ben": ("Action",)},
+                                    pulmones: {"ana": (), "ben": ("Concept",)}}
+    assert disputed([ana, answer("eva", "accepted", at("enfermedad"), at("asma"))]) == {}  # same, other order
+    assert disputed([ana, answer("ben", "rejected")]) == {}  # a rejection is said apart, not entity by entity
+    two = answer("eva", "accepted", at("asma"), at("asma", "Action"))  # two labels on one span
+    assert disputed([ana, two]) == {asma: {"ana": ("Concept",), "eva": ("Action", "Concept")},
+                                    at("enfermedad").fragments: {"ana": ("Concept",), "eva": ()}}
+
+
+def test_the_review_value_starts_from_the_chosen_answer_marks_what_differs_and_offers_the_rest():
+    from ner.store import Conflict
+    from ner.ui.review import review_value, span_key
+
+    ana = answer("ana", "accepted", at("asma"), at("enfermedad"))
+    ben = answer("ben", "accepted", at("asma", "Action"), at("pulmones"))
+    conflict = Conflict(1, "q", "q/1", ASMA, (ana, ben, answer("eva", "rejected")))
+    value = review_value(conflict, "ben", "es")
+    assert [(e["label"], e["text"]) for e in value["entities"]] == [("Action", "asma"), ("Concept", "pulmones")]
+    review = value["review"]
+    assert review["start"] == "ben" and review["head"] == "partiendo de la respuesta de ben (aceptada)"
+    assert review["notes"] == ["eva rechazó este documento."]
+    asma = span_key(at("asma").fragments)
+    assert asma == f"{len('El ')}-{len('El asma')}"
+    assert review["disputed"][asma] == "ana: Concepto · ben: Acción"
+    assert review["disputed"][span_key(at("pulmones").fragments)] == "ana: ninguna entidad · ben: Concepto"
+    assert [(m["label"], m["text"], m["who"]) for m in review["missing"]] == [
+        ("Concept", "asma", "ana"), ("Concept", "enfermedad", "ana")]
+    rejected = review_value(conflict, "eva")  # a rejection starts empty; every accepted entity is offered
+    assert rejected["entities"] == [] and len(rejected["review"]["missing"]) == 4
+
+
+def test_the_json_box_takes_labels_as_shown_in_either_language(service):
+    from ner.ui.review import canonical_labels
+
+    doc = disagree(service)
+    typed = '{"entities": [{"label": "concepto ", "start": 3, "end": 7}, {"label": "Acción", "start": %d, "end": %d}]}'
+    service.review(ADMIN, doc, entities=canonical_labels(typed % (ASMA.index("pulmones"), len(ASMA) - 1)))
+    assert service.accepted(ADMIN, "q")[0].entities == (at("asma"), at("pulmones", "Action"))
+    assert canonical_labels([{"label": "Reference"}]) == [{"label": "Reference"}]
+    assert canonical_labels("[{") == "[{"  # not JSON: the service says so
+    with pytest.raises(ValueError, match="label"):
+        service.review(ADMIN, doc, entities=canonical_labels('[{"label": "Concepts", "start": 3, "end": 7}]'))

@@ -4,6 +4,7 @@
 // Answers go through ``await server.answer(call)`` and ``server.undo(call)`` (ner/ui/editor.py); what
 // they return is the next value, or {error} / {message} with the edits left as they are. After a value
 // comes back it triggers the "answered" event (ner/ui/annotate.py listens to it).
+// A value with ``review`` puts it in review mode (the block at the end of this file).
 const P = EditorPure;
 const ACTIONS = [
   ["accept", "Enter / A"],
@@ -55,6 +56,7 @@ function load(value) {
   cut = P.cutter((item && item.text) || "");
   ents = P.fromValue(item && item.entities);
   rels = P.relationsFrom(item && item.relations, ents);
+  if (reviewing()) reviewLoaded();
   relSel = -1;
   linking = picking = null;
   sel = -1;
@@ -86,11 +88,11 @@ function draw() {
   root.classList.toggle("busy", busy);
   if (!item) return;
   if (!item.queue) {
-    root.append(h("div", "ann-empty", T.empty));
+    root.append(h("div", "ann-empty", reviewing() ? T.review_empty : T.empty));
     if (item.error) root.append(h("div", "ann-error", "⚠ " + item.error));
     return;
   }
-  root.append(header());
+  root.append(reviewing() ? reviewHead() : header());
   if (item.error) root.append(h("div", "ann-error", "⚠ " + item.error));
   else if (note) root.append(h("div", "ann-msg ann-note", note));
   else if (item.message) root.append(h("div", "ann-msg", item.message));
@@ -103,6 +105,7 @@ function draw() {
   }
   const pieces = P.layout(item.text, ents);
   root.append(labelBar(), hint(), textBox(pieces));
+  if (reviewing()) root.append(reviewLegend());
   const hiddenOnes = P.hidden(ents, pieces);
   if (hiddenOnes.length) root.append(overlapList(hiddenOnes));
   root.append(relationList());
@@ -204,6 +207,7 @@ function markFor({ piece: p, children }) {
   m.dataset.me = p.e;
   m.style.setProperty("--c", color(e.label));
   m.title = shown(e.label) + (typeof e.score === "number" ? " · " + P.fill(T.percent || "{n}%", { n: Math.round(e.score * 100) }) : "");
+  if (reviewing()) reviewMark(m, e);
   for (const child of children) m.append(piece(child));
   if (links.has(p.i)) {
     // the pieces of one entity carry the same number, so they read as one; the number and the first
@@ -362,11 +366,11 @@ function removeRel(k) {
 
 function actions() {
   const row = h("div", "ann-actions");
-  for (const [action, keys] of ACTIONS) {
+  for (const [action, keys, word] of reviewing() ? REVIEW_ACTIONS : ACTIONS) {
     const b = h("button", "ann-act " + action);
     b.type = "button";
     b.dataset.action = action;
-    b.append(document.createTextNode((T[action] || action) + " "), h("kbd", null, keys));
+    b.append(document.createTextNode((T[word || action] || action) + " "), h("kbd", null, keys));
     b.disabled = busy || (action !== "undo" && !editable());
     b.addEventListener("click", (ev) => {
       ev.preventDefault();
@@ -596,6 +600,7 @@ async function send(action) {
     render();
     return;
   }
+  if (reviewing()) return action === "accept" ? saveReview() : undefined; // a review's one call: Save
   if (!item.queue || (action !== "undo" && !editable())) return;
   const call = {
     action,
@@ -630,6 +635,8 @@ function onKey(ev) {
   if (!element.isConnected) return document.removeEventListener("keydown", onKey, true);
   if (!item || !visible() || ev.altKey || ev.metaKey) return;
   const t = ev.target;
+  // keys pressed in another editor are its own; the review editor takes only those pressed in it
+  if (t && t.closest && !root.contains(t) && (reviewing() || t.closest(".ann"))) return;
   if (t && t.closest && !root.contains(t)) {
     if (t.closest("input, textarea, select, [contenteditable='true'], [contenteditable='']")) return;
     if ((ev.key === "Enter" || ev.key === " ") && t.closest("button, a, [role='button'], [role='tab'], label")) return;
@@ -670,9 +677,99 @@ function onKey(ev) {
   ev.stopPropagation();
 }
 
+// ---------------------------------------------------------------- review mode (ner/ui/review.py)
+// A value with ``review`` is a document in conflict: one annotator's answer to edit, the spans the
+// annotators differ on (review.disputed: span key -> what each gave there) and what only the other
+// answers have (review.missing). Every key works as in a queue; Enter / A saves: the answer goes
+// back as the value and "reviewed" is triggered (review.py saves it and sends the next value). An
+// answer left as it was is sent as such (``unchanged``): the review then takes that annotator's answer.
+
+const REVIEW_ACTIONS = [
+  ["accept", "Enter / A", "review_save"],
+  ["undo", "U / Ctrl+Z"],
+];
+const reviewing = () => !!(item && item.review && typeof item.review === "object");
+// An entity's fragments as review.py's span_key writes them: "3-7;10-12".
+const spanKey = (fragments) =>
+  [...fragments].sort((a, b) => a[0] - b[0] || a[1] - b[1]).map(([s, e]) => `${s}-${e}`).join(";");
+const answerNow = () => JSON.stringify([P.toAnswer(ents), P.relationsTo(rels, ents)]);
+
+function reviewLoaded() {
+  if (typeof item.review.baseline !== "string") item.review = { ...item.review, baseline: answerNow() };
+}
+
+function reviewHead() {
+  const head = h("div", "ann-head");
+  head.append(h("span", "ann-title", item.queue + (item.name ? " · " + item.name : "")));
+  if (item.review.head) head.append(h("span", "ann-review-from", item.review.head));
+  if (busy) head.append(h("span", "ann-saving", T.saving));
+  return head;
+}
+
+function reviewMark(m, e) {
+  const said = (item.review.disputed || {})[spanKey(e.fragments)];
+  if (!said) return;
+  m.classList.add("differs");
+  m.title += " — " + (T.review_differs || "") + ": " + said;
+}
+
+// Under the text: what the outline means, who rejected the document, and the other answers' entities.
+function reviewLegend() {
+  const box = h("div", "ann-review");
+  const disputed = Object.keys(item.review.disputed || {}).length;
+  if (disputed) {
+    const key = h("div", "ann-review-key");
+    key.append(h("span", "ann-review-swatch", "≠"), document.createTextNode(" " + (T.review_legend || "")));
+    box.append(key);
+  }
+  for (const said of item.review.notes || []) box.append(h("div", "ann-review-note", said));
+  const have = new Set(ents.map((e) => e.label + "|" + spanKey(e.fragments)));
+  const left = (item.review.missing || []).filter((x) => !have.has(x.label + "|" + spanKey(x.fragments)));
+  if (left.length) {
+    const row = h("div", "ann-review-only", (T.review_only || "") + " ");
+    for (const x of left) {
+      const b = h("button", "ann-only", `+ ${shown(x.label)}: ${x.text}`);
+      b.type = "button";
+      b.style.setProperty("--c", color(x.label));
+      b.append(h("span", "ann-only-who", x.who));
+      b.title = P.fill(T.review_add || "", { l: shown(x.label), s: x.text });
+      b.addEventListener("click", (ev) => {
+        ev.preventDefault();
+        ev.stopPropagation();
+        if (editable() && !busy) add(x.fragments.map(([s, e]) => [s, e]), x.label);
+      });
+      row.append(b);
+    }
+    box.append(row);
+  }
+  return box;
+}
+
+function saveReview() {
+  if (busy || !editable()) return;
+  const answer = { entities: P.toAnswer(ents), relations: P.relationsTo(rels, ents) };
+  const unchanged = answerNow() === item.review.baseline;
+  busy = true;
+  render();
+  props.value = { ...item, ...answer, unchanged, error: "" };
+  trigger("reviewed");
+}
+
+// A refused Save comes back as the value sent, with its error: said, the edits and their undo kept.
+function reviewRefused() {
+  const v = props.value;
+  if (!busy || !reviewing() || !v || !v.review || !v.error || v.doc !== item.doc) return false;
+  item = { ...item, rev: v.rev, error: v.error };
+  busy = false;
+  render();
+  return true;
+}
+
 document.addEventListener("keydown", onKey, true);
 document.addEventListener("mouseup", onMouseUp);
 watch("value", () => {
+  if (reviewRefused()) return;
   if (!props.value || !item || props.value.rev !== item.rev) load(props.value);
 });
 load(props.value);
+

@@ -11,6 +11,11 @@ Gradio server functions, answered with the next value, or with ``{"error"}`` /
 answer or an undo was saved) the page triggers the editor's ``answered`` event
 (``editor.answered(fn, ...)``), on which the Annotate tab refreshes its Browse list.
 
+A value with ``review`` (:func:`ner.ui.review.review_value`, on a :func:`document_value`) puts the
+editor in review mode: the same keys, the entities the annotators differ on outlined, and Save
+(Enter) instead of accept/reject/skip; it sends the edited answer back as the value with the
+``reviewed`` event, which the review step (:mod:`ner.ui.review`) saves with the admin token.
+
 Who answers: a server function gets the bare HTTP request, with its cookies, so the name of
 an ``NER_USERS`` login is the signed pass in the sign-in cookie (:meth:`ner.ui.common.AppContext.caller`),
 as for events; a Hugging Face login's is the profile Gradio gives server functions. A name
@@ -29,7 +34,7 @@ import gradio as gr
 
 from ner.annotation.items import ACTIONS, Item
 from ner.annotation.service import CORPUS_CREDIT, NotFound
-from ner.entities import LABELS, Document, entity_to_json
+from ner.entities import LABELS, Document, Entity, Relation, entity_to_json
 from ner.files import redact
 from ner.messages import Said
 from ner.relations.triples import RELATIONS, relation_to_json, scored
@@ -69,10 +74,26 @@ def item_json(found: Item, lang: str = "en") -> dict[str, Any]:
             "message": spoken(found.said, lang), "notice": spoken((found.notice,), lang) if found.notice else "",
             "credit": CORPUS_CREDIT if found.credit else "",
             "preannotation": {"done": job[0], "total": job[1]} if job else None, "retraining": found.retraining,
-            "entities": [entity_to_json(e, found.text) for e in found.entities],
-            "relations": [relation_to_json(t, p) for t, p in scored(Document("", found.text, found.entities,
-                                                                                found.relations))],
-            "finished": found.finished}
+            **_annotations(found.text, found.entities, found.relations), "finished": found.finished}
+
+
+def _annotations(text: str, entities: Sequence[Entity], relations: Sequence[Relation]) -> dict[str, list]:
+    """``entities`` and ``relations`` in their one JSON shape (relations by entity index, with their scores)."""
+    doc = Document("", text, tuple(entities), tuple(relations))
+    return {"entities": [entity_to_json(e, text) for e in entities],
+            "relations": [relation_to_json(t, p) for t, p in scored(doc)]}
+
+
+def document_value(doc: int, text: str, entities: Sequence[Entity], relations: Sequence[Relation] = ()
+                   ) -> dict[str, Any]:
+    """A document outside any queue as the editor's value (the review step, :mod:`ner.ui.review`).
+
+    Its words, entities, relations and the look; no progress, no suggestion. The caller adds
+    what else the editor is to show (``queue``, ``name``, ``review``) and the strings
+    (:meth:`Editor.worded`).
+    """
+    return {"rev": next(_revision), "doc": doc, "text": text, "error": "", "message": "", "annotator": "",
+            "words": [list(w) for w in words(text)], **LOOK, **_annotations(text, entities, relations)}
 
 
 def progress_text(progress: dict[str, int], lang: str = "en") -> str:
@@ -164,6 +185,10 @@ class Editor(gr.HTML):
         """An item of the annotation service as the editor's value: with its strings and its session."""
         session: dict[str, Any] = {"order": order or "position", "model": model or ""}
         return editor_value(found, language(request)) | {"strings": editor_strings(request), "session": session}
+
+    def worded(self, value: dict, request) -> dict:
+        """``value`` (e.g. a :func:`document_value`) with the editor's words in the reader's language, as new."""
+        return value | {"strings": editor_strings(request), "rev": next(_revision)}
 
     def empty(self, request) -> dict:
         """The editor before a queue is loaded, in the reader's language."""
