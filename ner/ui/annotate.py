@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 
 import gradio as gr
-from gradio.context import Context
 import pandas as pd
+from gradio.context import Context
 
 from ner.access import Forbidden
 from ner.annotation.intake import corpus_choices, pasted_documents, uploaded_documents
