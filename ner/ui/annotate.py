@@ -16,7 +16,6 @@ from pathlib import Path
 
 import gradio as gr
 import pandas as pd
-from gradio.context import Context
 
 from ner.access import Forbidden
 from ner.annotation.intake import corpus_choices, pasted_documents, uploaded_documents
@@ -367,9 +366,7 @@ def _register_identity(ctx, annotator, saved_name, queue, editor, refresh, signi
         return name, refresh(None, caller), editor.empty(request), *signed_in(caller.name, request)
 
     shown = [signing["row"], signing["signed"], signing["who"]] if signing else []
-    # on page load only: gr.on(None, ...) would also run it whenever the kept name changes, i.e. as the
-    # annotator types, and reset the chosen queue
-    Context.root_block.load(who, [saved_name], [annotator, queue, editor, *shown], api_visibility="private")
+    gr.on(None, who, [saved_name], [annotator, queue, editor, *shown], api_visibility="private")
     if signing is None:
         return
 
